@@ -1,0 +1,163 @@
+//! The run manifest: what `s2i-assemble` built and how `s2i-run` starts it.
+//!
+//! A small TOML file at `$APP_ROOT/s2i-run.toml`:
+//!
+//! ```toml
+//! program = "bin/api"          # required
+//! args = ["--listen", ":8080"] # optional
+//! workdir = "src"              # optional, default: the application root
+//! [env]                        # optional, set only where not already set
+//! GIN_MODE = "release"
+//! ```
+//!
+//! Relative paths are relative to the directory holding the manifest, so an
+//! application root can be copied elsewhere (a chained runtime image) and
+//! still start.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What the manifest must look like, for error messages.
+pub const EXPECTED: &str = "expected `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
+`workdir = \"PATH\"` and an `[env]` table of strings";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunManifest {
+    /// The program to start.
+    pub program: PathBuf,
+    /// Its arguments (`APP_ARGS` adds to them at run time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// The working directory to start it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<PathBuf>,
+    /// Variables to set when the environment does not already have them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// Why a manifest could not be read.
+#[derive(Debug)]
+pub enum ManifestError {
+    Read { path: PathBuf, error: io::Error },
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestError::Read { path, error } => {
+                write!(f, "cannot read run manifest {}: {error}", path.display())
+            }
+            ManifestError::Invalid { path, line, column, message } => write!(
+                f,
+                "invalid run manifest {}, line {line}, column {column}: {message}; {EXPECTED}",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+impl RunManifest {
+    /// Reads the manifest at `path`.
+    pub fn load(path: &Path) -> Result<RunManifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ManifestError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses manifest text; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<RunManifest, ManifestError> {
+        let invalid = |offset: usize, message: String| {
+            let (line, column) = line_and_column(text, offset);
+            ManifestError::Invalid { path: path.to_path_buf(), line, column, message }
+        };
+        let manifest: RunManifest = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim_end().to_string())
+        })?;
+        if manifest.program.as_os_str().is_empty() {
+            let offset = text.find("program").unwrap_or(0);
+            return Err(invalid(offset, "`program` is empty".to_string()));
+        }
+        Ok(manifest)
+    }
+
+    /// The manifest as TOML, with a header saying where it comes from.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("a run manifest always serializes");
+        format!("# Written by s2i-assemble, read by s2i-run. Relative paths are relative to this file.\n{body}")
+    }
+
+    /// `program` resolved against the manifest's directory.
+    pub fn program_in(&self, base: &Path) -> PathBuf {
+        base.join(&self.program)
+    }
+
+    /// `workdir` resolved against the manifest's directory, if set.
+    pub fn workdir_in(&self, base: &Path) -> Option<PathBuf> {
+        self.workdir.as_ref().map(|w| base.join(w))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RunManifest, ManifestError> {
+        RunManifest::parse(text, Path::new("/opt/app-root/s2i-run.toml"))
+    }
+
+    #[test]
+    fn round_trip() {
+        let m = RunManifest {
+            program: "bin/api".into(),
+            args: vec!["--port".into(), "8080".into()],
+            workdir: Some("src".into()),
+            env: BTreeMap::from([("MODE".into(), "release".into())]),
+        };
+        assert_eq!(parse(&m.to_toml()).unwrap(), m);
+    }
+
+    #[test]
+    fn minimal_and_relative_paths() {
+        let m = parse("program = \"bin/app\"\n").unwrap();
+        assert!(m.args.is_empty() && m.workdir.is_none() && m.env.is_empty());
+        assert_eq!(m.program_in(Path::new("/r")), PathBuf::from("/r/bin/app"));
+        let m = parse("program = \"/usr/bin/app\"\nworkdir = \"/srv\"\n").unwrap();
+        assert_eq!(m.program_in(Path::new("/r")), PathBuf::from("/usr/bin/app"));
+        assert_eq!(m.workdir_in(Path::new("/r")), Some(PathBuf::from("/srv")));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_expectation() {
+        let messages: Vec<String> = [
+            "program = \"bin/app\"\nargs = \"--flag\"\n",
+            "program = \"bin/app\"\nprogam = \"x\"\n",
+            "args = []\n",
+            "program = \"\"\n",
+            "program = bin/app\n",
+        ]
+        .iter()
+        .map(|t| parse(t).unwrap_err().to_string())
+        .collect();
+        insta::assert_snapshot!(messages.join("\n"));
+    }
+}

@@ -1,0 +1,41 @@
+//! The places of the S2I layout, and how the environment moves them.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Where the Red Hat builder images keep the application (`APP_ROOT`).
+pub const DEFAULT_APP_ROOT: &str = "/opt/app-root";
+/// Where S2I puts the application sources.
+pub const DEFAULT_SRC: &str = "/tmp/src";
+/// Where S2I puts what the previous image's `save-artifacts` streamed out.
+pub const DEFAULT_ARTIFACTS: &str = "/tmp/artifacts";
+/// The run manifest's file name, directly under the application root.
+pub const MANIFEST_FILE: &str = "s2i-run.toml";
+/// The classic Go images' binary, directly under the application root.
+pub const CLASSIC_BINARY: &str = "gobinary";
+
+/// The application root: `$APP_ROOT` when set and not empty, else `/opt/app-root`.
+pub fn app_root() -> PathBuf {
+    app_root_from(std::env::var_os("APP_ROOT"))
+}
+
+/// [`app_root`] for a given value of `APP_ROOT`, so callers and tests need not
+/// touch the process environment.
+pub fn app_root_from(value: Option<OsString>) -> PathBuf {
+    match value {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => PathBuf::from(DEFAULT_APP_ROOT),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_root_defaults_when_unset_or_empty() {
+        assert_eq!(app_root_from(None), PathBuf::from("/opt/app-root"));
+        assert_eq!(app_root_from(Some("".into())), PathBuf::from("/opt/app-root"));
+        assert_eq!(app_root_from(Some("/srv/app".into())), PathBuf::from("/srv/app"));
+    }
+}

