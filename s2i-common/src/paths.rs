@@ -13,6 +13,15 @@ pub const DEFAULT_ARTIFACTS: &str = "/tmp/artifacts";
 pub const MANIFEST_FILE: &str = "s2i-run.toml";
 /// The classic Go images' binary, directly under the application root.
 pub const CLASSIC_BINARY: &str = "gobinary";
+/// The built binaries, under the application root.
+pub const BIN_DIR: &str = "bin";
+/// The application's files (templates, assets): the working directory at run
+/// time, and HOME, as in the Red Hat images.
+pub const APP_FILES_DIR: &str = "src";
+/// Go's build cache (GOCACHE), under the application root, outside its files.
+pub const GO_BUILD_CACHE: &str = ".cache/go-build";
+/// Go's module cache (GOMODCACHE), under the application root, outside its files.
+pub const GO_MOD_CACHE: &str = ".cache/go-mod";
 
 /// The application root: `$APP_ROOT` when set and not empty, else `/opt/app-root`.
 pub fn app_root() -> PathBuf {
