@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod go;
+
 /// True when running under CI (`CI=true`), where nothing may be skipped.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
