@@ -1,4 +1,65 @@
+//! `s2i-run`: the S2I `run` script. Starts the application (a command, the
+//! run manifest, or the classic `gobinary`), either by exec'ing straight into
+//! it or, as PID 1, under a small supervisor that forwards signals, reaps
+//! zombies and passes the exit status on. See `s2i-run --help`.
+
+mod cli;
+mod exec;
+mod failure;
+mod signals;
+mod supervise;
+mod target;
+
+use std::io::Write;
+
+use cli::{Action, InitMode};
+use failure::Failure;
+
 fn main() {
-    eprintln!("s2i-run: not implemented yet");
-    std::process::exit(1);
+    let status = match run() {
+        Ok(status) => status,
+        Err(failure) => {
+            eprintln!("s2i-run: {}", failure.message);
+            failure.code
+        }
+    };
+    std::process::exit(status);
+}
+
+fn run() -> Result<i32, Failure> {
+    let config = match cli::parse(std::env::args_os().skip(1), |name| std::env::var_os(name))? {
+        Action::Run(config) => config,
+        Action::Help => return print(cli::HELP),
+        Action::Version => return print(concat!("s2i-run ", env!("CARGO_PKG_VERSION"), "\n")),
+    };
+    let app_root = s2i_common::paths::app_root();
+    let target = target::resolve(config.command, &app_root, std::env::var_os("APP_ARGS"))?;
+    let program = exec::prepare(target, std::env::vars_os().collect())?;
+
+    let supervise = match config.init {
+        InitMode::Always => true,
+        InitMode::Never => false,
+        InitMode::Auto => std::process::id() == 1,
+    };
+    if supervise {
+        let settings = supervise::Settings {
+            signal_group: config.signal_group,
+            stop_signal: config.stop_signal,
+            grace: config.grace,
+            verbose: config.verbose,
+        };
+        supervise::run(&program, &settings)
+    } else {
+        if config.verbose {
+            eprintln!("s2i-run: exec {} (no supervisor)", program.path.display());
+        }
+        Err(program.exec_failure(program.execve()))
+    }
+}
+
+fn print(text: &str) -> Result<i32, Failure> {
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map(|()| 0)
+        .map_err(|e| Failure::general(format!("cannot write to stdout: {e}")))
 }

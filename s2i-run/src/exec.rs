@@ -1,0 +1,167 @@
+//! Turning a [`Target`] into an `execve` call, and an `execve` error into the
+//! shells' exit statuses (127 not found, 126 cannot execute) with a message
+//! that says what to fix.
+//!
+//! Everything is prepared before any fork, so that the supervisor's child
+//! only has to call `execve`.
+
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::libc;
+
+use crate::failure::{self, Failure};
+use crate::target::Target;
+
+/// Where execvp looks when PATH is unset.
+const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// A ready `execve`: path, argv and envp as C strings, with their pointer arrays.
+pub struct Prepared {
+    pub path: PathBuf,
+    pub target: Target,
+    c_path: CString,
+    _strings: Vec<CString>,
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+}
+
+/// Applies the target's environment defaults to `environment`, changes to its
+/// working directory, and finds its program.
+pub fn prepare(
+    target: Target,
+    mut environment: Vec<(OsString, OsString)>,
+) -> Result<Prepared, Failure> {
+    for (name, value) in &target.env_defaults {
+        if !environment.iter().any(|(n, _)| n == name.as_str()) {
+            environment.push((name.into(), value.into()));
+        }
+    }
+    if let Some(dir) = &target.workdir {
+        std::env::set_current_dir(dir).map_err(|e| {
+            Failure::general(format!(
+                "cannot start {}: cannot change to its working directory {}: {}",
+                target.describe(),
+                dir.display(),
+                Errno::from_raw(e.raw_os_error().unwrap_or(0)).desc()
+            ))
+        })?;
+    }
+    let path = locate(&target, &environment)?;
+
+    let c_string = |bytes: Vec<u8>, what: &str| {
+        CString::new(bytes).map_err(|_| Failure::usage(format!("{what} contains a NUL byte")))
+    };
+    let c_path = c_string(path.as_os_str().as_bytes().to_vec(), "the program's path")?;
+    let mut strings = Vec::new();
+    strings.push(c_string(
+        target.program.as_bytes().to_vec(),
+        "the program's name",
+    )?);
+    for arg in &target.args {
+        strings.push(c_string(arg.as_bytes().to_vec(), "an argument")?);
+    }
+    let argc = strings.len();
+    for (name, value) in environment {
+        let mut entry = name.into_vec();
+        entry.push(b'=');
+        entry.extend(value.into_vec());
+        strings.push(c_string(entry, "an environment variable")?);
+    }
+    let pointers = |range: &[CString]| {
+        let mut p: Vec<*const libc::c_char> = range.iter().map(|s| s.as_ptr()).collect();
+        p.push(std::ptr::null());
+        p
+    };
+    let argv = pointers(&strings[..argc]);
+    let envp = pointers(&strings[argc..]);
+    Ok(Prepared {
+        path,
+        target,
+        c_path,
+        _strings: strings,
+        argv,
+        envp,
+    })
+}
+
+/// The program's path: as given when it has a `/`, else the first match in
+/// PATH that can be executed (or, failing that, one that exists, so that
+/// the error says "permission denied" as execvp's would).
+fn locate(target: &Target, environment: &[(OsString, OsString)]) -> Result<PathBuf, Failure> {
+    let program = Path::new(&target.program);
+    if target.program.as_bytes().contains(&b'/') {
+        return Ok(program.to_path_buf());
+    }
+    let search = environment
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "PATH")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_else(|| DEFAULT_PATH.into());
+    let mut not_executable = None;
+    for dir in std::env::split_paths(&search) {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let candidate = dir.join(program);
+        if !candidate.metadata().is_ok_and(|m| !m.is_dir()) {
+            continue;
+        }
+        if is_executable(&candidate) {
+            return Ok(candidate);
+        }
+        not_executable.get_or_insert(candidate);
+    }
+    not_executable.ok_or_else(|| {
+        crate::target::not_found(
+            target,
+            &format!("not found in PATH ({})", search.to_string_lossy()),
+        )
+    })
+}
+
+fn is_executable(path: &Path) -> bool {
+    CString::new(path.as_os_str().as_bytes())
+        // SAFETY: access(2) on a valid C string.
+        .is_ok_and(|p| unsafe { libc::access(p.as_ptr(), libc::X_OK) } == 0)
+}
+
+impl Prepared {
+    /// Replaces this process with the program; returns only on failure,
+    /// with the `errno` of `execve`. Async-signal-safe: fit for a forked child.
+    pub fn execve(&self) -> i32 {
+        // SAFETY: the path and the null-terminated arrays point into strings
+        // owned by `self`, alive for the call.
+        unsafe { libc::execve(self.c_path.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr()) };
+        Errno::last_raw()
+    }
+
+    /// What to say, and exit with, when `execve` failed with `errno`.
+    pub fn exec_failure(&self, errno: i32) -> Failure {
+        let what = self.target.describe();
+        let cannot = |detail: &str| {
+            Failure::new(
+                failure::NOT_EXECUTABLE,
+                format!("cannot start {what}: {detail}"),
+            )
+        };
+        match Errno::from_raw(errno) {
+            Errno::ENOENT if self.path.symlink_metadata().is_ok() => cannot(
+                "it exists, but its interpreter (the #! line) or its dynamic loader does not",
+            ),
+            Errno::ENOENT => crate::target::not_found(&self.target, "no such file"),
+            Errno::EACCES if self.path.is_dir() => cannot("it is a directory"),
+            Errno::EACCES => cannot(
+                "permission denied: it is not executable (chmod +x), \
+                 or its file system is mounted noexec",
+            ),
+            Errno::ENOEXEC => cannot("not an executable format (a script needs a #! line)"),
+            other => cannot(other.desc()),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Signal names and numbers, and the signal mask the supervisor lives under.
+//!
+//! Names follow `kill -l`: `TERM` or `SIGTERM` (any case), plain numbers, and
+//! the real-time signals as `RTMIN`, `RTMIN+N`, `RTMAX-N`, `RTMAX`. The
+//! real-time range is asked from the C library at run time: glibc and musl
+//! keep a different number of them for themselves.
+
+use nix::libc;
+
+/// The classic signals of Linux on x86-64 and aarch64, as `kill -l` names them.
+const NAMES: [(&str, i32); 31] = [
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("STKFLT", libc::SIGSTKFLT),
+    ("CHLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("PWR", libc::SIGPWR),
+    ("SYS", libc::SIGSYS),
+];
+
+/// The highest signal number of Linux (`_NSIG - 1`).
+pub const MAX_SIGNAL: i32 = 64;
+
+fn rt_min() -> i32 {
+    libc::SIGRTMIN()
+}
+
+fn rt_max() -> i32 {
+    libc::SIGRTMAX()
+}
+
+/// The number of a signal name (`TERM`, `SIGTERM`, `15`, `RTMIN+2`), if it
+/// is one that can be sent.
+pub fn number(name: &str) -> Option<i32> {
+    let upper = name.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Ok(n) = bare.parse::<i32>() {
+        return (1..=MAX_SIGNAL).contains(&n).then_some(n);
+    }
+    if let Some(&(_, n)) = NAMES.iter().find(|(known, _)| *known == bare) {
+        return Some(n);
+    }
+    let (base, offset) = if let Some(rest) = bare.strip_prefix("RTMIN") {
+        (rt_min(), rest)
+    } else if let Some(rest) = bare.strip_prefix("RTMAX") {
+        (rt_max(), rest)
+    } else {
+        return None;
+    };
+    let n = match offset.as_bytes().first() {
+        None => base,
+        Some(b'+') => base + offset[1..].parse::<i32>().ok()?,
+        Some(b'-') => base - offset[1..].parse::<i32>().ok()?,
+        Some(_) => return None,
+    };
+    (rt_min()..=rt_max()).contains(&n).then_some(n)
+}
+
+/// The name of a signal number for messages (`SIGTERM`, `SIGRTMIN+2`, `signal 33`).
+pub fn name(signal: i32) -> String {
+    if let Some((known, _)) = NAMES.iter().find(|(_, n)| *n == signal) {
+        format!("SIG{known}")
+    } else if (rt_min()..=rt_max()).contains(&signal) {
+        match signal - rt_min() {
+            0 => "SIGRTMIN".to_string(),
+            offset => format!("SIGRTMIN+{offset}"),
+        }
+    } else {
+        format!("signal {signal}")
+    }
+}
+
+/// A signal set holding every signal.
+///
+/// Built by hand rather than with `sigfillset`, which in musl leaves out the
+/// signals it keeps for itself (32 to 34): the supervisor never starts a
+/// thread, so it may block and wait for those too, and must, lest one of them
+/// kill it when it is not PID 1.
+pub fn full_set() -> libc::sigset_t {
+    // SAFETY: sigset_t is a plain bit array; all-ones means "every signal"
+    // (the kernel itself ignores SIGKILL and SIGSTOP in a mask).
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        std::ptr::write_bytes(
+            &mut set as *mut libc::sigset_t as *mut u8,
+            0xff,
+            std::mem::size_of::<libc::sigset_t>().min(KERNEL_SET_SIZE),
+        );
+        set
+    }
+}
+
+/// The kernel's own size of a signal set, in bytes (64 signals).
+const KERNEL_SET_SIZE: usize = MAX_SIGNAL as usize / 8;
+
+/// `rt_sigprocmask` straight to the kernel: the C libraries' wrappers quietly
+/// drop their own signals from the set (see [`full_set`]).
+fn set_mask(mask: &libc::sigset_t, old: *mut libc::sigset_t) {
+    // SAFETY: plain system call on valid sigset_t pointers (or null).
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            mask as *const libc::sigset_t,
+            old,
+            KERNEL_SET_SIZE,
+        )
+    };
+}
+
+/// Blocks every signal; returns the mask there was before, for the child.
+pub fn block_all() -> libc::sigset_t {
+    // SAFETY: an all-zero sigset_t is a valid empty set.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    set_mask(&full_set(), &mut old);
+    old
+}
+
+/// In a freshly forked child: the signal dispositions back to their defaults
+/// (an ignored signal stays ignored across exec) and the mask back to `mask`.
+/// Only async-signal-safe calls here.
+pub fn restore_for_child(mask: &libc::sigset_t) {
+    for signal in 1..=MAX_SIGNAL {
+        if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+            // SAFETY: resetting a disposition to its default; errors (the
+            // C library's own signals) are harmless and ignored.
+            unsafe { libc::signal(signal, libc::SIG_DFL) };
+        }
+    }
+    set_mask(mask, std::ptr::null_mut());
+}
+
+/// The next signal from `set`, waiting at most `timeout`; `None` on timeout
+/// or interruption.
+pub fn wait_for(set: &libc::sigset_t, timeout: std::time::Duration) -> Option<i32> {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
+    // SAFETY: plain system call on valid pointers; no siginfo is asked for.
+    let signal = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigtimedwait,
+            set as *const libc::sigset_t,
+            std::ptr::null_mut::<libc::siginfo_t>(),
+            &ts as *const libc::timespec,
+            KERNEL_SET_SIZE,
+        )
+    };
+    (signal > 0).then_some(signal as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_numbers_and_prefixes() {
+        assert_eq!(number("TERM"), Some(15));
+        assert_eq!(number("sigquit"), Some(3));
+        assert_eq!(number("SIGWINCH"), Some(28));
+        assert_eq!(number(" usr1 "), Some(10));
+        assert_eq!(number("9"), Some(9));
+        assert_eq!(number("64"), Some(64));
+        assert_eq!(number("0"), None);
+        assert_eq!(number("65"), None);
+        assert_eq!(number("BOGUS"), None);
+        assert_eq!(number(""), None);
+    }
+
+    #[test]
+    fn realtime_signals_are_relative_to_the_c_library() {
+        let min = libc::SIGRTMIN();
+        let max = libc::SIGRTMAX();
+        assert_eq!(number("RTMIN"), Some(min));
+        assert_eq!(number("SIGRTMIN+3"), Some(min + 3));
+        assert_eq!(number("RTMAX-1"), Some(max - 1));
+        assert_eq!(number("RTMAX"), Some(max));
+        assert_eq!(number("RTMAX+1"), None);
+        assert_eq!(number("RTMIN-1"), None);
+        assert_eq!(number("RTMIN+x"), None);
+        assert_eq!(name(min + 3), "SIGRTMIN+3");
+        assert_eq!(number(&name(min + 3)), Some(min + 3));
+    }
+
+    #[test]
+    fn every_classic_name_round_trips() {
+        for (known, n) in NAMES {
+            assert_eq!(number(known), Some(n));
+            assert_eq!(name(n), format!("SIG{known}"));
+        }
+    }
+}

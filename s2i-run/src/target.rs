@@ -1,0 +1,215 @@
+//! What to start: the command given, else the run manifest, else the classic
+//! `gobinary`; plus `APP_ARGS`.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use s2i_common::manifest::{ManifestError, RunManifest};
+use s2i_common::paths;
+
+use crate::failure::{self, Failure};
+
+/// The program to start and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// As given: a name to look up in PATH, or a path.
+    pub program: OsString,
+    /// argv[1..].
+    pub args: Vec<OsString>,
+    /// The directory to start it in; `None` keeps the current one.
+    pub workdir: Option<PathBuf>,
+    /// Variables to set where the environment has none (the manifest's `[env]`).
+    pub env_defaults: Vec<(String, String)>,
+    /// Where the program came from, for messages ("the program of ...").
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    CommandLine,
+    Manifest(PathBuf),
+    Classic { manifest: PathBuf },
+}
+
+/// Decides the target from the command line (`command`, maybe empty), the
+/// application root and `APP_ARGS`.
+pub fn resolve(
+    command: Vec<OsString>,
+    app_root: &Path,
+    app_args: Option<OsString>,
+) -> Result<Target, Failure> {
+    let mut target = if let Some((program, args)) = command.split_first() {
+        Target {
+            program: program.clone(),
+            args: args.to_vec(),
+            workdir: None,
+            env_defaults: Vec::new(),
+            origin: Origin::CommandLine,
+        }
+    } else {
+        from_app_root(app_root)?
+    };
+    target.args.extend(split_app_args(app_args)?);
+    Ok(target)
+}
+
+fn from_app_root(app_root: &Path) -> Result<Target, Failure> {
+    let manifest_path = app_root.join(paths::MANIFEST_FILE);
+    match RunManifest::load(&manifest_path) {
+        Ok(manifest) => Ok(Target {
+            program: manifest.program_in(app_root).into_os_string(),
+            args: manifest.args.iter().map(OsString::from).collect(),
+            workdir: Some(
+                manifest
+                    .workdir_in(app_root)
+                    .unwrap_or_else(|| app_root.to_path_buf()),
+            ),
+            env_defaults: manifest.env.into_iter().collect(),
+            origin: Origin::Manifest(manifest_path),
+        }),
+        Err(ManifestError::Read { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
+            Ok(Target {
+                program: app_root.join(paths::CLASSIC_BINARY).into_os_string(),
+                args: Vec::new(),
+                workdir: None,
+                env_defaults: Vec::new(),
+                origin: Origin::Classic {
+                    manifest: manifest_path,
+                },
+            })
+        }
+        Err(error) => Err(Failure::general(format!(
+            "{error}\n(s2i-assemble writes this file; rebuild the image, or fix or remove the file)"
+        ))),
+    }
+}
+
+/// `APP_ARGS` split like a shell splits words, with no shell and nothing
+/// expanded: `--name "two words"` is two arguments.
+fn split_app_args(app_args: Option<OsString>) -> Result<Vec<OsString>, Failure> {
+    let Some(value) = app_args else {
+        return Ok(Vec::new());
+    };
+    let text = value.into_string().map_err(|v| {
+        Failure::usage(format!(
+            "invalid APP_ARGS={:?}: it is not valid UTF-8",
+            v.to_string_lossy()
+        ))
+    })?;
+    shell_words::split(&text)
+        .map(|words| words.into_iter().map(OsString::from).collect())
+        .map_err(|_| {
+            Failure::usage(format!(
+                "invalid APP_ARGS={text:?}: a quote is not closed; \
+                 expected arguments split like shell words, such as --name \"two words\""
+            ))
+        })
+}
+
+impl Target {
+    /// The program and where it came from, for messages.
+    pub fn describe(&self) -> String {
+        let program = Path::new(&self.program).display();
+        match &self.origin {
+            Origin::CommandLine => program.to_string(),
+            Origin::Manifest(manifest) => {
+                format!("{program} (the program of {})", manifest.display())
+            }
+            Origin::Classic { .. } => program.to_string(),
+        }
+    }
+
+    /// The message when the program does not exist, with the fix.
+    pub fn not_found_hint(&self) -> Option<String> {
+        match &self.origin {
+            Origin::Classic { manifest } => Some(format!(
+                "nothing to start: no command was given, there is no run manifest {} and no {}; \
+                 give a command (s2i-run -- COMMAND [ARG]...) or build the application with s2i-assemble",
+                manifest.display(),
+                Path::new(&self.program).display()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The failure for a program that cannot be found.
+pub fn not_found(target: &Target, detail: &str) -> Failure {
+    let message = target
+        .not_found_hint()
+        .unwrap_or_else(|| format!("cannot start {}: {detail}", target.describe()));
+    Failure::new(failure::NOT_FOUND, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn os(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn command_line_wins_over_manifest() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("s2i-run.toml"), "program = \"bin/api\"\n").unwrap();
+        let t = resolve(os(&["app", "-x"]), root.path(), Some("--a 'b c'".into())).unwrap();
+        assert_eq!(t.program, "app");
+        assert_eq!(t.args, os(&["-x", "--a", "b c"]));
+        assert_eq!(t.origin, Origin::CommandLine);
+        assert_eq!(t.workdir, None);
+    }
+
+    #[test]
+    fn manifest_resolves_against_app_root() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(
+            root.path().join("s2i-run.toml"),
+            "program = \"bin/api\"\nargs = [\"--port\", \"8080\"]\nworkdir = \"src\"\n[env]\nMODE = \"release\"\n",
+        )
+        .unwrap();
+        let t = resolve(Vec::new(), root.path(), Some("-v".into())).unwrap();
+        assert_eq!(Path::new(&t.program), root.path().join("bin/api"));
+        assert_eq!(t.args, os(&["--port", "8080", "-v"]));
+        assert_eq!(t.workdir, Some(root.path().join("src")));
+        assert_eq!(
+            t.env_defaults,
+            [("MODE".to_string(), "release".to_string())]
+        );
+    }
+
+    #[test]
+    fn manifest_without_workdir_starts_in_app_root() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(
+            root.path().join("s2i-run.toml"),
+            "program = \"/bin/true\"\n",
+        )
+        .unwrap();
+        let t = resolve(Vec::new(), root.path(), None).unwrap();
+        assert_eq!(t.workdir.as_deref(), Some(root.path()));
+    }
+
+    #[test]
+    fn no_manifest_falls_back_to_gobinary() {
+        let root = tempfile::tempdir().unwrap();
+        let t = resolve(Vec::new(), root.path(), None).unwrap();
+        assert_eq!(Path::new(&t.program), root.path().join("gobinary"));
+        assert!(t.args.is_empty() && t.workdir.is_none());
+        assert!(t.not_found_hint().unwrap().contains("nothing to start"));
+    }
+
+    #[test]
+    fn unclosed_quote_in_app_args() {
+        let failure = resolve(
+            os(&["app"]),
+            Path::new("/nonexistent"),
+            Some("'oops".into()),
+        )
+        .unwrap_err();
+        assert_eq!(failure.code, 2);
+        assert!(failure.message.contains("APP_ARGS"), "{failure:?}");
+    }
+}
