@@ -1,4 +1,37 @@
+//! `s2i-assemble`: the S2I assemble step for Go. It detects what kind of Go
+//! source it was given, builds its main package(s) with `go build` in a copy
+//! of the sources, and installs the result atomically under the application
+//! root, with a run manifest for `s2i-run`. See `pipeline` for the steps.
+
+mod build;
+mod cli;
+mod config;
+mod detect;
+mod errors;
+mod gotool;
+mod install;
+mod pipeline;
+mod plan;
+mod report;
+mod source;
+
 fn main() {
-    eprintln!("s2i-assemble: not implemented yet");
-    std::process::exit(1);
+    let code = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(cli::Command::Help) => {
+            print!("{}", cli::USAGE);
+            0
+        }
+        Ok(cli::Command::Assemble(options)) => match pipeline::run(&options) {
+            Ok(()) => 0,
+            Err(error) => {
+                eprintln!("s2i-assemble: {error}");
+                error.exit_code()
+            }
+        },
+        Err(error) => {
+            eprintln!("s2i-assemble: {error}");
+            error.exit_code()
+        }
+    };
+    std::process::exit(code);
 }

@@ -10,3 +10,4 @@ pub mod atomic;
 pub mod envfile;
 pub mod manifest;
 pub mod paths;
+pub mod settings;

@@ -1,0 +1,180 @@
+//! Running `go build`: its output streamed as it comes, and SIGTERM/SIGINT
+//! handled so that an interrupted build stops whole and leaves nothing.
+//!
+//! go runs in its own process group. A signal to s2i-assemble is passed to
+//! that group (go and every compile/link it started), then, if they are not
+//! gone after a grace period, the group is killed. s2i-assemble itself then
+//! exits 128+N without installing anything.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use crate::errors::Error;
+use crate::plan::BuildPlan;
+
+/// How long go gets to stop (and remove its temporary files) after SIGTERM.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// The signals that stop the build, and the go process group to pass them to.
+#[derive(Clone)]
+pub struct Interrupt {
+    signal: Arc<AtomicI32>,
+    child_group: Arc<AtomicI32>,
+}
+
+impl Interrupt {
+    /// Takes over SIGTERM and SIGINT for the rest of the process's life.
+    pub fn install() -> std::io::Result<Interrupt> {
+        let interrupt = Interrupt {
+            signal: Arc::new(AtomicI32::new(0)),
+            child_group: Arc::new(AtomicI32::new(0)),
+        };
+        let mut signals = Signals::new([SIGTERM, SIGINT])?;
+        let shared = interrupt.clone();
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                shared
+                    .signal
+                    .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+                    .ok();
+                shared.stop_child();
+            }
+        });
+        Ok(interrupt)
+    }
+
+    /// Err(Interrupted) once a signal has arrived.
+    pub fn check(&self) -> Result<(), Error> {
+        match self.signal.load(Ordering::SeqCst) {
+            0 => Ok(()),
+            signal => Err(Error::Interrupted { signal }),
+        }
+    }
+
+    /// SIGTERM to go's group now, SIGKILL after the grace period if it is
+    /// still the running group.
+    fn stop_child(&self) {
+        let group = self.child_group.load(Ordering::SeqCst);
+        if group <= 0 {
+            return;
+        }
+        let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
+        let child_group = Arc::clone(&self.child_group);
+        std::thread::spawn(move || {
+            std::thread::sleep(GRACE);
+            if child_group.load(Ordering::SeqCst) == group {
+                let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+            }
+        });
+    }
+}
+
+/// Runs the plan's `go build`, streaming go's output, and returns when it
+/// has finished, failed, or been stopped by a signal.
+pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
+    interrupt.check()?;
+    let mut child = Command::new(&plan.go)
+        .args(&plan.go_args)
+        .current_dir(&plan.build_dir)
+        .env_clear()
+        .envs(&plan.env)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Error::GoCommand {
+            command: "go build".into(),
+            detail: format!("cannot start {}: {e}", plan.go.display()),
+        })?;
+    let group = child.id() as i32;
+    interrupt.child_group.store(group, Ordering::SeqCst);
+    // A signal that came between spawn and here found no group to stop.
+    if interrupt.check().is_err() {
+        interrupt.stop_child();
+    }
+
+    // go's messages go on to our stderr line by line, and are kept to
+    // recognise an unreachable dependency.
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let relay = std::thread::spawn(move || {
+        let mut kept = String::new();
+        let mut reader = BufReader::new(stderr);
+        let mut line = Vec::new();
+        let mut out = std::io::stderr();
+        while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+            let _ = out.write_all(&line);
+            if kept.len() < 1 << 20 {
+                kept.push_str(&String::from_utf8_lossy(&line));
+            }
+            line.clear();
+        }
+        kept
+    });
+    let status = child.wait();
+    interrupt.child_group.store(0, Ordering::SeqCst);
+    let messages = relay.join().unwrap_or_default();
+    if let Err(error) = interrupt.check() {
+        // Whatever of the group outlived go goes with it.
+        let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+        return Err(error);
+    }
+    let status = status.map_err(|e| Error::GoCommand {
+        command: "go build".into(),
+        detail: e.to_string(),
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::BuildFailed {
+            status: status.to_string(),
+            offline: is_offline_failure(&messages),
+        })
+    }
+}
+
+/// go's words for a module it could not download.
+fn is_offline_failure(messages: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "dial tcp",
+        "no such host",
+        "module lookup disabled by GOPROXY=off",
+        "connection refused",
+        "i/o timeout",
+        "proxyconnect",
+        "unrecognized import path",
+        "cannot find module providing package",
+        "could not read Username",
+        "sum.golang.org",
+        "@v/list: no such file",
+        "reading file://",
+    ];
+    SIGNS.iter().any(|sign| messages.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_offline_failure;
+
+    #[test]
+    fn recognises_go_download_failures() {
+        assert!(is_offline_failure(
+            "main.go:3:8: example.com/dep@v1.0.0: module lookup disabled by GOPROXY=off\n"
+        ));
+        assert!(is_offline_failure("go: example.com/dep@v1.0.0: Get \"https://proxy.golang.org/...\": dial tcp: lookup proxy.golang.org: no such host"));
+        assert!(!is_offline_failure(
+            "./main.go:5:2: undefined: fmt.Printn\n"
+        ));
+        assert!(!is_offline_failure(
+            "./main.go:4:1: syntax error: non-declaration statement outside function body\n"
+        ));
+    }
+}

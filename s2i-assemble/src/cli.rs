@@ -1,0 +1,108 @@
+//! The command line: `s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use s2i_common::paths;
+
+use crate::errors::Error;
+
+pub const USAGE: &str = "\
+Usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]
+
+Builds the Go application in the source directory (the S2I assemble step) and
+installs it under the application root: binaries in bin/, the one to run also
+at gobinary, the run manifest s2i-run.toml for s2i-run, and the application's
+other files (templates, assets) in src/, its working directory at run time.
+
+Options:
+  --src DIR        the application's sources (default: /tmp/src)
+  --app-root DIR   where to install it (default: $APP_ROOT, else /opt/app-root)
+  --artifacts DIR  what the previous image saved, for incremental builds
+                   (default: /tmp/artifacts)
+  --dry-run        print the build plan (what was detected, the packages, the
+                   exact go commands and environment) and build nothing
+  -h, --help       print this help
+
+Settings come from the environment, then the source's .s2i/environment, then
+its .s2i/go.toml; `s2i-usage` lists them all.
+
+Local use, no container:
+  s2i-assemble --src . --app-root ./out && APP_ROOT=./out s2i-run
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Assemble(Options),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub src: PathBuf,
+    pub app_root: PathBuf,
+    pub artifacts: PathBuf,
+    pub dry_run: bool,
+}
+
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut options = Options {
+        src: PathBuf::from(paths::DEFAULT_SRC),
+        app_root: paths::app_root(),
+        artifacts: PathBuf::from(paths::DEFAULT_ARTIFACTS),
+        dry_run: false,
+    };
+    let usage = |e: lexopt::Error| Error::Usage(e.to_string());
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Long("src") => options.src = parser.value().map_err(usage)?.into(),
+            Long("app-root") => options.app_root = parser.value().map_err(usage)?.into(),
+            Long("artifacts") => options.artifacts = parser.value().map_err(usage)?.into(),
+            Long("dry-run") => options.dry_run = true,
+            _ => return Err(usage(arg.unexpected())),
+        }
+    }
+    Ok(Command::Assemble(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Command, Error> {
+        parse(list.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        let Command::Assemble(o) = args(&["--src", "app", "--app-root=out", "--dry-run"]).unwrap()
+        else {
+            panic!("expected assemble")
+        };
+        assert_eq!(o.src, PathBuf::from("app"));
+        assert_eq!(o.app_root, PathBuf::from("out"));
+        assert_eq!(o.artifacts, PathBuf::from("/tmp/artifacts"));
+        assert!(o.dry_run);
+        let Command::Assemble(o) = args(&[]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.src, PathBuf::from("/tmp/src"));
+        assert_eq!(args(&["-h"]).unwrap(), Command::Help);
+        assert_eq!(args(&["--src", "x", "--help"]).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn unknown_flags_and_missing_values_are_usage_errors() {
+        let e = args(&["--bogus"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.to_string(), "invalid option '--bogus'; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]");
+        assert!(args(&["--src"])
+            .unwrap_err()
+            .to_string()
+            .contains("missing argument"));
+    }
+}

@@ -1,0 +1,333 @@
+//! Settings, layered: the process environment, then the source's
+//! `.s2i/environment` (in an S2I build s2i has already exported it; locally
+//! nobody has), then `.s2i/go.toml`, then the defaults. The names come from
+//! the one table in `s2i_common::settings`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use s2i_common::envfile;
+use s2i_common::settings::{
+    self, GO_BUILD_FLAGS, GO_LDFLAGS, GO_RUN, GO_TAGS, GO_TARGETS, IMPORT_URL, INSTALL_URL,
+};
+use serde::Deserialize;
+
+use crate::errors::Error;
+
+pub const ENV_FILE: &str = ".s2i/environment";
+pub const GO_TOML: &str = ".s2i/go.toml";
+
+/// Where a setting's value came from, for the build plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Environment,
+    EnvFile { line: usize },
+    GoToml,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Environment => f.write_str("environment"),
+            Origin::EnvFile { line } => write!(f, "{ENV_FILE} line {line}"),
+            Origin::GoToml => f.write_str(GO_TOML),
+        }
+    }
+}
+
+/// The build's settings, resolved.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    pub targets: Vec<String>,
+    pub run: Option<String>,
+    pub build_flags: Vec<String>,
+    pub ldflags: Option<String>,
+    pub tags: Vec<String>,
+    pub import_url: Option<String>,
+    pub install_url: Option<String>,
+    /// The environment `go` runs with: the process's, plus what the files add.
+    pub env: BTreeMap<String, String>,
+    /// Each setting that is set, with its value and origin (for the plan).
+    pub origins: Vec<(&'static str, String, Origin)>,
+    /// Lines of `.s2i/environment` that were skipped, as warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `.s2i/go.toml`: what is awkward as variables (lists, and any `[env]`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GoToml {
+    targets: Option<StringOrList>,
+    run: Option<String>,
+    build_flags: Option<StringOrList>,
+    ldflags: Option<String>,
+    tags: Option<StringOrList>,
+    import_url: Option<String>,
+    install_url: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "expected a string or a list of strings")]
+enum StringOrList {
+    String(String),
+    List(Vec<String>),
+}
+
+/// A setting's raw value: from the file as a list, or a string to split.
+enum Raw {
+    Text(String),
+    List(Vec<String>),
+}
+
+/// Reads the configuration of the sources in `src` over `process_env`.
+pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config, Error> {
+    let mut config = Config {
+        env: process_env.clone(),
+        ..Config::default()
+    };
+
+    let env_file = read_optional(&src.join(ENV_FILE))?
+        .map(|text| envfile::parse(&text))
+        .unwrap_or_default();
+    for skipped in &env_file.skipped {
+        config.warnings.push(format!(
+            "{ENV_FILE} line {}: {}; the line is skipped, as s2i does",
+            skipped.line, skipped.reason
+        ));
+    }
+    let go_toml_path = src.join(GO_TOML);
+    let go_toml = match read_optional(&go_toml_path)? {
+        Some(text) => parse_go_toml(&text, &go_toml_path)?,
+        None => GoToml::default(),
+    };
+
+    // What `go` sees: the files fill in what the process environment lacks.
+    for variable in &env_file.variables {
+        config
+            .env
+            .entry(variable.name.clone())
+            .or_insert_with(|| variable.value.clone());
+    }
+    for (name, value) in &go_toml.env {
+        config
+            .env
+            .entry(name.clone())
+            .or_insert_with(|| value.clone());
+    }
+
+    let lookup = |name: &'static str, from_toml: Option<Raw>| -> Option<(Raw, Origin)> {
+        if let Some(v) = process_env.get(name).filter(|v| !v.trim().is_empty()) {
+            return Some((Raw::Text(v.clone()), Origin::Environment));
+        }
+        if let Some(v) = env_file.variables.iter().rev().find(|v| v.name == name) {
+            if !v.value.is_empty() {
+                return Some((Raw::Text(v.value.clone()), Origin::EnvFile { line: v.line }));
+            }
+        }
+        from_toml.map(|raw| (raw, Origin::GoToml))
+    };
+    let list = |v: Option<StringOrList>| {
+        v.map(|v| match v {
+            StringOrList::String(s) => Raw::Text(s),
+            StringOrList::List(l) => Raw::List(l),
+        })
+    };
+
+    let mut origins = Vec::new();
+    let mut note = |name: &'static str, raw: &Raw, origin: &Origin| {
+        let shown = match raw {
+            Raw::Text(s) => s.clone(),
+            Raw::List(l) => l.join(" "),
+        };
+        origins.push((name, shown, origin.clone()));
+    };
+
+    if let Some((raw, origin)) = lookup(GO_TARGETS, list(go_toml.targets)) {
+        note(GO_TARGETS, &raw, &origin);
+        config.targets = split_list(raw, |c| c == ',' || c.is_whitespace());
+    }
+    if let Some((raw, origin)) = lookup(GO_RUN, go_toml.run.map(Raw::Text)) {
+        note(GO_RUN, &raw, &origin);
+        config.run = Some(text(raw).trim().to_string());
+    }
+    if let Some((raw, origin)) = lookup(GO_BUILD_FLAGS, list(go_toml.build_flags)) {
+        note(GO_BUILD_FLAGS, &raw, &origin);
+        config.build_flags = match raw {
+            Raw::List(l) => l,
+            Raw::Text(s) => shell_words::split(&s).map_err(|e| Error::BadSetting {
+                name: GO_BUILD_FLAGS,
+                value: s.clone(),
+                why: format!("{e}; quote flags as a shell would, e.g. GO_BUILD_FLAGS='-v -gcflags=\"all=-N\"'"),
+            })?,
+        };
+    }
+    if let Some((raw, origin)) = lookup(GO_LDFLAGS, go_toml.ldflags.map(Raw::Text)) {
+        note(GO_LDFLAGS, &raw, &origin);
+        config.ldflags = Some(text(raw));
+    }
+    if let Some((raw, origin)) = lookup(GO_TAGS, list(go_toml.tags)) {
+        note(GO_TAGS, &raw, &origin);
+        config.tags = split_list(raw, |c| c == ',' || c.is_whitespace());
+    }
+    if let Some((raw, origin)) = lookup(IMPORT_URL, go_toml.import_url.map(Raw::Text)) {
+        note(IMPORT_URL, &raw, &origin);
+        config.import_url = Some(text(raw).trim().trim_end_matches('/').to_string());
+    }
+    if let Some((raw, origin)) = lookup(INSTALL_URL, go_toml.install_url.map(Raw::Text)) {
+        note(INSTALL_URL, &raw, &origin);
+        config.install_url = Some(text(raw).trim().trim_end_matches('/').to_string());
+    }
+    debug_assert!(origins
+        .iter()
+        .all(|(name, _, _)| settings::find(name).is_some()));
+    config.origins = origins;
+    Ok(config)
+}
+
+fn text(raw: Raw) -> String {
+    match raw {
+        Raw::Text(s) => s,
+        Raw::List(l) => l.join(" "),
+    }
+}
+
+fn split_list(raw: Raw, separator: impl Fn(char) -> bool) -> Vec<String> {
+    match raw {
+        Raw::List(l) => l
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Raw::Text(s) => s
+            .split(separator)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(Error::SourceUnreadable {
+            path: path.to_path_buf(),
+            error,
+        }),
+    }
+}
+
+fn parse_go_toml(text: &str, path: &Path) -> Result<GoToml, Error> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_and_column(text, offset);
+        Error::GoTomlInvalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim_end().replace('\n', " "),
+        }
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(env_file: Option<&str>, go_toml: Option<&str>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".s2i")).unwrap();
+        if let Some(text) = env_file {
+            std::fs::write(dir.path().join(ENV_FILE), text).unwrap();
+        }
+        if let Some(text) = go_toml {
+            std::fs::write(dir.path().join(GO_TOML), text).unwrap();
+        }
+        dir
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_beats_env_file_beats_go_toml() {
+        let src = source(
+            Some("GO_TARGETS=./cmd/a,./cmd/b\nGO_RUN=b\nGOPROXY=file:///proxy\nbroken line\n"),
+            Some("targets = [\"./cmd/c\"]\nrun = \"c\"\ntags = [\"netgo\", \"osusergo\"]\nbuild_flags = [\"-v\", \"-gcflags=all=-N -l\"]\n[env]\nGOPROXY = \"off\"\nGOPRIVATE = \"corp.example\"\n"),
+        );
+        let c = load(src.path(), &env(&[("GO_RUN", "a"), ("GO_TAGS", "")])).unwrap();
+        assert_eq!(c.targets, ["./cmd/a", "./cmd/b"]);
+        assert_eq!(c.run.as_deref(), Some("a"));
+        assert_eq!(
+            c.tags,
+            ["netgo", "osusergo"],
+            "an empty variable does not hide go.toml"
+        );
+        assert_eq!(c.build_flags, ["-v", "-gcflags=all=-N -l"]);
+        assert_eq!(c.env["GOPROXY"], "file:///proxy");
+        assert_eq!(c.env["GOPRIVATE"], "corp.example");
+        assert_eq!(c.warnings, [".s2i/environment line 4: no `=`: expected NAME=VALUE; the line is skipped, as s2i does"]);
+        let origins: Vec<String> = c
+            .origins
+            .iter()
+            .map(|(n, v, o)| format!("{n}={v} ({o})"))
+            .collect();
+        assert_eq!(
+            origins,
+            [
+                "GO_TARGETS=./cmd/a,./cmd/b (.s2i/environment line 1)",
+                "GO_RUN=a (environment)",
+                "GO_BUILD_FLAGS=-v -gcflags=all=-N -l (.s2i/go.toml)",
+                "GO_TAGS=netgo osusergo (.s2i/go.toml)",
+            ]
+        );
+    }
+
+    #[test]
+    fn variables_are_split_as_documented() {
+        let src = source(None, None);
+        let c = load(
+            src.path(),
+            &env(&[
+                ("GO_BUILD_FLAGS", "-v '-gcflags=all=-N -l'"),
+                ("GO_TAGS", "a, b c"),
+                ("GO_TARGETS", " ./x "),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.build_flags, ["-v", "-gcflags=all=-N -l"]);
+        assert_eq!(c.tags, ["a", "b", "c"]);
+        assert_eq!(c.targets, ["./x"]);
+        let e = load(src.path(), &env(&[("GO_BUILD_FLAGS", "-ldflags='-s")])).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid GO_BUILD_FLAGS=\"-ldflags='-s\": "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_go_toml_names_file_line_and_column() {
+        let src = source(None, Some("run = \"api\"\ntargets = 3\n"));
+        let e = load(src.path(), &BTreeMap::new()).unwrap_err().to_string();
+        let shown = e.replace(&src.path().display().to_string(), "[SRC]");
+        insta::assert_snapshot!(shown);
+        let src = source(None, Some("[build]\nflags = 1\n"));
+        let e = load(src.path(), &BTreeMap::new()).unwrap_err().to_string();
+        assert!(e.contains("line 1, column 2: unknown field `build`"), "{e}");
+    }
+}

@@ -1,0 +1,492 @@
+//! What kind of Go source this is and which main packages it has, asked of
+//! `go` itself (`go env`, `go mod edit -json`, one `go list -find`): Go
+//! source is never parsed here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::errors::Error;
+use crate::gotool::{self, one_line};
+use crate::source::TopLevel;
+
+/// How the sources are built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// go.work at the root.
+    Workspace,
+    /// go.mod, dependencies from the module cache or GOPROXY.
+    Module,
+    /// go.mod and vendor/modules.txt: `-mod=vendor`.
+    Vendored,
+    /// No go.mod, IMPORT_URL set: GOPATH mode at `$GOPATH/src/$IMPORT_URL`.
+    Gopath { import_url: String },
+    /// Only `.go` files: built as a throwaway module `app`.
+    BareMain,
+}
+
+impl Kind {
+    /// Decides the kind from the top level of the sources.
+    pub fn of(top: &TopLevel, config: &Config) -> Result<(Kind, Vec<String>), Error> {
+        let mut warnings = Vec::new();
+        let kind = if top.go_work {
+            Kind::Workspace
+        } else if top.go_mod {
+            if top.vendor_modules_txt {
+                Kind::Vendored
+            } else {
+                Kind::Module
+            }
+        } else if let Some(import_url) = &config.import_url {
+            Kind::Gopath {
+                import_url: import_url.clone(),
+            }
+        } else if top.vendor_dir {
+            return Err(Error::VendorNeedsImportUrl);
+        } else {
+            Kind::BareMain
+        };
+        if config.import_url.is_some() && (top.go_work || top.go_mod) {
+            warnings.push("IMPORT_URL is ignored: the sources have go.mod (or go.work) and build in module mode".to_string());
+        }
+        Ok((kind, warnings))
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Workspace => "Go workspace (go.work)".to_string(),
+            Kind::Module => "Go module (go.mod)".to_string(),
+            Kind::Vendored => {
+                "Go module with vendored dependencies (vendor/modules.txt, -mod=vendor)".to_string()
+            }
+            Kind::Gopath { import_url } => {
+                format!("GOPATH-era sources (IMPORT_URL={import_url}, GO111MODULE=off)")
+            }
+            Kind::BareMain => {
+                "Go files without go.mod (built as a throwaway module `app`)".to_string()
+            }
+        }
+    }
+}
+
+/// The builder's Go: `go env GOVERSION`.
+pub fn go_version(go: &Path, env: &BTreeMap<String, String>) -> Result<String, Error> {
+    let out = gotool::output(go, &["env", "GOVERSION"], Path::new("/"), env)?;
+    let version = out.stdout.trim().to_string();
+    if !out.success || version.is_empty() {
+        return Err(Error::GoCommand {
+            command: "go env GOVERSION".into(),
+            detail: one_line(&out.stderr),
+        });
+    }
+    Ok(version)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModFile {
+    go: Option<String>,
+    #[serde(default, rename = "Use")]
+    uses: Option<Vec<Use>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Use {
+    disk_path: String,
+}
+
+/// What go.mod or go.work declares.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The `go` line.
+    pub go: Option<String>,
+    /// go.work's `use` directories, relative to the root.
+    pub uses: Vec<String>,
+}
+
+/// Reads go.mod (or go.work) in `dir` with `go mod edit -json` (`go work
+/// edit -json`). It runs from `/` with the file named, so a go.mod that
+/// needs a newer Go is read instead of refused: the comparison is ours.
+pub fn declared(
+    go: &Path,
+    dir: &Path,
+    kind: &Kind,
+    env: &BTreeMap<String, String>,
+    go_version: &str,
+) -> Result<Declared, Error> {
+    let (sub, file) = match kind {
+        Kind::Workspace => ("work", "go.work"),
+        Kind::Module | Kind::Vendored => ("mod", "go.mod"),
+        Kind::Gopath { .. } | Kind::BareMain => return Ok(Declared::default()),
+    };
+    let path = dir.join(file);
+    let path_text = path.to_string_lossy().into_owned();
+    let mut env = env.clone();
+    env.insert("GOWORK".into(), "off".into());
+    let out = gotool::output(
+        go,
+        &[sub, "edit", "-json", &path_text],
+        Path::new("/"),
+        &env,
+    )?;
+    if !out.success {
+        // Go before 1.21 refuses a three-part `go 1.21.0` line: that too
+        // means a newer Go is needed.
+        if out.stderr.contains("invalid go version") {
+            let needs = out.stderr.split('\'').nth(1).unwrap_or("newer").to_string();
+            return Err(Error::GoTooOld {
+                file: if sub == "work" { "go.work" } else { "go.mod" },
+                needs,
+                have: go_version.to_string(),
+            });
+        }
+        return Err(Error::GoCommand {
+            command: format!("go {sub} edit -json {file}"),
+            detail: one_line(&out.stderr),
+        });
+    }
+    let parsed: ModFile = serde_json::from_str(&out.stdout).map_err(|e| Error::GoCommand {
+        command: format!("go {sub} edit -json {file}"),
+        detail: format!("unexpected output: {e}"),
+    })?;
+    Ok(Declared {
+        go: parsed.go,
+        uses: parsed
+            .uses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| u.disk_path)
+            .collect(),
+    })
+}
+
+/// One package as `go list -find -json` describes it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Package {
+    pub import_path: String,
+    pub name: String,
+    pub dir: String,
+    pub target: String,
+    pub error: Option<PackageError>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PackageError {
+    pub err: String,
+}
+
+impl Package {
+    /// The binary's name, as `go build -o DIR/` names it.
+    pub fn binary_name(&self) -> String {
+        if let Some(name) = Path::new(&self.target).file_name() {
+            return name.to_string_lossy().into_owned();
+        }
+        // Without a Target (GOPATH mode outside GOPATH): the last element
+        // of the import path, skipping a major-version suffix.
+        let mut parts = self.import_path.rsplit('/');
+        let last = parts.next().unwrap_or("app");
+        let is_major = last.len() > 1
+            && last.starts_with('v')
+            && last[1..].chars().all(|c| c.is_ascii_digit());
+        match parts.next() {
+            Some(previous) if is_major => previous.to_string(),
+            _ => last.to_string(),
+        }
+    }
+}
+
+/// Lists `patterns` in `dir` with one `go list -find -e -json` call: it
+/// names each package without loading its dependencies, so it is cheap and
+/// needs no network. Returns the packages and go's warnings (stderr).
+pub fn list(
+    go: &Path,
+    dir: &Path,
+    patterns: &[String],
+    tags: &[String],
+    env: &BTreeMap<String, String>,
+) -> Result<(Vec<Package>, String), Error> {
+    let mut args: Vec<String> = vec![
+        "list".into(),
+        "-find".into(),
+        "-e".into(),
+        "-json=ImportPath,Name,Dir,Target,Error".into(),
+    ];
+    if !tags.is_empty() {
+        args.push(format!("-tags={}", tags.join(",")));
+    }
+    args.extend(patterns.iter().cloned());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = gotool::output(go, &arg_refs, dir, env)?;
+    if !out.success {
+        return Err(Error::GoCommand {
+            command: format!("go {}", args.join(" ")),
+            detail: one_line(&out.stderr),
+        });
+    }
+    let packages = serde_json::Deserializer::from_str(&out.stdout)
+        .into_iter::<Package>()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::GoCommand {
+            command: "go list -json".into(),
+            detail: format!("unexpected output: {e}"),
+        })?;
+    Ok((packages, out.stderr))
+}
+
+/// A main package to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// As given to `go build` (`./cmd/api`, or an import path).
+    pub package: String,
+    pub binary: String,
+}
+
+/// The patterns to list when nothing names the targets: the root, and
+/// `cmd/` (of each workspace module too).
+pub fn default_patterns(kind: &Kind, declared: &Declared, config: &Config) -> Vec<String> {
+    if let (Kind::Gopath { import_url }, Some(install)) = (kind, &config.install_url) {
+        return vec![relative_import(import_url, install)];
+    }
+    if let Kind::Workspace = kind {
+        // Each module of the workspace: its root and its cmd/.
+        let mut patterns = Vec::new();
+        for dir in &declared.uses {
+            let dir = dir.trim_end_matches('/').trim_start_matches("./");
+            if dir.is_empty() || dir == "." {
+                patterns.extend([".".to_string(), "./cmd/...".to_string()]);
+            } else {
+                patterns.extend([format!("./{dir}"), format!("./{dir}/cmd/...")]);
+            }
+        }
+        return patterns;
+    }
+    vec![".".to_string(), "./cmd/...".to_string()]
+}
+
+/// INSTALL_URL as a path relative to IMPORT_URL's directory, when it is
+/// under it; otherwise as given.
+fn relative_import(import_url: &str, install_url: &str) -> String {
+    match install_url.strip_prefix(import_url) {
+        Some("") => ".".to_string(),
+        Some(rest) if rest.starts_with('/') => format!(".{rest}"),
+        _ => install_url.to_string(),
+    }
+}
+
+fn is_missing(error: &str) -> bool {
+    [
+        "no Go files",
+        "directory not found",
+        "cannot find package",
+        "is not in std",
+        "no required module",
+        "outside main module",
+        "not in GOROOT",
+        "cannot find module",
+        "outside modules listed",
+        "does not contain",
+    ]
+    .iter()
+    .any(|m| error.contains(m))
+}
+
+/// Picks the main packages from what `go list` found.
+///
+/// `named` is true when GO_TARGETS (or INSTALL_URL) gave the patterns: then
+/// each must be a main package. Otherwise the root wins if it is `package
+/// main`, else every main package under cmd/.
+pub fn pick_targets(
+    packages: &[Package],
+    warnings: &str,
+    root: &Path,
+    named: Option<&[String]>,
+) -> Result<Vec<Target>, Error> {
+    let target = |p: &Package| Target {
+        package: relative_package(p, root),
+        binary: p.binary_name(),
+    };
+    if let Some(patterns) = named {
+        for line in warnings.lines() {
+            if let Some(rest) = line.strip_prefix("go: warning: \"") {
+                if let Some((pattern, _)) = rest.split_once("\" matched no packages") {
+                    return Err(Error::TargetMissing {
+                        target: pattern.to_string(),
+                        detail: "the pattern matched no packages".into(),
+                    });
+                }
+            }
+        }
+        let mut targets = Vec::new();
+        for p in packages {
+            if let Some(error) = &p.error {
+                if p.name.is_empty() || is_missing(&error.err) {
+                    let shown = patterns
+                        .iter()
+                        .find(|t| p.import_path == **t)
+                        .cloned()
+                        .unwrap_or_else(|| relative_package(p, root));
+                    return Err(Error::TargetMissing {
+                        target: shown,
+                        detail: first_line(&error.err),
+                    });
+                }
+            }
+            if p.name != "main" {
+                return Err(Error::TargetNotMain {
+                    target: relative_package(p, root),
+                    name: p.name.clone(),
+                });
+            }
+            targets.push(target(p));
+        }
+        return Ok(targets);
+    }
+    let root_package = packages
+        .iter()
+        .find(|p| Path::new(&p.dir) == root || p.import_path == ".");
+    if let Some(p) = root_package {
+        let broken_but_present =
+            p.error.as_ref().is_some_and(|e| !is_missing(&e.err)) && p.name.is_empty();
+        if p.name == "main" || broken_but_present {
+            // A root that go cannot even read is built anyway, so that go
+            // build shows its own messages.
+            return Ok(vec![target(p)]);
+        }
+    }
+    let mains: Vec<Target> = packages
+        .iter()
+        .filter(|p| p.name == "main" && Path::new(&p.dir) != root)
+        .map(target)
+        .collect();
+    if mains.is_empty() {
+        let root_text = match root_package {
+            Some(p) if !p.name.is_empty() => format!("the root is `package {}`", p.name),
+            _ => "the root has no Go files".to_string(),
+        };
+        return Err(Error::NoMainPackage { root: root_text });
+    }
+    Ok(mains)
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// `./cmd/api` for a package in `root`, else its import path.
+fn relative_package(p: &Package, root: &Path) -> String {
+    match Path::new(&p.dir).strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => format!("./{}", rel.display()),
+        Err(_) => p.import_path.clone(),
+    }
+}
+
+/// The directory go works in for `kind` within the work area.
+pub fn build_dir(kind: &Kind, work: &Path) -> PathBuf {
+    match kind {
+        Kind::Gopath { import_url } => work.join("gopath/src").join(import_url),
+        _ => work.join("src"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(dir: &str, name: &str, error: Option<&str>) -> Package {
+        Package {
+            import_path: format!("example.com/m{}", dir.trim_start_matches("/r")),
+            name: name.into(),
+            dir: dir.into(),
+            target: if name == "main" {
+                format!("/go/bin/{}", dir.rsplit('/').next().unwrap())
+            } else {
+                String::new()
+            },
+            error: error.map(|e| PackageError { err: e.into() }),
+        }
+    }
+
+    #[test]
+    fn root_main_wins_then_cmd() {
+        let root = Path::new("/r");
+        let found = [
+            package("/r", "main", None),
+            package("/r/cmd/a", "main", None),
+        ];
+        assert_eq!(
+            pick_targets(&found, "", root, None).unwrap(),
+            [Target {
+                package: ".".into(),
+                binary: "r".into()
+            }]
+        );
+        let found = [
+            package("/r", "lib", None),
+            package("/r/cmd/a", "main", None),
+            package("/r/cmd/b", "main", None),
+        ];
+        let t = pick_targets(&found, "", root, None).unwrap();
+        assert_eq!(
+            t.iter().map(|t| t.package.as_str()).collect::<Vec<_>>(),
+            ["./cmd/a", "./cmd/b"]
+        );
+        let found = [package("/r", "", Some("no Go files in /r"))];
+        assert_eq!(
+            pick_targets(&found, "", root, None).unwrap_err().to_string(),
+            "no main package to build: the root has no Go files, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"
+        );
+    }
+
+    #[test]
+    fn named_targets_must_be_main_and_exist() {
+        let root = Path::new("/r");
+        let found = [package("/r/pkg/util", "util", None)];
+        let e = pick_targets(&found, "", root, Some(&["./pkg/util".into()])).unwrap_err();
+        assert!(
+            matches!(e, Error::TargetNotMain { ref target, ref name } if target == "./pkg/util" && name == "util"),
+            "{e}"
+        );
+        let missing = Package {
+            import_path: "./nope".into(),
+            error: Some(PackageError {
+                err: "stat /r/nope: directory not found".into(),
+            }),
+            ..Package::default()
+        };
+        let e = pick_targets(&[missing], "", root, Some(&["./nope".into()])).unwrap_err();
+        assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat /r/nope: directory not found): set GO_TARGETS to main package directories, e.g. ./cmd/api");
+        let e = pick_targets(
+            &[],
+            "go: warning: \"./x/...\" matched no packages\n",
+            root,
+            Some(&["./x/...".into()]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("GO_TARGETS names ./x/..., which is not a package here (the pattern matched no packages)"));
+    }
+
+    #[test]
+    fn binary_names_follow_go() {
+        let p = |path: &str| Package {
+            import_path: path.into(),
+            ..Package::default()
+        };
+        assert_eq!(p("example.com/app/v2").binary_name(), "app");
+        assert_eq!(p("example.com/app/cmd/api").binary_name(), "api");
+        assert_eq!(
+            relative_import("github.com/o/app", "github.com/o/app/cmd/x"),
+            "./cmd/x"
+        );
+        assert_eq!(relative_import("github.com/o/app", "github.com/o/app"), ".");
+        assert_eq!(
+            relative_import("github.com/o/app", "github.com/o/other"),
+            "github.com/o/other"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Every way s2i-assemble fails, each as one line that names the problem
+//! and the fix. Go's own output, when there is any, has already been shown
+//! above the line, untouched.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A bad command line.
+    Usage(String),
+    SourceMissing(PathBuf),
+    SourceNotDirectory(PathBuf),
+    SourceEmpty(PathBuf),
+    /// A file or folder of the sources that cannot be read.
+    SourceUnreadable {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// A symlink in the sources that leads out of them.
+    SymlinkOutside {
+        link: PathBuf,
+        target: PathBuf,
+    },
+    /// No go.mod, go.work or `.go` file; `looks_like` names what it seems to be instead.
+    NoGoSources {
+        src: PathBuf,
+        looks_like: Option<&'static str>,
+    },
+    /// A GOPATH-era `vendor/` (no modules.txt) without IMPORT_URL.
+    VendorNeedsImportUrl,
+    GoTomlInvalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A setting whose value cannot be used.
+    BadSetting {
+        name: &'static str,
+        value: String,
+        why: String,
+    },
+    /// No `go` anywhere we looked.
+    GoNotFound {
+        looked: Vec<String>,
+    },
+    /// A `go` command that should not fail did (go's output is above).
+    GoCommand {
+        command: String,
+        detail: String,
+    },
+    /// go.mod / go.work needs a newer Go than the builder's.
+    GoTooOld {
+        file: &'static str,
+        needs: String,
+        have: String,
+    },
+    TargetMissing {
+        target: String,
+        detail: String,
+    },
+    TargetNotMain {
+        target: String,
+        name: String,
+    },
+    NoMainPackage {
+        root: String,
+    },
+    SeveralMains {
+        candidates: Vec<String>,
+    },
+    RunNotBuilt {
+        run: String,
+        built: Vec<String>,
+    },
+    AppRootNotWritable {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// Any other file system failure, naming what was being done.
+    Io {
+        doing: String,
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// `go build` failed; its messages are above. `offline` when a
+    /// dependency could not be downloaded.
+    BuildFailed {
+        status: String,
+        offline: bool,
+    },
+    /// SIGTERM or SIGINT arrived: the build was stopped.
+    Interrupted {
+        signal: i32,
+    },
+}
+
+impl Error {
+    /// 2 for a bad command line, 128+N for a signal, 1 for everything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Interrupted { signal } => 128 + signal,
+            _ => 1,
+        }
+    }
+
+    pub fn io(doing: impl Into<String>, path: impl Into<PathBuf>, error: io::Error) -> Error {
+        Error::Io {
+            doing: doing.into(),
+            path: path.into(),
+            error,
+        }
+    }
+}
+
+/// An io::Error without Rust's " (os error N)" tail.
+struct Plain<'a>(&'a io::Error);
+
+impl fmt::Display for Plain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        match text.find(" (os error") {
+            Some(i) => f.write_str(&text[..i]),
+            None => f.write_str(&text),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) => write!(
+                f,
+                "{message}; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]"
+            ),
+            Error::SourceMissing(src) => write!(
+                f,
+                "source directory {} does not exist: pass the application's directory with --src DIR (S2I puts it at /tmp/src)",
+                src.display()
+            ),
+            Error::SourceNotDirectory(src) => write!(
+                f,
+                "source {} is not a directory: pass the application's directory with --src DIR",
+                src.display()
+            ),
+            Error::SourceEmpty(src) => write!(
+                f,
+                "source directory {} is empty: pass the directory that holds the Go application with --src DIR (for s2i build, check the repository and its context dir)",
+                src.display()
+            ),
+            Error::SourceUnreadable { path, error } => write!(
+                f,
+                "cannot read {}: {}; make it readable by the build user (chmod g+r, or a+r) or remove it from the sources",
+                path.display(),
+                Plain(error)
+            ),
+            Error::SymlinkOutside { link, target } => write!(
+                f,
+                "symlink {} points outside the source tree (to {}) and is not followed: put the file itself in the repository, or remove the link",
+                link.display(),
+                target.display()
+            ),
+            Error::NoGoSources { src, looks_like } => {
+                write!(f, "no Go sources in {} (no go.mod, go.work or .go file)", src.display())?;
+                if let Some(kind) = looks_like {
+                    write!(f, "; it looks like {kind}")?;
+                }
+                write!(f, ": use this Go builder for Go applications only, or point --src (s2i: the context dir) at the Go code")
+            }
+            Error::VendorNeedsImportUrl => write!(
+                f,
+                "vendor/ has no modules.txt and there is no go.mod: this GOPATH-era layout needs GOPATH mode; set IMPORT_URL to the repository's import path (e.g. IMPORT_URL=github.com/org/app), or add a go.mod"
+            ),
+            Error::GoTomlInvalid { path, line, column, message } => write!(
+                f,
+                "invalid {}, line {line}, column {column}: {message}; see `s2i-usage` for the keys (targets, run, build_flags, ldflags, tags, import_url, install_url, [env])",
+                path.display()
+            ),
+            Error::BadSetting { name, value, why } => {
+                write!(f, "invalid {name}={value:?}: {why}")
+            }
+            Error::GoNotFound { looked } => write!(
+                f,
+                "no `go` toolchain found; looked in {}: install Go there, put it on PATH, or set GOROOT",
+                looked.join(", ")
+            ),
+            Error::GoCommand { command, detail } => {
+                write!(f, "`{command}` failed: {detail}")
+            }
+            Error::GoTooOld { file, needs, have } => write!(
+                f,
+                "{file} needs Go {needs}, but this builder has {have}: use a builder image with Go {needs} or newer, or set GOTOOLCHAIN=auto to let go download it (needs network access)"
+            ),
+            Error::TargetMissing { target, detail } => write!(
+                f,
+                "GO_TARGETS names {target}, which is not a package here ({detail}): set GO_TARGETS to main package directories, e.g. ./cmd/api"
+            ),
+            Error::TargetNotMain { target, name } => write!(
+                f,
+                "GO_TARGETS names {target}, which is `package {name}`, not a main package: set GO_TARGETS to main packages (package main), e.g. ./cmd/api"
+            ),
+            Error::NoMainPackage { root } => write!(
+                f,
+                "no main package to build: {root}, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"
+            ),
+            Error::SeveralMains { candidates } => write!(
+                f,
+                "several main packages under cmd/ ({}): set GO_RUN to the one to start (e.g. GO_RUN={}), or GO_TARGETS to build only some",
+                candidates.join(", "),
+                candidates.first().map(String::as_str).unwrap_or("api")
+            ),
+            Error::RunNotBuilt { run, built } => write!(
+                f,
+                "GO_RUN={run} names no program that is built (built: {}): set GO_RUN to one of them, or add its package to GO_TARGETS",
+                built.join(", ")
+            ),
+            Error::AppRootNotWritable { path, error } => write!(
+                f,
+                "cannot write to the application root {}: {}; make it writable by the build user (chmod g+w, group 0) or pass another with --app-root DIR",
+                path.display(),
+                Plain(error)
+            ),
+            Error::Io { doing, path, error } => {
+                write!(f, "cannot {doing} {}: {}", path.display(), Plain(error))
+            }
+            Error::BuildFailed { status, offline } => {
+                write!(f, "go build failed ({status}); Go's messages are above")?;
+                if *offline {
+                    write!(f, "; a dependency could not be downloaded: vendor it (`go mod vendor`, commit vendor/), or set GOPROXY to a module proxy the builder can reach")?;
+                }
+                Ok(())
+            }
+            Error::Interrupted { signal } => write!(
+                f,
+                "stopped by {}: the build was cancelled and the previous installation is unchanged",
+                signal_name(*signal)
+            ),
+        }
+    }
+}
+
+pub fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,173 @@
+//! The Go toolchain: where it is, which version it is, and running its
+//! quick commands (the build itself is `build`'s job).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::errors::Error;
+
+/// The usual install folders, after PATH and $GOROOT/bin.
+const USUAL_DIRS: [&str; 2] = ["/usr/local/go/bin", "/usr/lib/go/bin"];
+/// Debian's versioned Go folders; the newest wins.
+const DEBIAN_GLOB: (&str, &str) = ("/usr/lib", "go-");
+
+/// Finds `go`: on PATH, then in $GOROOT/bin, then the usual install folders.
+pub fn find_go(env: &BTreeMap<String, String>) -> Result<PathBuf, Error> {
+    let mut looked = Vec::new();
+    let path = env.get("PATH").map(String::as_str).unwrap_or("");
+    for dir in std::env::split_paths(path) {
+        if let Some(go) = executable(&dir.join("go")) {
+            return Ok(go);
+        }
+    }
+    looked.push(if path.is_empty() {
+        "PATH (unset)".to_string()
+    } else {
+        format!("PATH ({path})")
+    });
+    match env.get("GOROOT").filter(|g| !g.is_empty()) {
+        Some(goroot) => {
+            if let Some(go) = executable(&Path::new(goroot).join("bin/go")) {
+                return Ok(go);
+            }
+            looked.push(format!("$GOROOT/bin ({goroot}/bin)"));
+        }
+        None => looked.push("$GOROOT/bin (GOROOT unset)".to_string()),
+    }
+    for dir in USUAL_DIRS {
+        if let Some(go) = executable(&Path::new(dir).join("go")) {
+            return Ok(go);
+        }
+        looked.push(dir.to_string());
+    }
+    if let Some(go) = newest_debian_go() {
+        return Ok(go);
+    }
+    looked.push(format!("{}/{}*/bin", DEBIAN_GLOB.0, DEBIAN_GLOB.1));
+    Err(Error::GoNotFound { looked })
+}
+
+fn executable(path: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| path.to_path_buf())
+}
+
+/// `/usr/lib/go-1.22/bin/go` over `/usr/lib/go-1.19/bin/go`.
+fn newest_debian_go() -> Option<PathBuf> {
+    let entries = std::fs::read_dir(DEBIAN_GLOB.0).ok()?;
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = parse_version(name.strip_prefix(DEBIAN_GLOB.1)?)?;
+            Some((version, executable(&e.path().join("bin/go"))?))
+        })
+        .max_by_key(|(v, _)| *v)
+        .map(|(_, go)| go)
+}
+
+/// A Go version as (major, minor, patch): "go1.27.3", "1.22", "1.21rc2"
+/// (a pre-release counts as its patch 0), "1.22.0".
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let text = text.trim().trim_start_matches("go");
+    let mut parts = text.split('.');
+    let number = |part: Option<&str>| -> Option<u32> {
+        let digits: String = part?.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let major = number(parts.next())?;
+    let minor = number(parts.next()).unwrap_or(0);
+    let patch = number(parts.next()).unwrap_or(0);
+    Some((major, minor, patch))
+}
+
+/// True when a toolchain of version `have` (`go env GOVERSION`) can build
+/// what needs `needs` (go.mod's `go` line). Unknown versions (devel builds)
+/// are given the benefit of the doubt: go itself will say.
+pub fn satisfies(have: &str, needs: &str) -> bool {
+    match (parse_version(have), parse_version(needs)) {
+        (Some(have), Some(needs)) => have >= needs,
+        _ => true,
+    }
+}
+
+/// Runs a quick `go` command and returns its standard output; on failure
+/// the error carries go's own message.
+pub fn output(
+    go: &Path,
+    args: &[&str],
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<Captured, Error> {
+    let out = Command::new(go)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::GoCommand {
+            command: format!("go {}", args.first().copied().unwrap_or("")),
+            detail: format!("cannot start {}: {e}", go.display()),
+        })?;
+    Ok(Captured {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+pub struct Captured {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// go's message in one line: its last non-empty lines, joined.
+pub fn one_line(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(3);
+    lines[start..].join(" / ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_like_go() {
+        assert_eq!(parse_version("go1.27.3"), Some((1, 27, 3)));
+        assert_eq!(parse_version("1.22"), Some((1, 22, 0)));
+        assert_eq!(parse_version("1.21rc2"), Some((1, 21, 0)));
+        assert_eq!(parse_version("devel +abc"), None);
+        assert!(satisfies("go1.27.3", "1.22"));
+        assert!(satisfies("go1.22.0", "1.22"));
+        assert!(satisfies("go1.22.5", "1.22.3"));
+        assert!(!satisfies("go1.19.8", "1.22"));
+        assert!(!satisfies("go1.27.3", "1.99"));
+        assert!(!satisfies("go1.22.1", "1.22.3"));
+        assert!(satisfies("devel go1.28-abc", "1.99"));
+    }
+
+    #[test]
+    fn not_found_lists_where_it_looked() {
+        let env: BTreeMap<String, String> = [("PATH".to_string(), "/nonexistent/bin".to_string())]
+            .into_iter()
+            .collect();
+        match find_go(&env) {
+            // This machine may have Go in a usual folder; then it must be one.
+            Ok(go) => assert!(go.starts_with("/usr/local/go") || go.starts_with("/usr/lib")),
+            Err(e) => assert_eq!(
+                e.to_string(),
+                "no `go` toolchain found; looked in PATH (/nonexistent/bin), $GOROOT/bin (GOROOT unset), \
+/usr/local/go/bin, /usr/lib/go/bin, /usr/lib/go-*/bin: install Go there, put it on PATH, or set GOROOT"
+            ),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Installing a finished build under the application root, atomically.
+//!
+//! Everything new is complete in the work area (on the same file system as
+//! the application root) before anything is touched; then each piece is
+//! renamed into place, the run manifest last. A failed or interrupted build
+//! never gets here, so the previous installation stays as it was.
+//!
+//! What is written is group-writable and, where the process may, owned by
+//! group 0, so that OpenShift's arbitrary UID (always in group 0) can run
+//! and update it; nothing is world-writable.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
+use s2i_common::manifest::RunManifest;
+use s2i_common::{atomic, paths};
+
+use crate::errors::Error;
+use crate::plan::BuildPlan;
+
+/// What was installed, for the summary.
+pub struct Installed {
+    pub binaries: Vec<(PathBuf, u64)>,
+    pub run: PathBuf,
+}
+
+/// Creates `dir` (and parents) group-writable, group 0 where possible.
+pub fn create_dir(dir: &Path) -> io::Result<()> {
+    if !dir.is_dir() {
+        fs::create_dir_all(dir)?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o775))?;
+        group_zero(dir);
+    }
+    Ok(())
+}
+
+/// chown :0, when the process may (root, or a member of group 0).
+pub fn group_zero(path: &Path) {
+    let _ = std::os::unix::fs::lchown(path, None, Some(0));
+}
+
+/// Moves the built binaries, the classic `gobinary`, the application's
+/// files (`app_files`, staged in the work area) and the run manifest into
+/// the application root.
+pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
+    let root = &plan.app_root;
+    let bin = root.join(paths::BIN_DIR);
+    create_dir(&bin).map_err(|e| Error::io("create", &bin, e))?;
+
+    let mut binaries = Vec::new();
+    for target in &plan.targets {
+        let built = plan.out_dir.join(&target.binary);
+        let meta =
+            fs::metadata(&built).map_err(|e| Error::io("find the built binary", &built, e))?;
+        fs::set_permissions(&built, fs::Permissions::from_mode(0o775))
+            .map_err(|e| Error::io("set the mode of", &built, e))?;
+        group_zero(&built);
+        binaries.push((bin.join(&target.binary), meta.len()));
+    }
+
+    // gobinary: a second name for the program to run, staged beside it.
+    let run_built = plan.out_dir.join(&plan.run_target().binary);
+    let classic_staged = plan.out_dir.join(format!(".{}", paths::CLASSIC_BINARY));
+    fs::hard_link(&run_built, &classic_staged)
+        .or_else(|_| fs::copy(&run_built, &classic_staged).map(drop))
+        .map_err(|e| Error::io("stage", &classic_staged, e))?;
+
+    fs::set_permissions(app_files, fs::Permissions::from_mode(0o775))
+        .map_err(|e| Error::io("set the mode of", app_files, e))?;
+    group_zero(app_files);
+
+    // Everything is ready: rename it into place.
+    for target in &plan.targets {
+        let from = plan.out_dir.join(&target.binary);
+        let to = bin.join(&target.binary);
+        fs::rename(&from, &to).map_err(|e| Error::io("install", &to, e))?;
+    }
+    let classic = root.join(paths::CLASSIC_BINARY);
+    fs::rename(&classic_staged, &classic).map_err(|e| Error::io("install", &classic, e))?;
+
+    // The application's files: swapped in whole, the old ones go with the work area.
+    let files_dir = root.join(paths::APP_FILES_DIR);
+    if fs::symlink_metadata(&files_dir).is_ok() {
+        match renameat2(
+            AT_FDCWD,
+            app_files,
+            AT_FDCWD,
+            &files_dir,
+            RenameFlags::RENAME_EXCHANGE,
+        ) {
+            Ok(()) => {}
+            // File systems without RENAME_EXCHANGE: two renames.
+            Err(_) => {
+                let old = app_files.with_extension("old");
+                fs::rename(&files_dir, &old).map_err(|e| Error::io("replace", &files_dir, e))?;
+                fs::rename(app_files, &files_dir)
+                    .map_err(|e| Error::io("install", &files_dir, e))?;
+            }
+        }
+    } else {
+        fs::rename(app_files, &files_dir).map_err(|e| Error::io("install", &files_dir, e))?;
+    }
+
+    let manifest = RunManifest {
+        program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),
+        args: Vec::new(),
+        workdir: Some(PathBuf::from(paths::APP_FILES_DIR)),
+        env: Default::default(),
+    };
+    let manifest_path = root.join(paths::MANIFEST_FILE);
+    atomic::write(&manifest_path, manifest.to_toml().as_bytes(), 0o664)
+        .map_err(|e| Error::io("write", &manifest_path, e))?;
+    group_zero(&manifest_path);
+    Ok(Installed {
+        binaries,
+        run: bin.join(&plan.run_target().binary),
+    })
+}

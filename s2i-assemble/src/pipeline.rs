@@ -1,0 +1,383 @@
+//! The assemble step, in order:
+//!
+//! 1. read the sources' top level and the settings;
+//! 2. find go; copy the sources into a work area under the application root;
+//! 3. detect: go version against go.mod, main packages (`go list -find`);
+//!    the result is a [`BuildPlan`] (`--dry-run` prints it and stops here);
+//! 4. (incremental builds restore Go's caches from the artifacts here);
+//! 5. `go build` into the work area;
+//! 6. (incremental builds prune Go's caches here);
+//! 7. install atomically; 8. summary.
+//!
+//! The work area is removed however the run ends.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::build::{self, Interrupt};
+use crate::cli::Options;
+use crate::config;
+use crate::detect::{self, Kind, Target};
+use crate::errors::Error;
+use crate::gotool;
+use crate::install;
+use crate::plan::{self, BuildPlan};
+use crate::report::{self, Report};
+use crate::source;
+
+/// The work area's name under the application root: `.s2i-assemble.PID`.
+const WORK_PREFIX: &str = ".s2i-assemble.";
+
+pub fn run(options: &Options) -> Result<(), Error> {
+    let interrupt =
+        Interrupt::install().map_err(|e| Error::io("handle signals in", "/proc/self", e))?;
+    // Everything created from here on, by us or by go, is group-writable and
+    // never world-writable.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o002));
+    let mut report = Report::new();
+    let process_env: BTreeMap<String, String> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let src = absolute(&options.src);
+    let app_root = absolute(&options.app_root);
+
+    // 1. The sources and the settings.
+    let top = source::inspect(&src)?;
+    let config = config::load(&src, &process_env)?;
+    for warning in &config.warnings {
+        report.warn(warning);
+    }
+    let (kind, kind_warnings) = Kind::of(&top, &config)?;
+    let go = gotool::find_go(&config.env)?;
+
+    // 2. The copy the build runs in.
+    let work = WorkArea::create(&app_root, options.dry_run)?;
+    let build_dir = detect::build_dir(&kind, work.path());
+    let app_files = work.path().join("app-files");
+    let copied = source::copy(
+        &src,
+        &build_dir,
+        (!options.dry_run).then_some(app_files.as_path()),
+    )?;
+    for warning in &copied.warnings {
+        report.warn(warning);
+    }
+    if copied.go_files == 0 && !top.go_mod && !top.go_work {
+        return Err(Error::NoGoSources {
+            src,
+            looks_like: copied.looks_like,
+        });
+    }
+    report.done(&format!("Copied the sources from {}", src.display()));
+    interrupt.check()?;
+
+    // 3. Detection, into a plan.
+    let plan = detect_plan(
+        &src,
+        &app_root,
+        &options.artifacts,
+        &config,
+        kind,
+        kind_warnings,
+        go,
+        &build_dir,
+        work.path(),
+    )?;
+    for warning in &plan.warnings {
+        report.warn(warning);
+    }
+    let packages: Vec<&str> = plan.targets.iter().map(|t| t.package.as_str()).collect();
+    report.done(&format!(
+        "Detected a {}; main package(s): {}; {}",
+        plan.kind.describe(),
+        packages.join(", "),
+        plan.go_version
+    ));
+    if options.dry_run {
+        print!("{plan}");
+        return Ok(());
+    }
+    interrupt.check()?;
+
+    // 4. Incremental builds: Go's caches are restored from the artifacts here.
+
+    // 5. Build.
+    for cache in ["GOCACHE", "GOMODCACHE"] {
+        if let Some(dir) = plan.env.get(cache).map(PathBuf::from) {
+            if dir.starts_with(&plan.app_root) {
+                install::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            }
+        }
+    }
+    install::create_dir(&plan.out_dir).map_err(|e| Error::io("create", &plan.out_dir, e))?;
+    report.begin(&format!(
+        "Building with {}: {}",
+        plan.go_version,
+        plan.command_line()
+    ));
+    build::go_build(&plan, &interrupt)?;
+    report.done(&format!(
+        "Built {}",
+        plan.targets
+            .iter()
+            .map(|t| format!("bin/{}", t.binary))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+
+    // 6. Incremental builds: Go's caches are pruned here.
+
+    // 7. Install: from here on nothing is cancelled half-way.
+    interrupt.check()?;
+    let installed = install::install(&plan, &app_files)?;
+    report.done(&format!("Installed into {}", plan.app_root.display()));
+
+    // 8. Summary.
+    println!(
+        "---> Done in {:.2}s with {}",
+        report.total_secs(),
+        plan.go_version
+    );
+    for (path, bytes) in &installed.binaries {
+        let role = if *path == installed.run {
+            ", also gobinary: s2i-run starts it in src/"
+        } else {
+            ""
+        };
+        println!("     {} ({}{role})", path.display(), report::size(*bytes));
+    }
+    Ok(())
+}
+
+/// Step 3: asks go what the copy in `build_dir` is and decides the build.
+#[allow(clippy::too_many_arguments)]
+fn detect_plan(
+    src: &Path,
+    app_root: &Path,
+    artifacts: &Path,
+    config: &config::Config,
+    kind: Kind,
+    warnings: Vec<String>,
+    go: PathBuf,
+    build_dir: &Path,
+    work: &Path,
+) -> Result<BuildPlan, Error> {
+    let (env, set_env) = plan::go_env(&config.env, &kind, app_root, work);
+    let go_version = detect::go_version(&go, &env)?;
+    let declared = detect::declared(&go, build_dir, &kind, &env, &go_version)?;
+    let toolchain_local = env
+        .get("GOTOOLCHAIN")
+        .is_none_or(|t| t == "local" || t.is_empty());
+    if let Some(needs) = declared.go.as_deref() {
+        if toolchain_local && !gotool::satisfies(&go_version, needs) {
+            let file = if kind == Kind::Workspace {
+                "go.work"
+            } else {
+                "go.mod"
+            };
+            return Err(Error::GoTooOld {
+                file,
+                needs: needs.to_string(),
+                have: go_version,
+            });
+        }
+    }
+
+    let throwaway_go_mod = (kind == Kind::BareMain).then(|| {
+        let (major, minor, _) = gotool::parse_version(&go_version).unwrap_or((1, 21, 0));
+        format!("module app\n\ngo {major}.{minor}\n")
+    });
+    if let Some(go_mod) = &throwaway_go_mod {
+        let path = build_dir.join("go.mod");
+        std::fs::write(&path, go_mod).map_err(|e| Error::io("write", &path, e))?;
+    }
+
+    let named: Option<Vec<String>> = if !config.targets.is_empty() {
+        Some(config.targets.clone())
+    } else if matches!(kind, Kind::Gopath { .. }) && config.install_url.is_some() {
+        Some(detect::default_patterns(&kind, &declared, config))
+    } else {
+        None
+    };
+    let patterns = named
+        .clone()
+        .unwrap_or_else(|| detect::default_patterns(&kind, &declared, config));
+    let (packages, go_warnings) = detect::list(&go, build_dir, &patterns, &config.tags, &env)?;
+    let targets = detect::pick_targets(&packages, &go_warnings, build_dir, named.as_deref())?;
+    let run = pick_run(&targets, config.run.as_deref(), named.is_some())?;
+
+    let out_dir = work.join("out");
+    let go_args = plan::go_build_args(&kind, config, &env, &out_dir, &targets);
+    Ok(BuildPlan {
+        source: src.to_path_buf(),
+        kind,
+        go,
+        go_version,
+        go_required: declared.go,
+        build_dir: build_dir.to_path_buf(),
+        out_dir,
+        targets,
+        run,
+        go_args,
+        env,
+        set_env,
+        settings: config.origins.clone(),
+        throwaway_go_mod,
+        app_root: app_root.to_path_buf(),
+        artifacts: artifacts.to_path_buf(),
+        warnings,
+    })
+}
+
+/// The program s2i-run starts: GO_RUN's, else the first named target, else
+/// the only main package. Several found mains and no GO_RUN is an error:
+/// guessing would start the wrong program.
+fn pick_run(targets: &[Target], run: Option<&str>, named: bool) -> Result<usize, Error> {
+    let Some(run) = run else {
+        if targets.len() > 1 && !named {
+            return Err(Error::SeveralMains {
+                candidates: targets.iter().map(|t| t.binary.clone()).collect(),
+            });
+        }
+        return Ok(0);
+    };
+    let bare = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
+    targets
+        .iter()
+        .position(|t| t.binary == run || bare(&t.package) == bare(run))
+        .ok_or_else(|| Error::RunNotBuilt {
+            run: run.to_string(),
+            built: targets.iter().map(|t| t.binary.clone()).collect(),
+        })
+}
+
+/// `path` made absolute against the current directory, `.`/`..` resolved.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The work area: `$APP_ROOT/.s2i-assemble.PID` (same file system as the
+/// installed files, so installing is a rename), or a temporary directory
+/// for `--dry-run`, which writes nothing under the application root.
+struct WorkArea {
+    path: PathBuf,
+}
+
+impl WorkArea {
+    fn create(app_root: &Path, dry_run: bool) -> Result<WorkArea, Error> {
+        let not_writable = |error: io::Error| Error::AppRootNotWritable {
+            path: app_root.to_path_buf(),
+            error,
+        };
+        if dry_run {
+            let path =
+                std::env::temp_dir().join(format!("{WORK_PREFIX}dry-run.{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).map_err(|e| Error::io("create", &path, e))?;
+            return Ok(WorkArea { path });
+        }
+        install::create_dir(app_root).map_err(not_writable)?;
+        remove_stale_work_areas(app_root);
+        let path = app_root.join(format!("{WORK_PREFIX}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir(&path).map_err(not_writable)?;
+        Ok(WorkArea { path })
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for WorkArea {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Work areas that a killed s2i-assemble (SIGKILL leaves no chance to
+/// clean up) left behind.
+fn remove_stale_work_areas(app_root: &Path) {
+    let Ok(entries) = std::fs::read_dir(app_root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(WORK_PREFIX)
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(names: &[&str]) -> Vec<Target> {
+        names
+            .iter()
+            .map(|n| Target {
+                package: format!("./cmd/{n}"),
+                binary: n.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn run_choice() {
+        assert_eq!(pick_run(&targets(&["api"]), None, false).unwrap(), 0);
+        assert_eq!(
+            pick_run(&targets(&["api", "worker"]), Some("worker"), false).unwrap(),
+            1
+        );
+        assert_eq!(
+            pick_run(&targets(&["api", "worker"]), Some("./cmd/worker"), false).unwrap(),
+            1
+        );
+        assert_eq!(
+            pick_run(&targets(&["api", "worker"]), None, true).unwrap(),
+            0
+        );
+        assert_eq!(
+            pick_run(&targets(&["api", "worker"]), None, false).unwrap_err().to_string(),
+            "several main packages under cmd/ (api, worker): set GO_RUN to the one to start (e.g. GO_RUN=api), or GO_TARGETS to build only some"
+        );
+        assert_eq!(
+            pick_run(&targets(&["api"]), Some("web"), false).unwrap_err().to_string(),
+            "GO_RUN=web names no program that is built (built: api): set GO_RUN to one of them, or add its package to GO_TARGETS"
+        );
+    }
+
+    #[test]
+    fn absolute_paths() {
+        assert_eq!(absolute(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert!(absolute(Path::new("out")).is_absolute());
+    }
+}

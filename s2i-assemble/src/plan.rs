@@ -1,0 +1,239 @@
+//! The build plan: everything detection decided, as data. `--dry-run`
+//! prints it; the build step carries it out exactly.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use s2i_common::paths;
+
+use crate::config::{Config, Origin};
+use crate::detect::{Kind, Target};
+
+#[derive(Debug, Clone)]
+pub struct BuildPlan {
+    pub source: PathBuf,
+    pub kind: Kind,
+    pub go: PathBuf,
+    pub go_version: String,
+    /// go.mod's (go.work's) `go` line.
+    pub go_required: Option<String>,
+    /// Where go runs: in the copy of the sources.
+    pub build_dir: PathBuf,
+    /// `go build -o OUT/`: each binary lands there under its own name.
+    pub out_dir: PathBuf,
+    pub targets: Vec<Target>,
+    /// Index into `targets` of the program `s2i-run` starts.
+    pub run: usize,
+    /// The arguments after `go`.
+    pub go_args: Vec<String>,
+    /// The whole environment go runs with.
+    pub env: BTreeMap<String, String>,
+    /// The variables s2i-assemble set (not set by the user).
+    pub set_env: Vec<(String, String)>,
+    pub settings: Vec<(&'static str, String, Origin)>,
+    /// The go.mod written into the build copy of a bare main package.
+    pub throwaway_go_mod: Option<String>,
+    pub app_root: PathBuf,
+    pub artifacts: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// Go's variables that are passed through and worth showing in the plan.
+const SHOWN_GO_VARIABLES: &[&str] = &[
+    "CGO_ENABLED",
+    "GOARCH",
+    "GOCACHE",
+    "GOEXPERIMENT",
+    "GOFLAGS",
+    "GOINSECURE",
+    "GOMODCACHE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOOS",
+    "GOPATH",
+    "GOPRIVATE",
+    "GOPROXY",
+    "GOSUMDB",
+    "GOTOOLCHAIN",
+    "GOWORK",
+    "GO111MODULE",
+];
+
+/// The environment go runs with: the user's, plus s2i-assemble's defaults
+/// for what the user left unset. Returns it and the list of what was added.
+pub fn go_env(
+    config_env: &BTreeMap<String, String>,
+    kind: &Kind,
+    app_root: &Path,
+    work: &Path,
+) -> (BTreeMap<String, String>, Vec<(String, String)>) {
+    let mut env = config_env.clone();
+    let mut set = Vec::new();
+    let mut default = |name: &str, value: String, force: bool| {
+        if force || !env.contains_key(name) {
+            env.insert(name.to_string(), value.clone());
+            set.push((name.to_string(), value));
+        }
+    };
+    // Static binaries run on any runtime image.
+    default("CGO_ENABLED", "0".into(), false);
+    // Builders are often offline: never download another toolchain.
+    default("GOTOOLCHAIN", "local".into(), false);
+    // The caches live under the application root, outside its files, where
+    // incremental builds save and restore them.
+    default(
+        "GOCACHE",
+        app_root.join(paths::GO_BUILD_CACHE).display().to_string(),
+        false,
+    );
+    default(
+        "GOMODCACHE",
+        app_root.join(paths::GO_MOD_CACHE).display().to_string(),
+        false,
+    );
+    match kind {
+        Kind::Gopath { .. } => {
+            default("GO111MODULE", "off".into(), true);
+            default("GOPATH", work.join("gopath").display().to_string(), true);
+        }
+        // A go.work above the build copy (the user's own, around a local
+        // --app-root) must not capture the build.
+        Kind::Workspace => {}
+        _ => default("GOWORK", "off".into(), false),
+    }
+    (env, set)
+}
+
+/// `go build` with the image's flags and the user's settings.
+pub fn go_build_args(
+    kind: &Kind,
+    config: &Config,
+    env: &BTreeMap<String, String>,
+    out_dir: &Path,
+    targets: &[Target],
+) -> Vec<String> {
+    let mut args = vec!["build".to_string(), "-trimpath".to_string()];
+    let mod_flag_given = env.get("GOFLAGS").is_some_and(|f| f.contains("-mod="))
+        || config.build_flags.iter().any(|f| f.starts_with("-mod="));
+    if *kind == Kind::Vendored && !mod_flag_given {
+        args.push("-mod=vendor".into());
+    }
+    if !config.tags.is_empty() {
+        args.push(format!("-tags={}", config.tags.join(",")));
+    }
+    if let Some(ldflags) = &config.ldflags {
+        args.push(format!("-ldflags={ldflags}"));
+    }
+    args.extend(config.build_flags.iter().cloned());
+    args.push("-o".into());
+    args.push(format!("{}/", out_dir.display()));
+    args.extend(targets.iter().map(|t| t.package.clone()));
+    args
+}
+
+impl BuildPlan {
+    pub fn run_target(&self) -> &Target {
+        &self.targets[self.run]
+    }
+
+    /// The command as a shell line.
+    pub fn command_line(&self) -> String {
+        let mut words = vec!["go".to_string()];
+        words.extend(self.go_args.iter().cloned());
+        shell_words::join(words)
+    }
+}
+
+impl fmt::Display for BuildPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Build plan (nothing is built with --dry-run)")?;
+        writeln!(f, "  sources:     {}", self.source.display())?;
+        writeln!(f, "  detected:    {}", self.kind.describe())?;
+        let present = if self.artifacts.is_dir() {
+            "present"
+        } else {
+            "none"
+        };
+        writeln!(f, "  artifacts:   {} ({present})", self.artifacts.display())?;
+        write!(
+            f,
+            "  go:          {} ({}",
+            self.go.display(),
+            self.go_version
+        )?;
+        if let Some(required) = &self.go_required {
+            write!(f, "; the sources ask for go {required}")?;
+        }
+        writeln!(f, ")")?;
+        if !self.settings.is_empty() {
+            writeln!(f, "  settings:")?;
+            for (name, value, origin) in &self.settings {
+                writeln!(f, "    {name}={value}  (from {origin})")?;
+            }
+        }
+        writeln!(f, "  main packages:")?;
+        for (i, t) in self.targets.iter().enumerate() {
+            let run = if i == self.run {
+                "  (started by s2i-run)"
+            } else {
+                ""
+            };
+            writeln!(f, "    {} -> bin/{}{run}", t.package, t.binary)?;
+        }
+        writeln!(f, "  environment set by s2i-assemble:")?;
+        for (name, value) in &self.set_env {
+            writeln!(f, "    {name}={value}")?;
+        }
+        let passed: Vec<_> = SHOWN_GO_VARIABLES
+            .iter()
+            .filter(|n| !self.set_env.iter().any(|(s, _)| s == *n))
+            .filter_map(|n| self.env.get(*n).map(|v| (n, v)))
+            .collect();
+        if !passed.is_empty() {
+            writeln!(f, "  Go variables passed through:")?;
+            for (name, value) in passed {
+                writeln!(f, "    {name}={value}")?;
+            }
+        }
+        writeln!(f, "  commands:")?;
+        writeln!(f, "    cd {}", self.build_dir.display())?;
+        if let Some(go_mod) = &self.throwaway_go_mod {
+            writeln!(
+                f,
+                "    printf {} > go.mod   # in the build copy only",
+                shell_words::quote(go_mod)
+            )?;
+        }
+        writeln!(f, "    {}", self.command_line())?;
+        writeln!(f, "  installs:")?;
+        let root = self.app_root.display();
+        let bins: Vec<String> = self
+            .targets
+            .iter()
+            .map(|t| format!("{root}/bin/{}", t.binary))
+            .collect();
+        writeln!(f, "    {}", bins.join(", "))?;
+        writeln!(
+            f,
+            "    {root}/{} (the same as bin/{})",
+            paths::CLASSIC_BINARY,
+            self.run_target().binary
+        )?;
+        writeln!(
+            f,
+            "    {root}/{} (program = \"bin/{}\", workdir = \"src\")",
+            paths::MANIFEST_FILE,
+            self.run_target().binary
+        )?;
+        writeln!(
+            f,
+            "    {root}/{} (the application's other files: its working directory)",
+            paths::APP_FILES_DIR
+        )?;
+        for warning in &self.warnings {
+            writeln!(f, "  warning: {warning}")?;
+        }
+        Ok(())
+    }
+}

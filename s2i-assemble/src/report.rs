@@ -1,0 +1,57 @@
+//! What a person watching the build sees: S2I-style `---> Step` lines with
+//! the time each took, and a closing summary.
+
+use std::time::Instant;
+
+pub struct Report {
+    start: Instant,
+    step: Instant,
+}
+
+impl Report {
+    pub fn new() -> Report {
+        let now = Instant::now();
+        Report {
+            start: now,
+            step: now,
+        }
+    }
+
+    /// Announces a step that takes a while (its output follows).
+    pub fn begin(&mut self, title: &str) {
+        println!("---> {title}");
+        self.step = Instant::now();
+    }
+
+    /// Closes the current step with its elapsed time.
+    pub fn done(&mut self, title: &str) {
+        println!("---> {title} ({:.2}s)", self.step.elapsed().as_secs_f64());
+        self.step = Instant::now();
+    }
+
+    pub fn warn(&self, message: &str) {
+        eprintln!("s2i-assemble: warning: {message}");
+    }
+
+    pub fn total_secs(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+}
+
+/// `6.1 MB`, `812 KB`.
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::size(6_400_000), "6.1 MB");
+        assert_eq!(super::size(812 * 1024), "812 KB");
+    }
+}

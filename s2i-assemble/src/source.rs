@@ -1,0 +1,372 @@
+//! The application's sources: what their top level says about them, and the
+//! copy they are built in. The user's directory is only ever read: the build
+//! runs in a copy (so a throwaway go.mod or go's own writes never touch it),
+//! and the application's non-Go files (templates, assets, config) are linked
+//! from that copy into what becomes `$APP_ROOT/src`.
+//!
+//! Symlinks are recreated, never followed, and one that leads out of the
+//! source tree stops the build: following it could build or ship any file of
+//! the builder.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::errors::Error;
+
+/// The files at the top of the sources that decide the kind of build.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TopLevel {
+    pub go_work: bool,
+    pub go_mod: bool,
+    pub vendor_dir: bool,
+    pub vendor_modules_txt: bool,
+}
+
+/// Checks that `src` is a directory with something in it, and reads its top level.
+pub fn inspect(src: &Path) -> Result<TopLevel, Error> {
+    let meta = match fs::metadata(src) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::SourceMissing(src.to_path_buf()))
+        }
+        Err(error) => {
+            return Err(Error::SourceUnreadable {
+                path: src.to_path_buf(),
+                error,
+            })
+        }
+    };
+    if !meta.is_dir() {
+        return Err(Error::SourceNotDirectory(src.to_path_buf()));
+    }
+    let mut entries = fs::read_dir(src).map_err(|error| Error::SourceUnreadable {
+        path: src.to_path_buf(),
+        error,
+    })?;
+    if entries.next().is_none() {
+        return Err(Error::SourceEmpty(src.to_path_buf()));
+    }
+    Ok(TopLevel {
+        go_work: src.join("go.work").is_file(),
+        go_mod: src.join("go.mod").is_file(),
+        vendor_dir: src.join("vendor").is_dir(),
+        vendor_modules_txt: src.join("vendor/modules.txt").is_file(),
+    })
+}
+
+/// What the copy found.
+#[derive(Debug, Default)]
+pub struct Copied {
+    pub go_files: usize,
+    /// What the sources look like when they hold no Go, for the error.
+    pub looks_like: Option<&'static str>,
+    pub warnings: Vec<String>,
+}
+
+/// Files that are not the application's run-time files.
+fn is_build_only(rel: &Path) -> bool {
+    let mut components = rel.components();
+    let first = components
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if rel.components().count() > 1 && (first == "vendor" || first == ".s2i") {
+        return true;
+    }
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.ends_with(".go")
+        || matches!(
+            name.as_str(),
+            "go.mod" | "go.sum" | "go.work" | "go.work.sum"
+        )
+}
+
+/// Copies the sources in `src` to `build` (which must not exist), and links
+/// the application's run-time files into `app_files` when given. `.git` is
+/// left out of both.
+pub fn copy(src: &Path, build: &Path, app_files: Option<&Path>) -> Result<Copied, Error> {
+    let root = fs::canonicalize(src).map_err(|error| Error::SourceUnreadable {
+        path: src.to_path_buf(),
+        error,
+    })?;
+    let mut copied = Copied::default();
+    if let Some(parent) = build.parent() {
+        fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+    }
+    if let Some(app) = app_files {
+        fs::create_dir_all(app).map_err(|e| Error::io("create", app, e))?;
+    }
+    let walk = walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".git"));
+    for entry in walk {
+        let entry = entry.map_err(|e| {
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.clone());
+            let error = e
+                .into_io_error()
+                .unwrap_or_else(|| io::Error::other("file system loop"));
+            Error::SourceUnreadable { path, error }
+        })?;
+        let rel = entry
+            .path()
+            .strip_prefix(&root)
+            .expect("walkdir stays under its root")
+            .to_path_buf();
+        let dest = build.join(&rel);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            fs::create_dir(&dest).map_err(|e| Error::io("create", &dest, e))?;
+        } else if kind.is_symlink() {
+            let target = inside_target(&root, entry.path(), &rel)?;
+            std::os::unix::fs::symlink(&target, &dest)
+                .map_err(|e| Error::io("create symlink", &dest, e))?;
+            if let Some(app) = app_files.filter(|_| !is_build_only(&rel)) {
+                let link = app.join(&rel);
+                create_parent(&link)?;
+                std::os::unix::fs::symlink(&target, &link)
+                    .map_err(|e| Error::io("create symlink", &link, e))?;
+            }
+        } else if kind.is_file() {
+            if rel.extension().is_some_and(|e| e == "go") {
+                copied.go_files += 1;
+            }
+            if rel.components().count() == 1 && copied.looks_like.is_none() {
+                copied.looks_like = looks_like(&rel);
+            }
+            fs::copy(entry.path(), &dest).map_err(|error| match error.kind() {
+                io::ErrorKind::PermissionDenied => Error::SourceUnreadable {
+                    path: src.join(&rel),
+                    error,
+                },
+                _ => Error::io("copy the sources to", &dest, error),
+            })?;
+            if let Some(app) = app_files.filter(|_| !is_build_only(&rel)) {
+                let mode = fs::symlink_metadata(&dest)
+                    .map(|m| m.permissions().mode())
+                    .unwrap_or(0o644);
+                let mode = if mode & 0o111 != 0 { 0o775 } else { 0o664 };
+                fs::set_permissions(&dest, fs::Permissions::from_mode(mode))
+                    .map_err(|e| Error::io("set the mode of", &dest, e))?;
+                let link = app.join(&rel);
+                create_parent(&link)?;
+                fs::hard_link(&dest, &link)
+                    .or_else(|_| fs::copy(&dest, &link).map(drop))
+                    .map_err(|e| Error::io("copy", &link, e))?;
+            }
+        } else {
+            copied.warnings.push(format!("{} is not a regular file, folder or symlink (a fifo, socket or device): it is left out", rel.display()));
+        }
+    }
+    Ok(copied)
+}
+
+fn create_parent(path: &Path) -> Result<(), Error> {
+    match path.parent() {
+        Some(parent) if !parent.is_dir() => {
+            fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The target to recreate for the symlink at `link` (relative path `rel`),
+/// or an error when it leads out of `root` (canonical).
+fn inside_target(root: &Path, link: &Path, rel: &Path) -> Result<PathBuf, Error> {
+    let target = fs::read_link(link).map_err(|error| Error::SourceUnreadable {
+        path: link.to_path_buf(),
+        error,
+    })?;
+    let parent = link.parent().expect("a link under the root has a parent");
+    let joined = parent.join(&target);
+    let resolved = match fs::canonicalize(&joined) {
+        Ok(path) => path,
+        // Dangling: judge where it would point.
+        Err(_) => normalize(&joined),
+    };
+    if !resolved.starts_with(root) {
+        return Err(Error::SymlinkOutside {
+            link: rel.to_path_buf(),
+            target,
+        });
+    }
+    if target.is_relative() && normalize(&joined).starts_with(root) {
+        Ok(target)
+    } else {
+        Ok(relative_to(&resolved, parent))
+    }
+}
+
+/// `path` with `.` and `..` removed, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The relative path from directory `from` to `to` (both absolute).
+fn relative_to(to: &Path, from: &Path) -> PathBuf {
+    let to: Vec<_> = to.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// A hint for sources that hold no Go.
+fn looks_like(rel: &Path) -> Option<&'static str> {
+    Some(match rel.to_str()? {
+        "package.json" => "a Node.js application (package.json)",
+        "requirements.txt" | "pyproject.toml" | "setup.py" => "a Python application",
+        "pom.xml" | "build.gradle" => "a Java application",
+        "Gemfile" => "a Ruby application (Gemfile)",
+        "composer.json" => "a PHP application (composer.json)",
+        "Cargo.toml" => "a Rust application (Cargo.toml)",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                if e.path_is_symlink() {
+                    format!("{rel} -> {}", fs::read_link(e.path()).unwrap().display())
+                } else if e.file_type().is_dir() {
+                    format!("{rel}/")
+                } else {
+                    rel
+                }
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn copies_everything_and_links_app_files() {
+        let src = tree(&[
+            ("go.mod", "module m\n"),
+            ("main.go", "package main\n"),
+            ("templates/index.html", "<p>hi</p>"),
+            ("vendor/modules.txt", ""),
+            ("static/vendor/lib.js", ""),
+            (".git/HEAD", "ref"),
+            (".s2i/environment", "A=1"),
+        ]);
+        symlink("templates/index.html", src.path().join("index.html")).unwrap();
+        symlink(src.path().join("templates"), src.path().join("views")).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let copied = copy(
+            src.path(),
+            &work.path().join("build"),
+            Some(&work.path().join("app")),
+        )
+        .unwrap();
+        assert_eq!(copied.go_files, 1);
+        insta::assert_snapshot!(format!(
+            "build:\n{}\napp:\n{}",
+            listing(&work.path().join("build")).join("\n"),
+            listing(&work.path().join("app")).join("\n")
+        ));
+        let mode = fs::metadata(work.path().join("app/templates/index.html"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o664);
+    }
+
+    #[test]
+    fn symlink_out_of_the_tree_is_refused() {
+        let outside = tree(&[("secret", "x")]);
+        for target in [
+            outside.path().join("secret"),
+            PathBuf::from("../../etc/passwd"),
+            PathBuf::from("../../nowhere"),
+        ] {
+            let src = tree(&[("main.go", "package main\n")]);
+            fs::create_dir(src.path().join("conf")).unwrap();
+            symlink(&target, src.path().join("conf/link")).unwrap();
+            let work = tempfile::tempdir().unwrap();
+            let e = copy(src.path(), &work.path().join("build"), None).unwrap_err();
+            assert!(
+                matches!(&e, Error::SymlinkOutside { link, .. } if link == Path::new("conf/link")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn top_level_and_bad_directories() {
+        let src = tree(&[("go.mod", ""), ("vendor/modules.txt", "")]);
+        let top = inspect(src.path()).unwrap();
+        assert!(top.go_mod && top.vendor_dir && top.vendor_modules_txt && !top.go_work);
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(inspect(empty.path()), Err(Error::SourceEmpty(_))));
+        assert!(matches!(
+            inspect(&empty.path().join("nope")),
+            Err(Error::SourceMissing(_))
+        ));
+        assert!(matches!(
+            inspect(&src.path().join("go.mod")),
+            Err(Error::SourceNotDirectory(_))
+        ));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+        assert_eq!(
+            relative_to(Path::new("/r/t/x.html"), Path::new("/r/v")),
+            PathBuf::from("../t/x.html")
+        );
+        assert!(is_build_only(Path::new("cmd/api/main.go")));
+        assert!(is_build_only(Path::new("vendor/x/y.txt")));
+        assert!(!is_build_only(Path::new("static/vendor/lib.js")));
+        assert!(!is_build_only(Path::new("vendor")));
+    }
+}
