@@ -1,0 +1,81 @@
+//! Go's build and module caches across incremental S2I builds.
+//!
+//! An incremental S2I build hands what the previous application image's
+//! `save-artifacts` streamed out to the next `assemble`. This crate is both
+//! ends of that hand-over, and keeps what crosses it small:
+//!
+//! - [`restore`] moves the caches from the artifacts (a directory s2i
+//!   extracted, or a tar file) into place, after [`validate`] has checked
+//!   every entry; anything doubtful means a warning and a clean build;
+//! - [`prune`] keeps only what the last build used: the build-cache entries it
+//!   touched and the module versions of its build list;
+//! - [`save`] writes both caches as one tar stream.
+//!
+//! [`tree`] holds the filesystem chores they share (walking without following
+//! links, moving with a copy fallback, removing read-only trees).
+//!
+//! The stream's layout is `go-build/...` (GOCACHE) and `go-mod/...`
+//! (GOMODCACHE); restore also accepts the classic images' `pkg/mod/...`.
+
+use std::path::{Path, PathBuf};
+
+pub mod prune;
+pub mod restore;
+pub mod save;
+pub mod tree;
+pub mod validate;
+
+/// The name of the build cache inside the artifacts.
+pub const BUILD_ENTRY: &str = "go-build";
+/// The name of the module cache inside the artifacts.
+pub const MODULE_ENTRY: &str = "go-mod";
+
+/// Where the two caches live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheDirs {
+    /// GOCACHE.
+    pub build: PathBuf,
+    /// GOMODCACHE.
+    pub module: PathBuf,
+}
+
+impl CacheDirs {
+    /// The agreed layout: `.cache/go-build` and `.cache/go-mod` under the
+    /// application root (outside the application's files).
+    pub fn under(app_root: &Path) -> CacheDirs {
+        CacheDirs {
+            build: app_root.join(s2i_common::paths::GO_BUILD_CACHE),
+            module: app_root.join(s2i_common::paths::GO_MOD_CACHE),
+        }
+    }
+
+    /// Removes both caches (`GO_CLEAN_CACHE=true`): the smallest image, and
+    /// the next build starts clean. The module cache's read-only directories
+    /// are made writable first.
+    pub fn remove(&self) -> std::io::Result<()> {
+        tree::remove(&self.build)?;
+        tree::remove(&self.module)
+    }
+}
+
+/// How much a tree holds, for messages.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Size {
+    pub fn add(&mut self, other: Size) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mb = self.bytes as f64 / 1_000_000.0;
+        let s = if self.files == 1 { "" } else { "s" };
+        write!(f, "{} file{s}, {mb:.1} MB", self.files)
+    }
+}

@@ -1,0 +1,274 @@
+//! Filesystem chores on whole trees, never following symbolic links.
+
+use std::fs::{self, Metadata};
+use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::Size;
+
+/// Calls `visit` for every entry under `root` (not `root` itself), parents
+/// before children, with the path relative to `root` and the entry's own
+/// metadata (a symbolic link is reported, never followed).
+pub fn walk(
+    root: &Path,
+    visit: &mut dyn FnMut(&Path, &Metadata) -> io::Result<()>,
+) -> io::Result<()> {
+    walk_below(root, Path::new(""), visit)
+}
+
+fn walk_below(
+    root: &Path,
+    relative: &Path,
+    visit: &mut dyn FnMut(&Path, &Metadata) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut children: Vec<_> = fs::read_dir(root.join(relative))?
+        .map(|entry| entry.map(|e| e.file_name()))
+        .collect::<io::Result<_>>()?;
+    // A stable order makes the saved stream reproducible.
+    children.sort();
+    for name in children {
+        let child = relative.join(name);
+        let meta = fs::symlink_metadata(root.join(&child))?;
+        visit(&child, &meta)?;
+        if meta.is_dir() {
+            walk_below(root, &child, visit)?;
+        }
+    }
+    Ok(())
+}
+
+/// The regular files under `root` and their total size; zero if it is missing.
+pub fn size(root: &Path) -> io::Result<Size> {
+    let mut size = Size::default();
+    if fs::symlink_metadata(root).is_err() {
+        return Ok(size);
+    }
+    walk(root, &mut |_, meta| {
+        if meta.is_file() {
+            size.files += 1;
+            size.bytes += meta.len();
+        }
+        Ok(())
+    })?;
+    Ok(size)
+}
+
+/// True when `dir` is missing or an empty directory.
+pub fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_none())
+}
+
+/// Adds permission `bits` to every directory of the tree at `root`, `root`
+/// included. Go makes the module cache's directories read-only (0555): they
+/// must be writable by their owner to be removed or moved to another parent.
+pub fn add_dir_mode(root: &Path, bits: u32) -> io::Result<()> {
+    let meta = fs::symlink_metadata(root)?;
+    if !meta.is_dir() {
+        return Ok(());
+    }
+    add_mode(root, &meta, bits)?;
+    walk(root, &mut |relative, meta| {
+        if meta.is_dir() {
+            add_mode(&root.join(relative), meta, bits)?;
+        }
+        Ok(())
+    })
+}
+
+fn add_mode(path: &Path, meta: &Metadata, bits: u32) -> io::Result<()> {
+    let mode = meta.mode() & 0o7777;
+    if mode & bits != bits {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode | bits))?;
+    }
+    Ok(())
+}
+
+/// Removes `path` whatever it is (a missing path is fine); a directory's
+/// read-only subdirectories are made writable first. Links are removed, not
+/// followed.
+pub fn remove(path: &Path) -> io::Result<()> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if meta.is_dir() {
+        add_dir_mode(path, 0o700)?;
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    }
+}
+
+/// How [`merge`] brought the tree over.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Merged {
+    /// Entries renamed into place (the cheap way: same filesystem).
+    pub renamed: u64,
+    /// Entries copied because renaming was impossible (another filesystem).
+    pub copied: u64,
+}
+
+/// Moves the tree `src` to `dest`. When `dest` is missing, `src` is renamed
+/// onto it whole; when both are directories, each child is merged in turn
+/// and what `dest` already has wins. Where renaming fails (another
+/// filesystem), the entry is copied to a hidden sibling and renamed into
+/// place, so `dest` never holds half a copy.
+pub fn merge(src: &Path, dest: &Path) -> io::Result<Merged> {
+    let mut merged = Merged::default();
+    merge_into(src, dest, &mut merged)?;
+    Ok(merged)
+}
+
+fn merge_into(src: &Path, dest: &Path, merged: &mut Merged) -> io::Result<()> {
+    match fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            match fs::rename(src, dest) {
+                Ok(()) => merged.renamed += 1,
+                Err(e) if e.raw_os_error() == Some(18) /* EXDEV */ => {
+                    let staging = hidden_sibling(dest);
+                    remove(&staging)?;
+                    let copied = copy_tree(src, &staging).and_then(|()| fs::rename(&staging, dest));
+                    if copied.is_err() {
+                        let _ = remove(&staging);
+                    }
+                    copied?;
+                    merged.copied += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+        Ok(existing) => {
+            if existing.is_dir() && fs::symlink_metadata(src)?.is_dir() {
+                let mut names: Vec<_> = fs::read_dir(src)?
+                    .map(|entry| entry.map(|e| e.file_name()))
+                    .collect::<io::Result<_>>()?;
+                names.sort();
+                for name in names {
+                    merge_into(&src.join(&name), &dest.join(&name), merged)?;
+                }
+            }
+            // Otherwise what is in place already wins.
+        }
+    }
+    Ok(())
+}
+
+fn hidden_sibling(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.copying-{}", std::process::id()))
+}
+
+/// Copies regular files and directories (nothing else: the tree has been
+/// validated) from `src` to the new path `dest`.
+pub fn copy_tree(src: &Path, dest: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(src)?;
+    if !meta.is_dir() {
+        fs::copy(src, dest)?;
+        return Ok(());
+    }
+    fs::create_dir(dest)?;
+    fs::set_permissions(
+        dest,
+        fs::Permissions::from_mode(0o700 | (meta.mode() & 0o777)),
+    )?;
+    walk(src, &mut |relative, meta| {
+        let target = dest.join(relative);
+        if meta.is_dir() {
+            fs::create_dir(&target)?;
+            fs::set_permissions(
+                &target,
+                fs::Permissions::from_mode(0o700 | (meta.mode() & 0o777)),
+            )
+        } else if meta.is_file() {
+            fs::copy(src.join(relative), &target).map(drop)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a regular file or directory", relative.display()),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_read_only_trees_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("keep"), b"x").unwrap();
+        let tree = dir.path().join("tree");
+        fs::create_dir_all(tree.join("m@v1/sub")).unwrap();
+        fs::write(tree.join("m@v1/sub/f"), b"data").unwrap();
+        std::os::unix::fs::symlink(&outside, tree.join("m@v1/link")).unwrap();
+        fs::set_permissions(tree.join("m@v1/sub"), fs::Permissions::from_mode(0o555)).unwrap();
+        fs::set_permissions(tree.join("m@v1"), fs::Permissions::from_mode(0o555)).unwrap();
+        remove(&tree).unwrap();
+        assert!(!tree.exists());
+        assert!(
+            outside.join("keep").exists(),
+            "the link's target is untouched"
+        );
+        remove(&tree).unwrap(); // a missing path is fine
+    }
+
+    #[test]
+    fn merge_renames_whole_and_keeps_what_is_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("a")).unwrap();
+        fs::write(src.join("a/new"), b"new").unwrap();
+        fs::write(src.join("a/both"), b"from artifacts").unwrap();
+        let dest = dir.path().join("dest");
+        fs::create_dir_all(dest.join("a")).unwrap();
+        fs::write(dest.join("a/both"), b"in place").unwrap();
+        let merged = merge(&src, &dest).unwrap();
+        assert_eq!(
+            merged,
+            Merged {
+                renamed: 1,
+                copied: 0
+            }
+        );
+        assert_eq!(fs::read(dest.join("a/new")).unwrap(), b"new");
+        assert_eq!(fs::read(dest.join("a/both")).unwrap(), b"in place");
+
+        let fresh = dir.path().join("fresh/nested");
+        assert_eq!(
+            merge(&dest, &fresh).unwrap(),
+            Merged {
+                renamed: 1,
+                copied: 0
+            }
+        );
+        assert_eq!(
+            size(&fresh).unwrap(),
+            Size {
+                files: 2,
+                bytes: 11
+            }
+        );
+    }
+
+    #[test]
+    fn copy_refuses_what_is_not_a_file_or_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir(&src).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", src.join("link")).unwrap();
+        let err = copy_tree(&src, &dir.path().join("dest")).unwrap_err();
+        assert!(
+            err.to_string().contains("link is not a regular file"),
+            "{err}"
+        );
+    }
+}
