@@ -1,4 +1,82 @@
-fn main() {
-    eprintln!("s2i-save-artifacts: not implemented yet");
-    std::process::exit(1);
+//! `save-artifacts`: streams the Go caches that the last `assemble` left in
+//! the application image, as one tar on stdout, for the next incremental
+//! build's `assemble` to restore. Logs go to stderr; stdout carries the tar
+//! and nothing else (empty when there is nothing to save). No shell and no
+//! `tar` binary needed, any UID will do.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use s2i_cache::{save, CacheDirs};
+use s2i_common::paths;
+
+const USAGE: &str = "usage: s2i-save-artifacts > artifacts.tar
+
+Writes Go's build cache ($APP_ROOT/.cache/go-build) and module cache
+($APP_ROOT/.cache/go-mod) to stdout as a tar stream (go-build/, go-mod/),
+for S2I incremental builds. Nothing to save: no output at all.
+
+environment:
+  APP_ROOT            the application root (default /opt/app-root)
+  S2I_GO_BASE_CACHE   a build cache the image already has: entries present there
+                      (same name and size) are not saved";
+
+fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!(
+                "s2i-save-artifacts: unexpected argument {other:?}; it takes none\n\n{USAGE}"
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let stdout = io::stdout();
+    if stdout.is_terminal() {
+        eprintln!(
+            "s2i-save-artifacts: stdout is a terminal; redirect the tar stream: s2i-save-artifacts > artifacts.tar"
+        );
+        return ExitCode::from(2);
+    }
+    let caches = CacheDirs::under(&paths::app_root());
+    let base = std::env::var_os("S2I_GO_BASE_CACHE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let mut out = BufWriter::new(stdout.lock());
+    match save::save(&caches, base.as_deref(), &mut out).and_then(|saved| {
+        out.flush()?;
+        Ok(saved)
+    }) {
+        Ok(saved) if saved.is_empty() => {
+            eprintln!(
+                "s2i-save-artifacts: nothing to save (no Go caches in {} or {})",
+                caches.build.display(),
+                caches.module.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(saved) => {
+            let mut message = format!(
+                "s2i-save-artifacts: saved the build cache ({}) and the module cache ({})",
+                saved.build, saved.module
+            );
+            if saved.in_base.files > 0 {
+                message.push_str(&format!(
+                    "; left out {} the image already has",
+                    saved.in_base
+                ));
+            }
+            eprintln!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("s2i-save-artifacts: cannot write the artifacts stream: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,179 @@
+//! What `s2i-save-artifacts` writes: a tar on stdout and nothing else.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn save_artifacts(app_root: &Path, base: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s2i-save-artifacts"));
+    command
+        .env("APP_ROOT", app_root)
+        .env_remove("S2I_GO_BASE_CACHE");
+    if let Some(base) = base {
+        command.env("S2I_GO_BASE_CACHE", base);
+    }
+    command.output().unwrap()
+}
+
+/// A build cache with two entries and a module cache laid out as Go leaves
+/// it (read-only directories and files).
+fn fake_caches(app_root: &Path) {
+    let build = app_root.join(".cache/go-build");
+    fs::create_dir_all(build.join("0a")).unwrap();
+    fs::write(build.join("0a/0a11-a"), b"v1 action entry\n").unwrap();
+    fs::write(build.join("0a/0a22-d"), b"compiled package").unwrap();
+    fs::write(
+        build.join("README"),
+        b"This directory holds cached build artifacts from the Go build system.\n",
+    )
+    .unwrap();
+    let module = app_root.join(".cache/go-mod/example.com/greeting@v1.0.0");
+    fs::create_dir_all(&module).unwrap();
+    fs::write(module.join("greeting.go"), b"package greeting\n").unwrap();
+    fs::set_permissions(
+        module.join("greeting.go"),
+        fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    fs::set_permissions(&module, fs::Permissions::from_mode(0o555)).unwrap();
+}
+
+/// (name, mode, content) of each entry of a tar stream.
+fn entries(stream: &[u8]) -> Vec<(String, u32, Vec<u8>)> {
+    let mut archive = tar::Archive::new(stream);
+    archive
+        .entries()
+        .unwrap()
+        .map(|entry| {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mode = entry.header().mode().unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+            (name, mode, content)
+        })
+        .collect()
+}
+
+#[test]
+fn stdout_is_one_tar_stream_and_nothing_else() {
+    let root = tempfile::tempdir().unwrap();
+    fake_caches(root.path());
+    let output = save_artifacts(root.path(), None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "s2i-save-artifacts: saved the build cache (3 files, 0.0 MB) and the module cache (1 file, 0.0 MB)"
+    );
+
+    let stream = &output.stdout;
+    let listed: Vec<_> = entries(stream)
+        .into_iter()
+        .map(|(n, m, _)| format!("{n} {m:o}"))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "go-build 775",
+            "go-build/0a 775",
+            "go-build/0a/0a11-a 664",
+            "go-build/0a/0a22-d 664",
+            "go-build/README 664",
+            "go-mod 775",
+            "go-mod/example.com 775",
+            "go-mod/example.com/greeting@v1.0.0 775",
+            "go-mod/example.com/greeting@v1.0.0/greeting.go 664",
+        ]
+    );
+    let files = entries(stream);
+    assert_eq!(files[3].2, b"compiled package");
+    // Nothing after the archive: it ends with the two zero end-of-archive
+    // blocks, and the whole stream is made of 512-byte blocks.
+    assert_eq!(stream.len() % 512, 0);
+    assert!(stream[stream.len() - 1024..].iter().all(|&b| b == 0));
+    let last_header = stream.len() - 1024 - 512 * 2; // greeting.go: header + one data block
+    assert_eq!(&stream[last_header..last_header + 14], b"go-mod/example");
+
+    // The system's tar reads it too, as s2i's incremental build does.
+    if let Ok(tar) = which_tar() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.tar"), stream).unwrap();
+        let out = Command::new(tar)
+            .arg("-xf")
+            .arg(dir.path().join("a.tar"))
+            .arg("-C")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            fs::read(dir.path().join("go-build/0a/0a11-a")).unwrap(),
+            b"v1 action entry\n"
+        );
+    }
+}
+
+fn which_tar() -> Result<std::path::PathBuf, ()> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("tar"))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
+
+#[test]
+fn nothing_to_save_writes_zero_bytes() {
+    let root = tempfile::tempdir().unwrap();
+    // Empty cache directories are nothing worth saving either.
+    fs::create_dir_all(root.path().join(".cache/go-build/00")).unwrap();
+    let output = save_artifacts(root.path(), None);
+    assert!(output.status.success());
+    assert_eq!(output.stdout.len(), 0);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("s2i-save-artifacts: nothing to save (no Go caches in "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn entries_the_image_already_has_are_left_out() {
+    let root = tempfile::tempdir().unwrap();
+    fake_caches(root.path());
+    let base = tempfile::tempdir().unwrap();
+    fs::create_dir_all(base.path().join("0a")).unwrap();
+    fs::write(base.path().join("0a/0a22-d"), b"compiled package").unwrap(); // same
+    fs::write(base.path().join("0a/0a11-a"), b"v1 other size\n").unwrap(); // differs
+    let output = save_artifacts(root.path(), Some(base.path()));
+    assert!(output.status.success());
+    let names: Vec<_> = entries(&output.stdout)
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    assert!(names.contains(&"go-build/0a/0a11-a".to_string()));
+    assert!(
+        !names.contains(&"go-build/0a/0a22-d".to_string()),
+        "{names:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("; left out 1 file, 0.0 MB the image already has"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn arguments_are_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_s2i-save-artifacts"))
+        .arg("--verbose")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+}
