@@ -134,10 +134,12 @@ impl Go {
         self
     }
 
-    /// `go` with the hermetic environment of [`Go::hermetic_env`].
+    /// `go` with the hermetic environment of [`Go::hermetic_env`], plus
+    /// CGO_ENABLED=0 as `s2i-assemble` builds by default (static binaries,
+    /// no C compiler needed, the same result on every machine).
     pub fn command(&self) -> Command {
         let mut command = Command::new(&self.bin);
-        self.hermetic_env(&mut command);
+        self.hermetic_env(&mut command).env("CGO_ENABLED", "0");
         command
     }
 

@@ -6,11 +6,15 @@
 //! Every test shares the per-version GOCACHE of `s2i_tests::go` (see its
 //! module docs), so only the first build of a run compiles the standard library.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use s2i_tests::go::{
-    copy_fixture, fixture_proxy, output_err, output_ok, require_go, Go, ModuleProxy,
+    copy_fixture, fixture_proxy, generate_app, output_err, output_ok, require_go, require_old_go,
+    Go, ModuleProxy,
 };
 
 /// A temporary copy of fixture `name`, and a folder for the binaries built from it.
@@ -43,7 +47,20 @@ fn build(go: &Go, dir: &Path, package: &str, bin: &Path) {
     );
 }
 
-/// Runs a built program in `dir` and returns its standard output.
+/// `go build -o <bin> <package>` in `dir`, which must fail; returns Go's stderr.
+fn build_fails(go: &Go, dir: &Path, package: &str, bin: &Path) -> String {
+    let stderr = output_err(
+        go.command()
+            .current_dir(dir)
+            .args(["build", "-o"])
+            .arg(bin)
+            .arg(package),
+    );
+    assert!(!bin.exists(), "a failed build left {}", bin.display());
+    stderr
+}
+
+/// Runs a built program in `dir` with an empty environment; returns its stdout.
 fn run_in(bin: &Path, dir: &Path) -> String {
     output_ok(Command::new(bin).current_dir(dir).env_clear())
 }
@@ -54,6 +71,42 @@ fn build_and_run_root(go: &Go, name: &str) -> String {
     let bin = work.bin(name);
     build(go, &work.app, ".", &bin);
     run_in(&bin, &work.app)
+}
+
+/// Copies fixture `name` into `go`'s GOPATH as `$GOPATH/src/<import_path>`,
+/// the layout IMPORT_URL asks for; returns that folder.
+fn copy_into_gopath(go: &Go, name: &str, import_path: &str) -> PathBuf {
+    let place = go.dirs.gopath.join("src").join(import_path);
+    let parent = place.parent().expect("import paths have a parent");
+    std::fs::create_dir_all(parent).unwrap();
+    std::fs::rename(copy_fixture(name, parent), &place).unwrap();
+    place
+}
+
+/// `GO111MODULE=off go build -o <bin> <import path>`, GOPATH mode.
+fn gopath_build(go: &Go, dir: &Path, package: &str, bin: &Path) -> std::process::Output {
+    go.command()
+        .current_dir(dir)
+        .env("GO111MODULE", "off")
+        .args(["build", "-o"])
+        .arg(bin)
+        .arg(package)
+        .output()
+        .expect("go runs")
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]
@@ -67,6 +120,90 @@ fn module_basic_prints_its_greeting() {
     );
 }
 
+/// Kills the server when the test ends, passed or not.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// GET / on 127.0.0.1:`port`, retried until the server answers (10 s at most).
+fn http_get_root(port: u16, server: &mut Server) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            return response;
+        }
+        if let Some(status) = server.0.try_wait().unwrap() {
+            panic!("the server exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn module_http_answers_get_on_port() {
+    let Some(go) = require_go("module_http_answers_get_on_port") else {
+        return;
+    };
+    let work = Work::new("module-http");
+    let bin = work.bin("module-http");
+    build(&go, &work.app, ".", &bin);
+    // A port that was free a moment ago (8080 may be taken on a shared machine).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&bin)
+        .env_clear()
+        .env("PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let response = http_get_root(port, &mut server);
+    assert!(response.starts_with("HTTP/1.0 200 OK\r\n"), "{response}");
+    assert!(
+        response.ends_with("\r\n\r\nhello from module-http\n"),
+        "{response}"
+    );
+}
+
+#[test]
+fn module_http_listens_on_8080_without_port() {
+    let Some(go) = require_go("module_http_listens_on_8080_without_port") else {
+        return;
+    };
+    let work = Work::new("module-http");
+    let bin = work.bin("module-http");
+    build(&go, &work.app, ".", &bin);
+    // Only the message is checked: 8080 itself may be taken on a shared machine.
+    let mut child = Command::new(&bin)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut server = Server(child);
+    let mut line = [0u8; 32];
+    let n = stdout.read(&mut line).unwrap();
+    server.0.kill().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&line[..n]),
+        "module-http listening on :8080\n"
+    );
+}
+
 #[test]
 fn module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum() {
     let test = "module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum";
@@ -74,7 +211,7 @@ fn module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum() {
     let work = Work::new("module-dep");
     let proxy = fixture_proxy(&work.tmp.path().join("proxy")).expect("proxy");
     let bin = work.bin("module-dep");
-    // -mod=readonly (the default) fails if go.sum lacks a hash.
+    // -mod=readonly (the default, made explicit) fails if go.sum lacks a hash.
     let build = |go: &Go| {
         output_ok(
             go.command()
@@ -89,6 +226,13 @@ fn module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum() {
     assert_eq!(
         run_in(&bin, &work.app),
         "module-dep says hello from greeting v1.0.0\n"
+    );
+    assert!(
+        go.dirs
+            .gomodcache
+            .join("example.com/greeting@v1.0.0/greeting.go")
+            .is_file(),
+        "the dependency was downloaded into the private GOMODCACHE"
     );
 
     let go_mod = work.app.join("go.mod");
@@ -108,14 +252,506 @@ fn module_dep_does_not_build_offline_without_the_proxy() {
         return;
     };
     let work = Work::new("module-dep");
-    let stderr = output_err(
+    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
+    assert!(
+        stderr.contains("example.com/greeting") && stderr.contains("GOPROXY=off"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn module_proxy_case_encodes_uppercase_module_paths_as_go_expects() {
+    let Some(go) = require_go("module_proxy_case_encodes_uppercase_module_paths_as_go_expects")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(lib.join("sub")).unwrap();
+    std::fs::write(
+        lib.join("go.mod"),
+        "module example.com/Upper/Lib\n\ngo 1.19\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("sub/sub.go"),
+        "package sub\n\nconst Word = \"upper\"\n",
+    )
+    .unwrap();
+    let proxy = ModuleProxy::build(
+        &tmp.path().join("proxy"),
+        &[("example.com/Upper/Lib", "v0.2.0-RC1", &lib)],
+    )
+    .unwrap();
+    assert!(proxy
+        .dir()
+        .join("example.com/!upper/!lib/@v/v0.2.0-!r!c1.zip")
+        .is_file());
+    assert_eq!(
+        std::fs::read_to_string(proxy.dir().join("example.com/!upper/!lib/@v/list")).unwrap(),
+        "v0.2.0-RC1\n"
+    );
+
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("go.mod"),
+        "module example.com/app\n\ngo 1.19\n\nrequire example.com/Upper/Lib v0.2.0-RC1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/Upper/Lib/sub\"\n)\n\nfunc main() { fmt.Println(sub.Word) }\n",
+    )
+    .unwrap();
+    let bin = tmp.path().join("bin/app");
+    output_ok(
+        go.command()
+            .current_dir(&app)
+            .env("GOPROXY", proxy.url())
+            .env("GOFLAGS", "-mod=mod")
+            .args(["build", "-o"])
+            .arg(&bin)
+            .arg("."),
+    );
+    assert_eq!(run_in(&bin, &app), "upper\n");
+}
+
+#[test]
+fn gopath_legacy_builds_only_at_its_import_url() {
+    let Some(go) = require_go("gopath_legacy_builds_only_at_its_import_url") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let bin = out.path().join("legacy");
+
+    // In place (no IMPORT_URL) its own import path cannot be found.
+    let work = Work::new("gopath-legacy");
+    assert!(!work.app.join("go.mod").exists());
+    let failed = gopath_build(&go, &work.app, ".", &bin);
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("github.com/example/legacy/internal/greet"),
+        "{stderr}"
+    );
+
+    let place = copy_into_gopath(&go, "gopath-legacy", "github.com/example/legacy");
+    let built = gopath_build(&go, &place, "github.com/example/legacy", &bin);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert_eq!(run_in(&bin, &place), "hello from gopath-legacy\n");
+}
+
+#[test]
+fn gopath_legacy_cmd_builds_its_install_url_not_its_root() {
+    let Some(go) = require_go("gopath_legacy_cmd_builds_its_install_url_not_its_root") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let bin = out.path().join("legacy");
+    let place = copy_into_gopath(&go, "gopath-legacy-cmd", "github.com/example/legacy");
+
+    let root = gopath_build(&go, &place, "github.com/example/legacy", &bin);
+    assert!(!root.status.success(), "the root has no Go files");
+    let stderr = String::from_utf8_lossy(&root.stderr);
+    assert!(stderr.contains("no Go files"), "{stderr}");
+
+    let built = gopath_build(&go, &place, "github.com/example/legacy/cmd/legacy", &bin);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert_eq!(run_in(&bin, &place), "hello from gopath-legacy-cmd\n");
+}
+
+#[test]
+fn vendored_builds_offline_from_vendor() {
+    let Some(go) = require_go("vendored_builds_offline_from_vendor") else {
+        return;
+    };
+    let work = Work::new("vendored");
+    assert!(work.app.join("vendor/modules.txt").is_file());
+    let bin = work.bin("vendored");
+    // GOPROXY=off and an empty private GOMODCACHE: only vendor/ can satisfy the import.
+    output_ok(
         go.command()
             .current_dir(&work.app)
+            .args(["build", "-mod=vendor", "-o"])
+            .arg(&bin)
+            .arg("."),
+    );
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "vendored says hello from greeting v1.0.0\n"
+    );
+    // Go picks vendor/ by itself too (go.mod says go >= 1.14).
+    std::fs::remove_file(&bin).unwrap();
+    build(&go, &work.app, ".", &bin);
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "vendored says hello from greeting v1.0.0\n"
+    );
+}
+
+#[test]
+fn workspace_builds_app_through_go_work() {
+    let Some(go) = require_go("workspace_builds_app_through_go_work") else {
+        return;
+    };
+    let work = Work::new("workspace");
+    let bin = work.bin("app");
+    build(&go, &work.app, "./app", &bin);
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "hello from workspace app, with workspace lib\n"
+    );
+
+    // Without go.work the app cannot find lib: the workspace is what makes it build.
+    let stderr = output_err(
+        go.command()
+            .current_dir(work.app.join("app"))
+            .env("GOWORK", "off")
             .args(["build", "-o"])
             .arg(work.bin("x"))
             .arg("."),
     );
-    assert!(stderr.contains("GOPROXY=off"), "{stderr}");
+    assert!(stderr.contains("example.com/workspace/lib"), "{stderr}");
+}
+
+#[test]
+fn multi_cmd_has_two_mains_under_cmd_and_none_at_the_root() {
+    let Some(go) = require_go("multi_cmd_has_two_mains_under_cmd_and_none_at_the_root") else {
+        return;
+    };
+    let work = Work::new("multi-cmd");
+    for command in ["api", "worker"] {
+        let bin = work.bin(command);
+        build(&go, &work.app, &format!("./cmd/{command}"), &bin);
+        assert_eq!(
+            run_in(&bin, &work.app),
+            format!("hello from multi-cmd {command}\n")
+        );
+    }
+    let stderr = build_fails(&go, &work.app, ".", &work.bin("root"));
+    assert!(stderr.contains("no Go files"), "{stderr}");
+}
+
+#[test]
+fn single_cmd_has_its_only_main_under_cmd_server() {
+    let Some(go) = require_go("single_cmd_has_its_only_main_under_cmd_server") else {
+        return;
+    };
+    let work = Work::new("single-cmd");
+    let bin = work.bin("server");
+    build(&go, &work.app, "./cmd/server", &bin);
+    assert_eq!(run_in(&bin, &work.app), "hello from single-cmd server\n");
+    let listed = output_ok(go.command().current_dir(&work.app).args([
+        "list",
+        "-f",
+        "{{.ImportPath}} {{.Name}}",
+        "./...",
+    ]));
+    assert_eq!(listed, "example.com/single/cmd/server main\n");
+}
+
+#[test]
+fn templates_reads_its_files_relative_to_the_working_directory() {
+    let Some(go) = require_go("templates_reads_its_files_relative_to_the_working_directory") else {
+        return;
+    };
+    let work = Work::new("templates");
+    let bin = work.bin("templates");
+    build(&go, &work.app, ".", &bin);
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "hello from templates index.tmpl\nbody { color: teal; } /* from static/style.css */\n"
+    );
+    // Started anywhere else it cannot find them.
+    let elsewhere = Command::new(&bin)
+        .current_dir(work.tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(elsewhere.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
+    assert!(stderr.contains("templates/index.tmpl"), "{stderr}");
+}
+
+#[test]
+fn bare_main_builds_in_gopath_mode_without_go_mod() {
+    let Some(go) = require_go("bare_main_builds_in_gopath_mode_without_go_mod") else {
+        return;
+    };
+    let work = Work::new("bare-main");
+    assert_eq!(walk(&work.app), vec![work.app.join("main.go")]);
+    let bin = work.bin("bare-main");
+    let stderr = build_fails(&go, &work.app, ".", &bin);
+    assert!(stderr.contains("go.mod file not found"), "{stderr}");
+    let built = gopath_build(&go, &work.app, ".", &bin);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert_eq!(run_in(&bin, &work.app), "hello from bare-main\n");
+}
+
+#[test]
+fn bad_syntax_fails_with_a_syntax_error() {
+    let Some(go) = require_go("bad_syntax_fails_with_a_syntax_error") else {
+        return;
+    };
+    let work = Work::new("bad-syntax");
+    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
+    assert!(
+        stderr.contains("main.go:7:") && stderr.contains("syntax error"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_types_fails_type_checking() {
+    let Some(go) = require_go("bad_types_fails_type_checking") else {
+        return;
+    };
+    let work = Work::new("bad-types");
+    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
+    assert!(
+        stderr.contains("main.go:8:") && stderr.contains("cannot use \"three\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("syntax error"), "{stderr}");
+}
+
+#[test]
+fn node_app_has_no_go_at_all() {
+    let dir = s2i_tests::fixtures_dir().join("node-app");
+    let files = walk(&dir);
+    assert!(files.contains(&dir.join("package.json")) && files.contains(&dir.join("index.js")));
+    let go_files: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            f.extension().is_some_and(|e| e == "go")
+                || f.ends_with("go.mod")
+                || f.ends_with("go.work")
+        })
+        .collect();
+    assert!(go_files.is_empty(), "{go_files:?}");
+}
+
+#[test]
+fn newer_go_is_refused_by_this_go() {
+    let Some(go) = require_go("newer_go_is_refused_by_this_go") else {
+        return;
+    };
+    let work = Work::new("newer-go");
+    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
+    assert!(
+        stderr.contains("go.mod requires go >= 1.99") && stderr.contains("GOTOOLCHAIN=local"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn newer_go_fails_on_the_old_go_too() {
+    let Some(old) = require_old_go("newer_go_fails_on_the_old_go_too") else {
+        return;
+    };
+    let work = Work::new("newer-go");
+    let stderr = build_fails(&old, &work.app, ".", &work.bin("x"));
+    assert!(stderr.contains("module requires Go 1.99"), "{stderr}");
+}
+
+#[test]
+fn old_go_builds_the_fixtures_that_say_go_1_19() {
+    let Some(old) = require_old_go("old_go_builds_the_fixtures_that_say_go_1_19") else {
+        return;
+    };
+    assert!(
+        old.version.starts_with("1.19"),
+        "S2I_TEST_OLD_GO is Go {}",
+        old.version
+    );
+    assert_eq!(
+        build_and_run_root(&old, "module-basic"),
+        "hello from module-basic\n"
+    );
+    let work = Work::new("vendored");
+    let bin = work.bin("vendored");
+    build(&old, &work.app, ".", &bin);
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "vendored says hello from greeting v1.0.0\n"
+    );
+}
+
+#[test]
+fn not_main_has_only_library_packages() {
+    let Some(go) = require_go("not_main_has_only_library_packages") else {
+        return;
+    };
+    let work = Work::new("not-main");
+    output_ok(go.command().current_dir(&work.app).args(["build", "./..."]));
+    let listed = output_ok(go.command().current_dir(&work.app).args([
+        "list",
+        "-f",
+        "{{.ImportPath}} {{.Name}}",
+        "./...",
+    ]));
+    assert_eq!(
+        listed,
+        "example.com/notmain notmain\nexample.com/notmain/format format\n"
+    );
+}
+
+#[test]
+fn vendor_no_modules_txt_builds_in_gopath_mode_from_old_vendor() {
+    let Some(go) = require_go("vendor_no_modules_txt_builds_in_gopath_mode_from_old_vendor") else {
+        return;
+    };
+    let fixture = s2i_tests::fixtures_dir().join("vendor-no-modules-txt");
+    assert!(fixture.join("vendor").is_dir());
+    assert!(!fixture.join("vendor/modules.txt").exists() && !fixture.join("go.mod").exists());
+    let out = tempfile::tempdir().unwrap();
+    let bin = out.path().join("oldvendor");
+    let place = copy_into_gopath(&go, "vendor-no-modules-txt", "github.com/example/oldvendor");
+    let built = gopath_build(&go, &place, "github.com/example/oldvendor", &bin);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert_eq!(
+        run_in(&bin, &place),
+        "vendor-no-modules-txt says hello from the old vendor/ greeting\n"
+    );
+}
+
+#[test]
+fn s2i_env_shows_the_tags_and_ldflags_it_was_built_with() {
+    let Some(go) = require_go("s2i_env_shows_the_tags_and_ldflags_it_was_built_with") else {
+        return;
+    };
+    let work = Work::new("s2i-env");
+    let environment = std::fs::read_to_string(work.app.join(".s2i/environment")).unwrap();
+    let invalid: Vec<_> = environment
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.contains('='))
+        .collect();
+    assert_eq!(
+        invalid.len(),
+        1,
+        "exactly one line without '=': {environment}"
+    );
+    assert!(environment.contains("GO_LDFLAGS=-X main.version=from-environment\n"));
+    let go_toml = std::fs::read_to_string(work.app.join(".s2i/go.toml")).unwrap();
+    assert!(
+        go_toml.contains("ldflags = \"-X main.version=from-go-toml\"")
+            && go_toml.contains("tags = [\"fixture\"]")
+    );
+
+    let bin = work.bin("s2i-env");
+    build(&go, &work.app, ".", &bin);
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "hello from s2i-env version=unset tag=off GREETING=\"\"\n"
+    );
+
+    output_ok(
+        go.command()
+            .current_dir(&work.app)
+            .args([
+                "build",
+                "-tags",
+                "fixture",
+                "-ldflags",
+                "-X main.version=from-environment",
+                "-o",
+            ])
+            .arg(&bin)
+            .arg("."),
+    );
+    let output = output_ok(
+        Command::new(&bin)
+            .current_dir(&work.app)
+            .env_clear()
+            .env("GREETING", "hi"),
+    );
+    assert_eq!(
+        output,
+        "hello from s2i-env version=from-environment tag=on GREETING=\"hi\"\n"
+    );
+}
+
+#[test]
+fn generated_app_builds_and_prints_its_size() {
+    let Some(go) = require_go("generated_app_builds_and_prints_its_size") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("generated");
+    generate_app(&app, 45).unwrap();
+    let packages = walk(&app.join("pkg")).len();
+    assert_eq!(packages, 45);
+    let listed = output_ok(go.command().current_dir(&app).args(["list", "./..."]));
+    assert_eq!(listed.lines().count(), 46, "45 packages and main");
+    let bin = tmp.path().join("bin/generated");
+    build(&go, &app, ".", &bin);
+    let printed = run_in(&bin, &app);
+    assert!(
+        printed.starts_with("hello from generated app: 45 packages, checksum "),
+        "{printed}"
+    );
+    // Deterministic: generating again writes the same files.
+    let again = tmp.path().join("again");
+    generate_app(&again, 45).unwrap();
+    for file in walk(&app) {
+        let twin = again.join(file.strip_prefix(&app).unwrap());
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            std::fs::read(&twin).unwrap(),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn go_commands_are_hermetic() {
+    let Some(go) = require_go("go_commands_are_hermetic") else {
+        return;
+    };
+    let env = output_ok(
+        go.command()
+            .env("GOFLAGS", "-mod=mod") // set after: allowed, the caller's choice
+            .args([
+                "env",
+                "GOTOOLCHAIN",
+                "GOPROXY",
+                "GOSUMDB",
+                "GOCACHE",
+                "GOMODCACHE",
+                "GOPATH",
+                "GOFLAGS",
+            ]),
+    );
+    let expected = format!(
+        "local\noff\noff\n{}\n{}\n{}\n-mod=mod\n",
+        go.dirs.gocache.display(),
+        go.dirs.gomodcache.display(),
+        go.dirs.gopath.display()
+    );
+    assert_eq!(env, expected);
+    assert!(go.dirs.gocache.starts_with(std::env::temp_dir()));
+    assert!(
+        !go.version.starts_with("go") && go.version.starts_with("1."),
+        "{}",
+        go.version
+    );
 }
 
 /// Not a check: rewrites the go.sum files of the fixtures that download
@@ -148,4 +784,28 @@ fn regenerate_go_sums() {
     let fixtures = s2i_tests::fixtures_dir();
     std::fs::write(fixtures.join("module-dep/go.sum"), &go_sum).unwrap();
     eprintln!("module-dep/go.sum:\n{go_sum}");
+
+    // vendored: go.sum and vendor/ as `go mod vendor` writes them.
+    let app = copy_fixture("vendored", tmp.path());
+    let _ = std::fs::remove_file(app.join("go.sum"));
+    let _ = s2i_tests::go::remove_tree(&app.join("vendor"));
+    output_ok(
+        go.command()
+            .current_dir(&app)
+            .env("GOPROXY", proxy.url())
+            .env("GOFLAGS", "-mod=mod")
+            .args(["mod", "tidy"]),
+    );
+    output_ok(go.command().current_dir(&app).args(["mod", "vendor"]));
+    let fixture = fixtures.join("vendored");
+    let _ = std::fs::remove_dir_all(fixture.join("vendor"));
+    let mut files = vec![app.join("go.sum")];
+    files.extend(walk(&app.join("vendor")));
+    for file in files {
+        let to = fixture.join(file.strip_prefix(&app).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &to).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    let vendored: Vec<_> = walk(&app.join("vendor"));
+    eprintln!("vendored/vendor: {vendored:?}");
 }
