@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod containers;
 pub mod go;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.
@@ -20,7 +21,9 @@ pub fn skip<T>(test: &str, why: &str) -> Option<T> {
     if in_ci() {
         panic!("{test}: {why}; CI must run this test (.ci/run installs what it needs)");
     }
-    eprintln!("\n*** SKIPPED {test}: {why} (it runs in CI; `cargo xtask test` provisions Go) ***\n");
+    eprintln!(
+        "\n*** SKIPPED {test}: {why} (it runs in CI; `cargo xtask test` provisions Go) ***\n"
+    );
     None
 }
 
@@ -37,7 +40,10 @@ pub fn require_root(test: &str) -> Option<()> {
     if is_root() {
         Some(())
     } else {
-        skip(test, "needs root (for unshare --pid --fork, or the container tools)")
+        skip(
+            test,
+            "needs root (for unshare --pid --fork, or the container tools)",
+        )
     }
 }
 

@@ -1,0 +1,572 @@
+//! buildah and podman for the image tests: unique names, cleanup on drop.
+//!
+//! Every image and container a test makes gets a name no other test process
+//! can pick (`s2i-test-<what>-<pid>-<counter>-<random>`) and is removed when
+//! its guard drops, also when the test fails, so runs leave nothing behind and
+//! never depend on what an earlier run left.
+//!
+//! Machine facts this relies on (see the README's "The builder image"): only
+//! root can use the tools here; `buildah bud --isolation chroot` builds
+//! Dockerfiles, `RUN` included; podman needs the `runc` runtime and ulimits
+//! below the host's.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::{require_root, require_tool, workspace_root};
+
+/// Root, buildah and podman, or a loud skip (a panic under CI).
+pub fn require_container_tools(test: &str) -> Option<()> {
+    require_root(test)?;
+    require_tool("buildah", test)?;
+    require_tool("podman", test)?;
+    Some(())
+}
+
+/// A name no other image, container or test process uses.
+pub fn unique_name(what: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let random = RandomState::new().build_hasher().finish() & 0xff_ffff;
+    format!(
+        "s2i-test-{what}-{}-{}-{random:06x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs `command`; panics with its command line and whole output if it fails.
+pub fn run(command: &mut Command) -> Output {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    if !output.status.success() {
+        panic!(
+            "{command:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    output
+}
+
+/// Runs `command` and returns its standard output, trimmed.
+pub fn run_stdout(command: &mut Command) -> String {
+    String::from_utf8_lossy(&run(command).stdout)
+        .trim()
+        .to_string()
+}
+
+/// `podman` with the runtime and limits this kind of machine needs: runc
+/// (crun fails on hybrid cgroups) when it is installed.
+pub fn podman() -> Command {
+    let mut command = Command::new("podman");
+    if let Ok(runc) = which::which("runc") {
+        command.arg("--runtime").arg(runc);
+    }
+    command
+}
+
+/// Arguments for `podman run` that every container here needs: the sandbox
+/// lacks CAP_SYS_RESOURCE, so the limits must stay below the host's.
+pub const RUN_LIMITS: [&str; 4] = [
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=1024:1024",
+];
+
+/// A local image, removed on drop.
+#[derive(Debug)]
+pub struct Image {
+    pub name: String,
+    keep: bool,
+}
+
+impl Image {
+    /// Adopts an image that a command just made under `name`: removed on drop.
+    pub fn adopt(name: String) -> Image {
+        Image { name, keep: false }
+    }
+
+    /// An image the test did not make (named by the developer): kept on drop.
+    pub fn keep(name: String) -> Image {
+        Image { name, keep: true }
+    }
+
+    /// `podman image inspect --format FORMAT`, trimmed.
+    pub fn inspect(&self, format: &str) -> String {
+        run_stdout(podman().args(["image", "inspect", "--format", format, &self.name]))
+    }
+
+    /// The value of one label (empty when the image has no such label).
+    pub fn label(&self, label: &str) -> String {
+        self.inspect(&format!("{{{{index .Config.Labels {label:?}}}}}"))
+    }
+
+    /// The image size in bytes, as podman reports it.
+    pub fn size(&self) -> u64 {
+        let size = self.inspect("{{.Size}}");
+        size.parse()
+            .unwrap_or_else(|_| panic!("podman reports the size of {} as {size:?}", self.name))
+    }
+
+    /// `podman run --rm IMAGE ARGS...` with the standard limits; the output,
+    /// whatever the exit status.
+    pub fn run_once(&self, options: &[&str], args: &[&str]) -> Output {
+        podman()
+            .args(["run", "--rm"])
+            .args(RUN_LIMITS)
+            .args(options)
+            .arg(&self.name)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot start podman: {e}"))
+    }
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        let removed = Command::new("podman")
+            .args(["rmi", "--force", &self.name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output();
+        match removed {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "warning: cannot remove image {}: {}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => eprintln!("warning: cannot remove image {}: {e}", self.name),
+        }
+    }
+}
+
+/// A built image and everything the build printed (steps and RUN output).
+pub struct Built {
+    pub image: Image,
+    pub log: String,
+}
+
+/// `buildah bud --isolation chroot -f DOCKERFILE -t <unique> EXTRA... CONTEXT`.
+/// `what` names the image (it appears in the unique name).
+pub fn buildah_bud(what: &str, context: &Path, dockerfile: &Path, extra: &[&str]) -> Built {
+    let name = format!("localhost/{}", unique_name(what));
+    let mut command = Command::new("buildah");
+    command
+        .args(["bud", "--isolation", "chroot", "--layers=false", "-f"])
+        .arg(dockerfile)
+        .args(["-t", &name])
+        .args(extra)
+        .arg(context);
+    // The image exists only if the build succeeded, but removing a missing
+    // image is harmless: adopt it first so a failed build still cleans up.
+    let image = Image::adopt(name);
+    let output = run(&mut command);
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Built { image, log }
+}
+
+/// Builds the local Go base image with image/test-base/make-base.sh from the
+/// Go toolchain folder `goroot` (there is no registry to pull a Go image from).
+pub fn make_go_base_image(goroot: &Path) -> Image {
+    let name = format!("localhost/{}", unique_name("go-base"));
+    let image = Image::adopt(name);
+    run(
+        Command::new(workspace_root().join("image/test-base/make-base.sh"))
+            .arg(&image.name)
+            .env("GOROOT_SRC", goroot),
+    );
+    image
+}
+
+/// Builds the builder image from image/Dockerfile's `prebuilt` stage (the
+/// binaries from dist/) on `base`.
+pub fn build_builder_image(base: &Image) -> Built {
+    let root = workspace_root();
+    for bin in ["s2i-assemble", "s2i-run", "s2i-usage", "s2i-save-artifacts"] {
+        assert!(
+            root.join("dist").join(bin).is_file(),
+            "dist/{bin} is missing: run `cargo xtask dist` (or `cargo xtask test`) first"
+        );
+    }
+    buildah_bud(
+        "builder",
+        &root,
+        &root.join("image/Dockerfile"),
+        &[
+            "--target",
+            "prebuilt",
+            "--build-arg",
+            &format!("BASE_IMAGE={}", base.name),
+        ],
+    )
+}
+
+/// Builds the runtime image (`runtime-prebuilt` stage) on `base`'s file system tools.
+pub fn build_runtime_image(base: &Image) -> Built {
+    let root = workspace_root();
+    buildah_bud(
+        "runtime",
+        &root,
+        &root.join("image/Dockerfile"),
+        &[
+            "--target",
+            "runtime-prebuilt",
+            "--build-arg",
+            &format!("BASE_IMAGE={}", base.name),
+        ],
+    )
+}
+
+/// A running container, removed (forcibly) on drop.
+pub struct Container {
+    pub name: String,
+}
+
+impl Container {
+    /// `podman run -d --name <unique> OPTIONS IMAGE`, with the standard limits.
+    pub fn start(image: &Image, options: &[&str]) -> Container {
+        let container = Container {
+            name: unique_name("ctr"),
+        };
+        run(podman()
+            .args(["run", "-d", "--name", &container.name])
+            .args(RUN_LIMITS)
+            .args(options)
+            .arg(&image.name));
+        container
+    }
+
+    /// `podman logs`: the application's output so far (stdout and stderr).
+    pub fn logs(&self) -> String {
+        let out = run(podman().args(["logs", &self.name]));
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// `podman stop -t TIMEOUT`; returns how long it took.
+    pub fn stop(&self, timeout_secs: u32) -> Duration {
+        let started = Instant::now();
+        run(podman().args(["stop", "-t", &timeout_secs.to_string(), &self.name]));
+        started.elapsed()
+    }
+
+    /// The exit code of the stopped container.
+    pub fn exit_code(&self) -> i32 {
+        let code =
+            run_stdout(podman().args(["inspect", "--format", "{{.State.ExitCode}}", &self.name]));
+        code.parse()
+            .unwrap_or_else(|_| panic!("podman reports the exit code as {code:?}"))
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman()
+            .args(["rm", "--force", "--time", "0", &self.name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A loopback TCP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// `GET path` over plain HTTP/1.0 on 127.0.0.1:port, retried until `patience`
+/// runs out (the application may still be starting). Returns the body of
+/// the first answer with status 200.
+pub fn http_get(port: u16, path: &str, patience: Duration) -> Result<String, String> {
+    let deadline = Instant::now() + patience;
+    let mut last = String::from("no attempt");
+    while Instant::now() < deadline {
+        match http_get_once(port, path) {
+            Ok((200, body)) => return Ok(body),
+            Ok((status, body)) => last = format!("status {status}: {body}"),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(format!(
+        "GET http://127.0.0.1:{port}{path} did not answer 200 within {patience:?}: {last}"
+    ))
+}
+
+fn http_get_once(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {response:?}")))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    Ok((status, body.to_string()))
+}
+
+/// The application build as the s2i CLI's `--as-dockerfile` mode lays it out:
+/// a context folder with `Dockerfile` and `upload/src`.
+pub struct S2iContext {
+    pub dir: tempfile::TempDir,
+}
+
+impl S2iContext {
+    /// Writes the Dockerfile `s2i build SRC BUILDER --as-dockerfile` writes
+    /// (with `--incremental`, when `previous` names the previous application
+    /// image), and copies `src` to upload/src. The variables of
+    /// `src/.s2i/environment` become `ENV` lines, as s2i does.
+    pub fn new(src: &Path, builder: &str, previous: Option<&str>) -> S2iContext {
+        let dir = tempfile::Builder::new()
+            .prefix("s2i-context-")
+            .tempdir()
+            .expect("a temporary folder");
+        copy_tree(src, &dir.path().join("upload/src"));
+        let env_file = src.join(".s2i/environment");
+        let variables = match std::fs::read_to_string(&env_file) {
+            Ok(text) => s2i_common::envfile::parse(&text)
+                .variables
+                .into_iter()
+                .map(|v| (v.name, v.value))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let dockerfile = s2i_dockerfile(builder, &variables, previous);
+        std::fs::write(dir.path().join("Dockerfile"), dockerfile).expect("write the Dockerfile");
+        S2iContext { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn dockerfile(&self) -> PathBuf {
+        self.dir.path().join("Dockerfile")
+    }
+
+    /// Builds the application image with buildah.
+    pub fn build(&self, what: &str) -> Built {
+        buildah_bud(what, self.path(), &self.dockerfile(), &[])
+    }
+}
+
+/// The Dockerfile of the s2i CLI's `--as-dockerfile` mode (source-to-image's
+/// pkg/build/strategies/dockerfile), for the default scripts location and
+/// assemble user 1001, without the source labels.
+pub fn s2i_dockerfile(builder: &str, env: &[(String, String)], previous: Option<&str>) -> String {
+    let scripts = "/usr/libexec/s2i";
+    let mut out = String::new();
+    if let Some(previous) = previous {
+        out += &format!("FROM {previous} as cached\n");
+        out += "USER 1001\n";
+        out += &format!(
+            "RUN if [ -s {scripts}/save-artifacts ]; then {scripts}/save-artifacts > /tmp/artifacts.tar; \
+             else touch /tmp/artifacts.tar; fi\n"
+        );
+    }
+    out += &format!("FROM {builder}\n");
+    out += &format!("LABEL \"io.openshift.s2i.build.image\"=\"{builder}\"\n");
+    if !env.is_empty() {
+        let assignments: Vec<String> = env
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "{name}=\"{}\"",
+                    value.replace('\\', "\\\\").replace('"', "\\\"")
+                )
+            })
+            .collect();
+        out += &format!("ENV {}\n", assignments.join(" \\\n    "));
+    }
+    out += "USER root\n";
+    let mut chown = Vec::new();
+    if previous.is_some() {
+        out += "COPY --from=cached /tmp/artifacts.tar /tmp/artifacts.tar\n";
+        chown.push("/tmp/artifacts.tar");
+    }
+    out += "COPY upload/src /tmp/src\n";
+    chown.push("/tmp/src");
+    out += &format!("RUN chown -R 1001:0 {}\n", chown.join(" "));
+    out += "USER 1001\n";
+    if previous.is_some() {
+        out += "RUN if [ -s /tmp/artifacts.tar ]; then mkdir -p /tmp/artifacts; \
+                tar -xf /tmp/artifacts.tar -C /tmp/artifacts; fi && \\\n    rm /tmp/artifacts.tar\n";
+    }
+    out += &format!("RUN {scripts}/assemble\n");
+    out += &format!("CMD {scripts}/run\n");
+    out
+}
+
+/// The Dockerfile of a chained build (OpenShift's second, Docker-strategy
+/// BuildConfig): the runtime image plus the paths its
+/// `io.openshift.s2i.assemble-input-files` label names, copied out of the
+/// application image built by the builder.
+pub fn chained_dockerfile(runtime: &str, app: &str, input_files: &str) -> String {
+    let mut out = format!("FROM {app} AS app\nFROM {runtime}\n");
+    for mapping in input_files.split(';').filter(|m| !m.is_empty()) {
+        let (src, dest) = mapping.split_once(':').unwrap_or((mapping, mapping));
+        out += &format!("COPY --from=app --chown=1001:0 {src} {dest}\n");
+    }
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("read the fixture");
+        let dest = to.join(entry.path().strip_prefix(from).expect("below the root"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("create a folder");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy a file");
+        }
+    }
+}
+
+/// A container registry (Debian's `docker-registry`) on loopback, with a
+/// self-signed certificate and htpasswd (bcrypt) authentication; stopped on drop.
+pub struct Registry {
+    child: Child,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Needs `docker-registry`, `htpasswd` (apache2-utils) and `openssl`.
+    pub fn require_tools(test: &str) -> Option<()> {
+        require_tool("docker-registry", test)?;
+        require_tool("htpasswd", test)?;
+        require_tool("openssl", test)?;
+        require_tool("skopeo", test)?;
+        Some(())
+    }
+
+    pub fn start() -> Registry {
+        let dir = tempfile::Builder::new()
+            .prefix("s2i-registry-")
+            .tempdir()
+            .expect("a temporary folder");
+        let d = dir.path();
+        run(Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .arg("-keyout")
+            .arg(d.join("key.pem"))
+            .arg("-out")
+            .arg(d.join("cert.pem"))
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ]));
+        let user = "builder".to_string();
+        let password = unique_name("pw");
+        let htpasswd = run_stdout(Command::new("htpasswd").args(["-Bbn", &user, &password]));
+        std::fs::write(d.join("htpasswd"), htpasswd + "\n").expect("write htpasswd");
+        let port = free_port();
+        let config = format!(
+            "version: 0.1\n\
+             log:\n  level: warn\n\
+             storage:\n  filesystem:\n    rootdirectory: {data}\n\
+             http:\n  addr: 127.0.0.1:{port}\n  tls:\n    certificate: {cert}\n    key: {key}\n\
+             auth:\n  htpasswd:\n    realm: s2i-go-tests\n    path: {htpasswd}\n",
+            data = d.join("data").display(),
+            cert = d.join("cert.pem").display(),
+            key = d.join("key.pem").display(),
+            htpasswd = d.join("htpasswd").display(),
+        );
+        std::fs::write(d.join("config.yml"), config).expect("write the registry config");
+        let log = std::fs::File::create(d.join("registry.log")).expect("create the registry log");
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(d.join("config.yml"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("dup the log"))
+            .stderr(log)
+            .spawn()
+            .expect("start docker-registry");
+        let mut registry = Registry {
+            child,
+            port,
+            user,
+            password,
+            _dir: dir,
+        };
+        registry.wait_listening();
+        registry
+    }
+
+    fn wait_listening(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("docker-registry exited ({status}):\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "docker-registry does not listen on 127.0.0.1:{}:\n{}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// What the registry printed.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("registry.log")).unwrap_or_default()
+    }
+
+    /// `127.0.0.1:PORT`
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `user:password`
+    pub fn creds(&self) -> String {
+        format!("{}:{}", self.user, self.password)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
