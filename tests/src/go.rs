@@ -368,6 +368,46 @@ pub fn fixture_proxy(dir: &Path) -> io::Result<ModuleProxy> {
     )
 }
 
+/// Rewrites the version `module` is required at in `app`/go.mod (a `require
+/// module vX` line or a line of a `require (...)` block), leaving go.sum
+/// alone: for "change one dependency's version" (the `module-dep` fixture's
+/// go.sum already covers example.com/greeting v1.0.0 and v1.1.0).
+pub fn set_requirement(app: &Path, module: &str, version: &str) -> io::Result<()> {
+    let path = app.join("go.mod");
+    let text = std::fs::read_to_string(&path)?;
+    let mut found = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let (keyword, requirement) = match body.strip_prefix("require ") {
+            Some(requirement) => ("require ", requirement),
+            None => ("", body),
+        };
+        let mut words = requirement.split_whitespace();
+        if words.next() == Some(module) && words.next().is_some_and(|v| v.starts_with('v')) {
+            found = true;
+            // Keep a trailing `// indirect` and the line ending.
+            let comment = requirement
+                .split_once("//")
+                .map_or(String::new(), |(_, c)| format!(" //{}", c.trim_end()));
+            let newline = if line.ends_with('\n') { "\n" } else { "" };
+            out.push_str(&format!(
+                "{indent}{keyword}{module} {version}{comment}{newline}"
+            ));
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !found {
+        return Err(io::Error::other(format!(
+            "{} does not require {module}",
+            path.display()
+        )));
+    }
+    std::fs::write(&path, out)
+}
+
 /// Go's case encoding for module paths and versions in the proxy protocol.
 fn case_encode(path: &str) -> String {
     let mut encoded = String::with_capacity(path.len());
@@ -722,6 +762,33 @@ mod tests {
     fn crc32_matches_the_standard_check_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn set_requirement_rewrites_single_and_block_requires() {
+        let dir = tempfile::tempdir().unwrap();
+        let go_mod = dir.path().join("go.mod");
+        std::fs::write(&go_mod, "module m\n\nrequire example.com/a v1.0.0\n").unwrap();
+        set_requirement(dir.path(), "example.com/a", "v1.1.0").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&go_mod).unwrap(),
+            "module m\n\nrequire example.com/a v1.1.0\n"
+        );
+
+        let block = "module m\n\nrequire (\n\texample.com/ab v2.0.0\n\texample.com/a v1.0.0 // indirect\n)\n";
+        std::fs::write(&go_mod, block).unwrap();
+        set_requirement(dir.path(), "example.com/a", "v1.2.0").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&go_mod).unwrap(),
+            "module m\n\nrequire (\n\texample.com/ab v2.0.0\n\texample.com/a v1.2.0 // indirect\n)\n"
+        );
+        let missing = set_requirement(dir.path(), "example.com/zzz", "v1.0.0").unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("does not require example.com/zzz"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use s2i_tests::go::{
     copy_fixture, fixture_proxy, generate_app, output_err, output_ok, require_go, require_old_go,
-    Go, ModuleProxy,
+    set_requirement, Go, ModuleProxy,
 };
 
 /// A temporary copy of fixture `name`, and a folder for the binaries built from it.
@@ -235,10 +235,7 @@ fn module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum() {
         "the dependency was downloaded into the private GOMODCACHE"
     );
 
-    let go_mod = work.app.join("go.mod");
-    let text = std::fs::read_to_string(&go_mod).unwrap();
-    assert!(text.contains("example.com/greeting v1.0.0"), "{text}");
-    std::fs::write(&go_mod, text.replace("greeting v1.0.0", "greeting v1.1.0")).unwrap();
+    set_requirement(&work.app, "example.com/greeting", "v1.1.0").unwrap();
     build(&go);
     assert_eq!(
         run_in(&bin, &work.app),
