@@ -332,7 +332,7 @@ pub fn pick_targets(
                         .unwrap_or_else(|| relative_package(p, root));
                     return Err(Error::TargetMissing {
                         target: shown,
-                        detail: first_line(&error.err),
+                        detail: first_line(&error.err).replace(&format!("{}/", root.display()), ""),
                     });
                 }
             }
@@ -460,7 +460,7 @@ mod tests {
             ..Package::default()
         };
         let e = pick_targets(&[missing], "", root, Some(&["./nope".into()])).unwrap_err();
-        assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat /r/nope: directory not found): set GO_TARGETS to main package directories, e.g. ./cmd/api");
+        assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat nope: directory not found): set GO_TARGETS to main package directories, e.g. ./cmd/api");
         let e = pick_targets(
             &[],
             "go: warning: \"./x/...\" matched no packages\n",

@@ -3,6 +3,7 @@
 //! of the sources, and installs the result atomically under the application
 //! root, with a run manifest for `s2i-run`. See `pipeline` for the steps.
 
+mod artifacts;
 mod build;
 mod cli;
 mod config;

@@ -2,11 +2,12 @@
 //!
 //! 1. read the sources' top level and the settings;
 //! 2. find go; copy the sources into a work area under the application root;
-//! 3. detect: go version against go.mod, main packages (`go list -find`);
+//! 3. restore Go's caches from the artifacts (incremental builds; before go
+//!    first runs, so that detection works offline too);
+//! 4. detect: go version against go.mod, main packages (`go list -find`);
 //!    the result is a [`BuildPlan`] (`--dry-run` prints it and stops here);
-//! 4. (incremental builds restore Go's caches from the artifacts here);
 //! 5. `go build` into the work area;
-//! 6. (incremental builds prune Go's caches here);
+//! 6. prune Go's caches to what the build used (or remove them);
 //! 7. install atomically; 8. summary.
 //!
 //! The work area is removed however the run ends.
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::artifacts;
 use crate::build::{self, Interrupt};
 use crate::cli::Options;
 use crate::config;
@@ -77,7 +79,19 @@ pub fn run(options: &Options) -> Result<(), Error> {
     report.done(&format!("Copied the sources from {}", src.display()));
     interrupt.check()?;
 
-    // 3. Detection, into a plan.
+    // 3. Go's caches (not for --dry-run, which writes nothing).
+    let caches = (!options.dry_run).then(|| {
+        artifacts::restore(
+            &options.artifacts,
+            &config,
+            &kind,
+            &app_root,
+            work.path(),
+            &mut report,
+        )
+    });
+
+    // 4. Detection, into a plan.
     let plan = detect_plan(
         &src,
         &app_root,
@@ -105,8 +119,6 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
     interrupt.check()?;
 
-    // 4. Incremental builds: Go's caches are restored from the artifacts here.
-
     // 5. Build.
     for cache in ["GOCACHE", "GOMODCACHE"] {
         if let Some(dir) = plan.env.get(cache).map(PathBuf::from) {
@@ -131,7 +143,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
             .join(", ")
     ));
 
-    // 6. Incremental builds: Go's caches are pruned here.
+    // 6. Go's caches keep what this build used, for s2i-save-artifacts.
+    if let Some(caches) = caches {
+        artifacts::finish(caches, &plan, &mut report);
+    }
 
     // 7. Install: from here on nothing is cancelled half-way.
     interrupt.check()?;

@@ -199,10 +199,10 @@ impl fmt::Display for BuildPlan {
         writeln!(f, "  commands:")?;
         writeln!(f, "    cd {}", self.build_dir.display())?;
         if let Some(go_mod) = &self.throwaway_go_mod {
+            let escaped = go_mod.replace('\n', "\\n");
             writeln!(
                 f,
-                "    printf {} > go.mod   # in the build copy only",
-                shell_words::quote(go_mod)
+                "    printf '{escaped}' > go.mod   # in the build copy only"
             )?;
         }
         writeln!(f, "    {}", self.command_line())?;

@@ -1,0 +1,135 @@
+//! Incremental builds: Go's caches come back from the previous image's
+//! artifacts before go first runs, and after the build keep only what it
+//! used (or go entirely with `GO_CLEAN_CACHE=true`), for
+//! `s2i-save-artifacts` to save. The work itself is in the s2i-cache crate.
+//!
+//! Nothing here fails a build: doubtful artifacts or a failed prune are
+//! warnings, and the worst outcome is a slower, clean build.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use s2i_cache::prune::{BuildCacheUse, BuildList};
+use s2i_cache::{restore, CacheDirs};
+
+use crate::config::Config;
+use crate::detect::Kind;
+use crate::plan::{self, BuildPlan};
+use crate::report::Report;
+
+/// `GO_CLEAN_CACHE`: remove the caches at the end of the build.
+pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
+
+/// The caches of this build, and what watches the build cache's use.
+pub struct Caches {
+    dirs: CacheDirs,
+    build_use: Option<BuildCacheUse>,
+}
+
+/// Restores the caches from `artifacts` (a directory s2i extracted, or a tar
+/// file) into GOCACHE and GOMODCACHE as this build will set them.
+pub fn restore(
+    artifacts: &Path,
+    config: &Config,
+    kind: &Kind,
+    app_root: &Path,
+    work: &Path,
+    report: &mut Report,
+) -> Caches {
+    let (env, _) = plan::go_env(&config.env, kind, app_root, work);
+    let dir = |name: &str| PathBuf::from(env.get(name).cloned().unwrap_or_default());
+    let dirs = CacheDirs {
+        build: dir("GOCACHE"),
+        module: dir("GOMODCACHE"),
+    };
+    let restored = restore::restore(artifacts, &dirs);
+    if restored.found_artifacts() {
+        report.begin(&format!(
+            "Restoring build artifacts from {}",
+            artifacts.display()
+        ));
+        for cache in &restored.restored {
+            println!("     {cache}");
+        }
+        for warning in &restored.warnings {
+            report.warn(warning);
+        }
+        report.done("Restored build artifacts");
+    }
+    let build_use = match BuildCacheUse::begin(&dirs.build) {
+        Ok(build_use) => Some(build_use),
+        Err(e) => {
+            report.warn(&format!(
+                "cannot prepare the build cache {} for pruning ({e}); it is saved whole",
+                dirs.build.display()
+            ));
+            None
+        }
+    };
+    Caches { dirs, build_use }
+}
+
+/// After a successful build: removes the caches (`GO_CLEAN_CACHE=true`) or
+/// prunes them to what the build used.
+pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
+    if is_true(plan.env.get(GO_CLEAN_CACHE)) {
+        match caches.dirs.remove() {
+            Ok(()) => report
+                .done("Removed Go's caches (GO_CLEAN_CACHE=true): the next build starts clean"),
+            Err(e) => report.warn(&format!("cannot remove Go's caches: {e}")),
+        }
+        return;
+    }
+    let mut kept = Vec::new();
+    let mut removed = s2i_cache::Size::default();
+    if let Some(build_use) = &caches.build_use {
+        match build_use.prune() {
+            Ok(pruned) => {
+                kept.push(format!("build cache {}", pruned.kept));
+                removed.add(pruned.removed);
+            }
+            Err(e) => report.warn(&format!("cannot prune the build cache: {e}")),
+        }
+    }
+    match build_list(plan) {
+        Ok(list) => match list.prune(&caches.dirs.module) {
+            Ok(pruned) => {
+                kept.push(format!("module cache {}", pruned.kept));
+                removed.add(pruned.removed);
+            }
+            Err(e) => report.warn(&format!("cannot prune the module cache: {e}")),
+        },
+        Err(why) => report.warn(&format!("the module cache is kept whole: {why}")),
+    }
+    if !kept.is_empty() {
+        report.done(&format!(
+            "Kept what this build used: {}; removed {}",
+            kept.join(", "),
+            removed
+        ));
+    }
+}
+
+/// The modules the build used: none in GOPATH mode (it does not use the
+/// module cache), else what go reports, offline.
+fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
+    if matches!(plan.kind, Kind::Gopath { .. })
+        || !plan
+            .env
+            .get("GOMODCACHE")
+            .is_some_and(|d| Path::new(d).is_dir())
+    {
+        return Ok(BuildList::default());
+    }
+    let env: &BTreeMap<String, String> = &plan.env;
+    BuildList::query(&|| {
+        let mut command = Command::new(&plan.go);
+        command.current_dir(&plan.build_dir).env_clear().envs(env);
+        command
+    })
+}
+
+fn is_true(value: Option<&String>) -> bool {
+    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+}

@@ -1,0 +1,527 @@
+//! Every bad input of the issue: a clear one-line message naming the fix
+//! (snapshotted, temporary paths redacted), a non-zero exit, and nothing
+//! installed or half-written.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use s2i_tests::go::{require_old_go, GoDirs};
+use support::{all, listing, Case};
+
+/// The application root after a failure: nothing there, or only the
+/// application root itself (no binary, manifest or work area).
+fn assert_nothing_installed(case: &Case) {
+    if case.app_root.exists() {
+        let left: Vec<String> = listing(&case.app_root);
+        assert!(left.is_empty(), "a failed build left {left:?}");
+    }
+}
+
+#[test]
+fn help() {
+    let out = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
+        .arg("-h")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    let long = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(
+        long.stdout,
+        Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
+            .arg("-h")
+            .output()
+            .unwrap()
+            .stdout
+    );
+}
+
+#[test]
+fn unknown_option() {
+    let out = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8(out.stderr).unwrap());
+}
+
+#[test]
+fn missing_source_directory() {
+    let Some(mut case) = Case::new("missing_source_directory", "") else {
+        return;
+    };
+    case.src = case.tmp.path().join("nowhere");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn empty_source_directory() {
+    let Some(case) = Case::new("empty_source_directory", "") else {
+        return;
+    };
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn no_go_sources() {
+    let Some(case) = Case::new("no_go_sources", "node-app") else {
+        return;
+    };
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn syntax_error_keeps_gos_messages() {
+    let Some(case) = Case::new("syntax_error_keeps_gos_messages", "bad-syntax") else {
+        return;
+    };
+    let (message, stderr) = case.assemble_fails();
+    assert!(
+        stderr.contains("main.go:7:") && stderr.contains("syntax error"),
+        "go's own message: {stderr}"
+    );
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn type_error_keeps_gos_messages() {
+    let Some(case) = Case::new("type_error_keeps_gos_messages", "bad-types") else {
+        return;
+    };
+    let (message, stderr) = case.assemble_fails();
+    assert!(stderr.contains("main.go:8:"), "go's own message: {stderr}");
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn dependency_that_cannot_be_fetched_offline() {
+    let Some(case) = Case::new("dependency_that_cannot_be_fetched_offline", "module-dep") else {
+        return;
+    };
+    // GOPROXY=off, as the hermetic Go has it: no way to fetch example.com/greeting.
+    let (message, stderr) = case.assemble_fails();
+    assert!(
+        stderr.contains("example.com/greeting"),
+        "go's own message: {stderr}"
+    );
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn go_mod_needs_a_newer_go() {
+    let Some(case) = Case::new("go_mod_needs_a_newer_go", "newer-go") else {
+        return;
+    };
+    let (message, stderr) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert!(
+        !stderr.contains("---> Building"),
+        "it fails before compiling: {stderr}"
+    );
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn go_mod_needs_a_newer_go_on_debian_go_1_19() {
+    let Some(old) = require_old_go("go_mod_needs_a_newer_go_on_debian_go_1_19") else {
+        return;
+    };
+    let case = Case::with_go(old, "newer-go");
+    let (message, stderr) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert!(
+        !stderr.contains("---> Building"),
+        "it fails before compiling: {stderr}"
+    );
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn several_mains_and_no_choice() {
+    let Some(case) = Case::new("several_mains_and_no_choice", "multi-cmd") else {
+        return;
+    };
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn no_main_package_at_all() {
+    let Some(case) = Case::new("no_main_package_at_all", "not-main") else {
+        return;
+    };
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn go_targets_naming_a_non_main_package() {
+    let Some(case) = Case::new("go_targets_naming_a_non_main_package", "multi-cmd") else {
+        return;
+    };
+    let case = case.env("GO_TARGETS", "./cmd/api,./internal/shared");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn go_targets_naming_a_missing_package() {
+    let Some(case) = Case::new("go_targets_naming_a_missing_package", "multi-cmd") else {
+        return;
+    };
+    let case = case.env("GO_TARGETS", "./cmd/web");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn go_run_naming_no_built_program() {
+    let Some(case) = Case::new("go_run_naming_no_built_program", "multi-cmd") else {
+        return;
+    };
+    let case = case.env("GO_RUN", "web");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn vendor_without_modules_txt_needs_import_url() {
+    let Some(case) = Case::new(
+        "vendor_without_modules_txt_needs_import_url",
+        "vendor-no-modules-txt",
+    ) else {
+        return;
+    };
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn invalid_s2i_environment_line_is_warned_and_skipped() {
+    let Some(case) = Case::new(
+        "invalid_s2i_environment_line_is_warned_and_skipped",
+        "module-basic",
+    ) else {
+        return;
+    };
+    std::fs::create_dir(case.src.join(".s2i")).unwrap();
+    std::fs::write(
+        case.src.join(".s2i/environment"),
+        "GO_LDFLAGS=-s\njust some words\n=novalue\n",
+    )
+    .unwrap();
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", all(&out));
+    let warnings: Vec<&str> = std::str::from_utf8(&out.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    insta::assert_snapshot!(warnings.join("\n"));
+    assert_eq!(case.run("gobinary"), "hello from module-basic\n");
+}
+
+#[test]
+fn invalid_go_toml() {
+    let Some(case) = Case::new("invalid_go_toml", "module-basic") else {
+        return;
+    };
+    std::fs::create_dir(case.src.join(".s2i")).unwrap();
+    std::fs::write(
+        case.src.join(".s2i/go.toml"),
+        "# build settings\ntargets = [\"./cmd/api\"]\nldflags = -s\n",
+    )
+    .unwrap();
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn symlink_pointing_outside_the_source_tree() {
+    let Some(case) = Case::new("symlink_pointing_outside_the_source_tree", "templates") else {
+        return;
+    };
+    let secret = case.tmp.path().join("secret.txt");
+    std::fs::write(&secret, "not for the image").unwrap();
+    std::os::unix::fs::symlink(&secret, case.src.join("templates/secret.txt")).unwrap();
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn symlink_inside_the_source_tree_is_kept() {
+    let Some(case) = Case::new("symlink_inside_the_source_tree_is_kept", "templates") else {
+        return;
+    };
+    std::os::unix::fs::symlink("templates/index.tmpl", case.src.join("index.tmpl")).unwrap();
+    case.assemble_ok();
+    let link = std::fs::read_link(case.app_root.join("src/index.tmpl")).unwrap();
+    assert_eq!(link, std::path::Path::new("templates/index.tmpl"));
+    assert!(case.app_root.join("src/index.tmpl").is_file());
+}
+
+/// Runs `command` as an unprivileged user when this process is root (root
+/// reads and writes everything), by `setpriv`.
+fn as_nobody(case: &Case, command: Command) -> Command {
+    if !s2i_tests::is_root() {
+        return command;
+    }
+    // nobody must be able to reach the temporary folder.
+    std::fs::set_permissions(case.tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut wrapped = Command::new("setpriv");
+    wrapped.args([
+        "--reuid",
+        "65534",
+        "--regid",
+        "65534",
+        "--clear-groups",
+        "--",
+    ]);
+    wrapped.arg(command.get_program()).args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(name, value),
+            None => wrapped.env_remove(name),
+        };
+    }
+    wrapped
+}
+
+#[test]
+fn unreadable_file() {
+    let Some(case) = Case::new("unreadable_file", "templates") else {
+        return;
+    };
+    if s2i_tests::is_root() && s2i_tests::require_tool("setpriv", "unreadable_file").is_none() {
+        return;
+    }
+    let secret = case.src.join("templates/private.tmpl");
+    std::fs::write(&secret, "x").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::create_dir(&case.app_root).unwrap();
+    std::fs::set_permissions(&case.app_root, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = as_nobody(&case, case.command(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap()));
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn read_only_application_root() {
+    let Some(case) = Case::new("read_only_application_root", "module-basic") else {
+        return;
+    };
+    if s2i_tests::is_root()
+        && s2i_tests::require_tool("setpriv", "read_only_application_root").is_none()
+    {
+        return;
+    }
+    std::fs::create_dir(&case.app_root).unwrap();
+    std::fs::set_permissions(&case.app_root, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = as_nobody(&case, case.command(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap()));
+    std::fs::set_permissions(&case.app_root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_nothing_installed(&case);
+}
+
+/// The folders where s2i-assemble looks for Go after PATH and GOROOT.
+const USUAL_GO_DIRS: [&str; 2] = ["/usr/local/go", "/usr/lib/go"];
+
+#[test]
+fn no_go_toolchain() {
+    let Some(case) = Case::new("no_go_toolchain", "module-basic") else {
+        return;
+    };
+    let mut hidden: Vec<String> = USUAL_GO_DIRS.iter().map(|d| d.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir("/usr/lib") {
+        hidden.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("go-"))
+                .map(|e| e.path().display().to_string()),
+        );
+    }
+    hidden.retain(|d| std::path::Path::new(d).exists());
+    let mut command = case.command(&[]);
+    command.env("PATH", "/nonexistent/bin");
+    if !hidden.is_empty() {
+        // This machine has Go in a usual folder: hide those folders in a
+        // private mount namespace (root only), so s2i-assemble finds none.
+        if s2i_tests::require_root("no_go_toolchain").is_none()
+            || s2i_tests::require_tool("unshare", "no_go_toolchain").is_none()
+        {
+            return;
+        }
+        let script = format!(
+            "for d in {}; do mount -t tmpfs none \"$d\" || exit 90; done; exec \"$@\"",
+            hidden.join(" ")
+        );
+        let mut wrapped = Command::new("unshare");
+        // sh and mount come from the usual PATH; s2i-assemble gets none.
+        wrapped
+            .args([
+                "--mount",
+                "/bin/sh",
+                "-c",
+                &script,
+                "sh",
+                "/usr/bin/env",
+                "PATH=/nonexistent/bin",
+            ])
+            .arg(command.get_program())
+            .args(command.get_args());
+        for (name, value) in command.get_envs() {
+            match value {
+                Some(value) => wrapped.env(name, value),
+                None => wrapped.env_remove(name),
+            };
+        }
+        wrapped.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        command = wrapped;
+    }
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap()));
+    assert_nothing_installed(&case);
+}
+
+/// Processes whose environment holds `marker` (a test's own GOCACHE): the
+/// go command and everything it started.
+fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(environ) = std::fs::read(entry.path().join("environ")) {
+            if String::from_utf8_lossy(&environ).contains(marker) {
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                found.push(format!(
+                    "{name}: {}",
+                    String::from_utf8_lossy(&cmdline).replace('\0', " ")
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
+    let Some(case) = Case::new(test, "module-basic") else {
+        return;
+    };
+    // A good installation first.
+    case.assemble_ok();
+    let before_binary = std::fs::read(case.app_root.join("gobinary")).unwrap();
+    let before_manifest = case.manifest();
+    let before = listing(&case.app_root);
+
+    // Then a slow build (a cold, private build cache) of another app into
+    // the same application root, interrupted half-way.
+    let slow = Case::with_go(
+        s2i_tests::go::require_go(test)
+            .unwrap()
+            .with_dirs(GoDirs::under(&case.tmp.path().join("cold"))),
+        "module-http",
+    );
+    let mut command = slow.command(&[]);
+    command.arg("--app-root").arg(&case.app_root);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("---> Building") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the build starts");
+    let marker = slow.go.dirs.gocache.display().to_string();
+    // Let go get going: compiling the standard library takes many seconds.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while processes_with(&marker).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        processes_with(&marker).len() >= 2,
+        "go and its compilers run"
+    );
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let stopped = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "stopped promptly"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(128 + signal as i32),
+        "{}",
+        all(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("").to_string();
+    assert_eq!(
+        last,
+        format!("s2i-assemble: stopped by {}: the build was cancelled and the previous installation is unchanged", signal.as_str())
+    );
+    // The whole go process tree is gone.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        processes_with(&marker),
+        Vec::<String>::new(),
+        "go processes outlived the build"
+    );
+    // The previous installation is intact, and no work area is left.
+    assert_eq!(
+        std::fs::read(case.app_root.join("gobinary")).unwrap(),
+        before_binary
+    );
+    assert_eq!(case.manifest(), before_manifest);
+    assert_eq!(listing(&case.app_root), before);
+    s2i_tests::go::remove_tree(&case.tmp.path().join("cold")).unwrap();
+}
+
+#[test]
+fn sigterm_during_the_build() {
+    interrupt_during_build(
+        "sigterm_during_the_build",
+        nix::sys::signal::Signal::SIGTERM,
+    );
+}
+
+#[test]
+fn sigint_during_the_build() {
+    interrupt_during_build("sigint_during_the_build", nix::sys::signal::Signal::SIGINT);
+}

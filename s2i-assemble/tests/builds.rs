@@ -1,0 +1,290 @@
+//! Every detection case, built by the real s2i-assemble with an offline Go:
+//! each built program is run and its output checked, and the `--dry-run`
+//! plans are snapshots.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use s2i_tests::go::fixture_proxy;
+use support::{listing, Case};
+
+#[test]
+fn module_at_the_root() {
+    let Some(case) = Case::new("module_at_the_root", "module-basic") else {
+        return;
+    };
+    let stdout = case.assemble_ok();
+    assert_eq!(case.run("gobinary"), "hello from module-basic\n");
+    assert_eq!(case.run("bin/basic"), "hello from module-basic\n");
+    assert_eq!(
+        case.manifest(),
+        "# Written by s2i-assemble, read by s2i-run. Relative paths are relative to this file.\nprogram = \"bin/basic\"\nworkdir = \"src\"\n"
+    );
+    assert_eq!(
+        listing(&case.app_root),
+        ["bin/", "bin/basic", "gobinary", "s2i-run.toml", "src/"]
+    );
+    // S2I-style steps with times, and the closing summary.
+    let shown = case.redact(&stdout);
+    assert!(
+        shown.contains("---> Copied the sources from [TMP]/module-basic ([TIME])"),
+        "{shown}"
+    );
+    assert!(shown.contains("---> Built bin/basic ([TIME])"), "{shown}");
+    assert!(shown.contains("---> Done in"), "{shown}");
+    assert!(shown.contains("[TMP]/app/bin/basic ("), "{shown}");
+    assert!(
+        shown.contains("MB, also gobinary: s2i-run starts it in src/)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("go[VERSION]"),
+        "the summary names the Go version: {shown}"
+    );
+    // Caches under the app root unless the environment says otherwise:
+    // here the tests' shared cache was used, so none was created.
+    assert!(!case.app_root.join(".cache/go-build").exists());
+    // The user's source directory is never written to.
+    assert_eq!(listing(&case.src), ["go.mod", "main.go"]);
+}
+
+#[test]
+fn installed_files_are_group_writable_never_world_writable() {
+    let Some(case) = Case::new(
+        "installed_files_are_group_writable_never_world_writable",
+        "templates",
+    ) else {
+        return;
+    };
+    case.assemble_ok();
+    for rel in listing(&case.app_root) {
+        let meta = std::fs::symlink_metadata(case.app_root.join(&rel)).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        assert_eq!(mode & 0o002, 0, "{rel} is world-writable ({mode:o})");
+        assert_eq!(
+            mode & 0o020,
+            0o020,
+            "{rel} is not group-writable ({mode:o})"
+        );
+        if s2i_tests::is_root() {
+            assert_eq!(meta.gid(), 0, "{rel} is not group 0");
+        }
+    }
+}
+
+#[test]
+fn default_caches_live_under_the_app_root() {
+    let Some(case) = Case::new("default_caches_live_under_the_app_root", "bare-main") else {
+        return;
+    };
+    // GOCACHE left unset: s2i-assemble puts it under the app root. The
+    // build is tiny (fmt only), but cold.
+    let mut command = case.command(&[]);
+    command.env_remove("GOCACHE").env_remove("GOMODCACHE");
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", support::all(&out));
+    assert!(case.app_root.join(".cache/go-build").is_dir());
+    assert!(case.app_root.join(".cache/go-mod").is_dir());
+    let mode = std::fs::metadata(case.app_root.join(".cache/go-build"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o022,
+        0o020,
+        "group-writable, not world-writable: {mode:o}"
+    );
+    assert_eq!(case.run("gobinary"), "hello from bare-main\n");
+}
+
+#[test]
+fn dependency_from_a_local_module_proxy() {
+    let Some(case) = Case::new("dependency_from_a_local_module_proxy", "module-dep") else {
+        return;
+    };
+    let proxy = fixture_proxy(&case.tmp.path().join("proxy")).unwrap();
+    let case = case.env("GOPROXY", &proxy.url());
+    case.assemble_ok();
+    assert_eq!(
+        case.run("gobinary"),
+        "module-dep says hello from greeting v1.0.0\n"
+    );
+}
+
+#[test]
+fn vendored_module_builds_offline() {
+    let Some(case) = Case::new("vendored_module_builds_offline", "vendored") else {
+        return;
+    };
+    insta::assert_snapshot!(case.plan());
+    case.assemble_ok();
+    assert_eq!(
+        case.run("gobinary"),
+        "vendored says hello from greeting v1.0.0\n"
+    );
+    assert!(
+        !case.app_root.join("src/vendor").exists(),
+        "vendor/ is not a run-time file"
+    );
+}
+
+#[test]
+fn workspace() {
+    let Some(case) = Case::new("workspace", "workspace") else {
+        return;
+    };
+    insta::assert_snapshot!(case.plan());
+    case.assemble_ok();
+    assert!(case
+        .run("gobinary")
+        .starts_with("hello from workspace app, "));
+}
+
+#[test]
+fn several_cmd_programs_with_go_run() {
+    let Some(case) = Case::new("several_cmd_programs_with_go_run", "multi-cmd") else {
+        return;
+    };
+    let case = case.env("GO_RUN", "worker");
+    insta::assert_snapshot!(case.plan());
+    case.assemble_ok();
+    let worker = case.run("gobinary");
+    assert!(worker.contains("worker"), "{worker}");
+    assert_eq!(case.run("bin/worker"), worker);
+    assert!(case.run("bin/api").contains("api"));
+    assert!(case.manifest().contains("program = \"bin/worker\""));
+}
+
+#[test]
+fn go_targets_picks_programs() {
+    let Some(case) = Case::new("go_targets_picks_programs", "multi-cmd") else {
+        return;
+    };
+    let case = case.env("GO_TARGETS", "./cmd/api");
+    case.assemble_ok();
+    assert!(case.run("gobinary").contains("api"));
+    assert!(!case.app_root.join("bin/worker").exists());
+}
+
+#[test]
+fn the_only_cmd_program() {
+    let Some(case) = Case::new("the_only_cmd_program", "single-cmd") else {
+        return;
+    };
+    case.assemble_ok();
+    assert_eq!(case.run("gobinary"), "hello from single-cmd server\n");
+    assert_eq!(case.run("bin/server"), "hello from single-cmd server\n");
+}
+
+#[test]
+fn templates_are_found_at_run_time() {
+    let Some(case) = Case::new("templates_are_found_at_run_time", "templates") else {
+        return;
+    };
+    case.assemble_ok();
+    let out = case.run("gobinary");
+    let css = std::fs::read_to_string(case.src.join("static/style.css")).unwrap();
+    assert!(out.contains("templates") && out.ends_with(&css), "{out}");
+    let files = listing(&case.app_root.join("src"));
+    assert_eq!(
+        files,
+        [
+            "static/",
+            "static/style.css",
+            "templates/",
+            "templates/index.tmpl"
+        ],
+        "no Go files at run time"
+    );
+}
+
+#[test]
+fn bare_main_go_without_go_mod() {
+    let Some(case) = Case::new("bare_main_go_without_go_mod", "bare-main") else {
+        return;
+    };
+    insta::assert_snapshot!(case.plan());
+    case.assemble_ok();
+    assert_eq!(case.run("gobinary"), "hello from bare-main\n");
+    assert_eq!(
+        listing(&case.src),
+        ["main.go"],
+        "the throwaway go.mod stays out of the user's source"
+    );
+}
+
+#[test]
+fn gopath_era_source_with_import_url() {
+    let Some(case) = Case::new("gopath_era_source_with_import_url", "gopath-legacy") else {
+        return;
+    };
+    let case = case.env("IMPORT_URL", "github.com/example/legacy");
+    case.assemble_ok();
+    assert!(case.run("gobinary").contains("gopath-legacy"));
+}
+
+#[test]
+fn gopath_era_source_with_install_url() {
+    let Some(case) = Case::new("gopath_era_source_with_install_url", "gopath-legacy-cmd") else {
+        return;
+    };
+    let case = case
+        .env("IMPORT_URL", "github.com/example/legacy")
+        .env("INSTALL_URL", "github.com/example/legacy/cmd/legacy");
+    insta::assert_snapshot!(case.plan());
+    case.assemble_ok();
+    assert!(case.run("gobinary").contains("gopath-legacy-cmd"));
+    assert!(case.manifest().contains("program = \"bin/legacy\""));
+}
+
+#[test]
+fn gopath_era_vendor_with_import_url() {
+    let Some(case) = Case::new("gopath_era_vendor_with_import_url", "vendor-no-modules-txt") else {
+        return;
+    };
+    let case = case.env("IMPORT_URL", "github.com/example/oldvendor");
+    case.assemble_ok();
+    assert!(case
+        .run("gobinary")
+        .starts_with("vendor-no-modules-txt says "));
+}
+
+#[test]
+fn settings_from_s2i_environment_and_go_toml() {
+    let Some(case) = Case::new("settings_from_s2i_environment_and_go_toml", "s2i-env") else {
+        return;
+    };
+    insta::assert_snapshot!(case.plan());
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", support::all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("s2i-assemble: warning: .s2i/environment line 4: no `=`: expected NAME=VALUE; the line is skipped, as s2i does"),
+        "{stderr}"
+    );
+    // .s2i/environment's GO_LDFLAGS wins over go.toml's ldflags; go.toml's tags apply.
+    assert!(case
+        .run("gobinary")
+        .starts_with("hello from s2i-env version=from-environment tag=on"));
+    // The process environment wins over both.
+    let case = case
+        .env("GO_LDFLAGS", "-X main.version=from-process")
+        .env("GO_TAGS", "other");
+    case.assemble_ok();
+    assert!(case
+        .run("gobinary")
+        .starts_with("hello from s2i-env version=from-process tag=off"));
+}
+
+#[test]
+fn dry_run_of_a_plain_module() {
+    let Some(case) = Case::new("dry_run_of_a_plain_module", "module-basic") else {
+        return;
+    };
+    let case = case
+        .env("GO_LDFLAGS", "-s -w")
+        .env("GO_BUILD_FLAGS", "-v -p 2")
+        .env("GOFLAGS", "-buildvcs=false");
+    insta::assert_snapshot!(case.plan());
+}

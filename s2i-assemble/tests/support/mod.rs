@@ -1,0 +1,257 @@
+//! Running the real `s2i-assemble` against copies of the fixture apps, with
+//! a hermetic, offline Go, and reading what it did.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use s2i_tests::go::{self, Go};
+
+/// One test's world: a Go, a temporary folder with the source copy and the
+/// application root.
+pub struct Case {
+    pub go: Go,
+    pub tmp: tempfile::TempDir,
+    pub src: PathBuf,
+    pub app_root: PathBuf,
+    pub envs: Vec<(String, String)>,
+}
+
+impl Case {
+    /// A copy of fixture `name` (or an empty source when `name` is empty).
+    pub fn new(test: &str, name: &str) -> Option<Case> {
+        let go = go::require_go(test)?;
+        Some(Case::with_go(go, name))
+    }
+
+    pub fn with_go(go: Go, name: &str) -> Case {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = if name.is_empty() {
+            let src = tmp.path().join("src");
+            std::fs::create_dir(&src).unwrap();
+            src
+        } else {
+            go::copy_fixture(name, tmp.path())
+        };
+        let app_root = tmp.path().join("app");
+        Case {
+            go,
+            tmp,
+            src,
+            app_root,
+            envs: Vec::new(),
+        }
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Case {
+        self.envs.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// `s2i-assemble --src SRC --app-root APP ARGS...` with the hermetic Go.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"));
+        self.go.hermetic_env(&mut command);
+        command
+            .env_remove("APP_ROOT")
+            .arg("--src")
+            .arg(&self.src)
+            .arg("--app-root")
+            .arg(&self.app_root)
+            .arg("--artifacts")
+            .arg(self.tmp.path().join("artifacts"))
+            .args(args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    pub fn assemble(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("s2i-assemble starts")
+    }
+
+    /// Assembles and panics unless it succeeds; returns stdout.
+    pub fn assemble_ok(&self) -> String {
+        let out = self.assemble(&[]);
+        assert!(
+            out.status.success(),
+            "s2i-assemble failed:\n{}",
+            self.redact(&all(&out))
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Assembles, expects exit code 1, returns s2i-assemble's own last
+    /// line (redacted) and the whole stderr.
+    pub fn assemble_fails(&self) -> (String, String) {
+        let out = self.assemble(&[]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "expected a failure:\n{}",
+            all(&out)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("s2i-assemble: "))
+            .unwrap_or("")
+            .to_string();
+        (self.redact(&last), stderr)
+    }
+
+    /// The dry-run plan, redacted.
+    pub fn plan(&self) -> String {
+        let out = self.assemble(&["--dry-run"]);
+        assert!(out.status.success(), "--dry-run failed:\n{}", all(&out));
+        assert!(
+            !self.app_root.exists(),
+            "--dry-run wrote the application root"
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let plan = &stdout[stdout.find("Build plan").expect("a plan")..];
+        self.redact(plan)
+    }
+
+    /// Runs an installed binary (relative to the app root) in `$APP_ROOT/src`
+    /// as s2i-run would, and returns its stdout.
+    pub fn run(&self, binary: &str) -> String {
+        let out = Command::new(self.app_root.join(binary))
+            .current_dir(self.app_root.join("src"))
+            .env_clear()
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+        assert!(out.status.success(), "{binary} failed: {}", all(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The run manifest, as text.
+    pub fn manifest(&self) -> String {
+        std::fs::read_to_string(self.app_root.join("s2i-run.toml")).expect("a run manifest")
+    }
+
+    /// Paths of this machine and run replaced by stable names, times and
+    /// sizes by placeholders.
+    pub fn redact(&self, text: &str) -> String {
+        let mut pairs: Vec<(String, String)> = vec![
+            (
+                self.go.dirs.gocache.display().to_string(),
+                "[GOCACHE]".into(),
+            ),
+            (
+                self.go.dirs.gomodcache.display().to_string(),
+                "[GOMODCACHE]".into(),
+            ),
+            (self.go.dirs.gopath.display().to_string(), "[GOPATH]".into()),
+            (self.go.dirs.home.display().to_string(), "[HOME]".into()),
+            (self.tmp.path().display().to_string(), "[TMP]".into()),
+            (self.go.bin.display().to_string(), "[GO]".into()),
+            (
+                std::env::temp_dir()
+                    .join(".s2i-assemble.")
+                    .display()
+                    .to_string(),
+                "[SYSTEMP]/.s2i-assemble.".into(),
+            ),
+            (format!("go{}", self.go.version), "go[VERSION]".into()),
+            (format!("go {}", self.go.version), "go [VERSION]".into()),
+            (
+                format!("go {}\\n", major_minor(&self.go.version)),
+                "go [VERSION]\\n".into(),
+            ),
+        ];
+        pairs.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        let mut text = text.to_string();
+        for (from, to) in pairs {
+            text = text.replace(&from, &to);
+        }
+        redact_numbers(&text)
+    }
+}
+
+/// "1.27" of "1.27.3".
+fn major_minor(version: &str) -> String {
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// stdout and stderr, for failure messages.
+pub fn all(out: &Output) -> String {
+    format!(
+        "--- status {}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `.s2i-assemble.1234` -> `.s2i-assemble.[PID]`, `(0.25s)` -> `([TIME])`.
+fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix(".s2i-assemble.") {
+            let digits = after.chars().take_while(char::is_ascii_digit).count();
+            let dry = if after.starts_with("dry-run.") {
+                "dry-run.".len()
+            } else {
+                0
+            };
+            let digits_after = after[dry..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .count();
+            if digits > 0 || digits_after > 0 {
+                out.push_str(".s2i-assemble.");
+                out.push_str(&after[..dry]);
+                out.push_str("[PID]");
+                rest = &after[dry + digits_after.max(digits)..];
+                continue;
+            }
+        }
+        if let Some(after) = rest.strip_prefix('(') {
+            let number = after
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .count();
+            if number > 0 && after[number..].starts_with("s)") {
+                out.push_str("([TIME])");
+                rest = &after[number + 2..];
+                continue;
+            }
+        }
+        let c = rest.chars().next().unwrap();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Every path under `root` (the installed files), relative.
+pub fn listing(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    collect(root, root, &mut out);
+    out.sort();
+    out
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .display()
+            .to_string();
+        if rel == ".cache" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            out.push(format!("{rel}/"));
+            collect(root, &entry.path(), out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
