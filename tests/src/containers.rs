@@ -220,19 +220,14 @@ pub fn build_builder_image(base: &Image) -> Built {
     )
 }
 
-/// Builds the runtime image (`runtime-prebuilt` stage) on `base`'s file system tools.
-pub fn build_runtime_image(base: &Image) -> Built {
-    let root = workspace_root();
+/// Builds the runtime image (image/runtime/Dockerfile), taking s2i-run from `builder`.
+pub fn build_runtime_image(builder: &Image) -> Built {
+    let dir = workspace_root().join("image/runtime");
     buildah_bud(
         "runtime",
-        &root,
-        &root.join("image/Dockerfile"),
-        &[
-            "--target",
-            "runtime-prebuilt",
-            "--build-arg",
-            &format!("BASE_IMAGE={}", base.name),
-        ],
+        &dir,
+        &dir.join("Dockerfile"),
+        &["--build-arg", &format!("BUILDER_IMAGE={}", builder.name)],
     )
 }
 

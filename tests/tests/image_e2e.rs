@@ -116,7 +116,7 @@ fn application_steps(base: &Image, builder: &Image) {
     );
 
     step(5, "a chained build into the runtime image");
-    let runtime = s2i_tests::containers::build_runtime_image(base).image;
+    let runtime = s2i_tests::containers::build_runtime_image(builder).image;
     let chained = chained_build(&runtime, &rebuilt.image);
     let answer = serve_and_stop(&chained);
     assert_eq!(
