@@ -51,6 +51,10 @@ pub struct Config {
     pub origins: Vec<(&'static str, String, Origin)>,
     /// Lines of `.s2i/environment` that were skipped, as warnings.
     pub warnings: Vec<String>,
+    /// `.s2i/environment`'s variables (the last of each name). s2i puts
+    /// them into the application image's environment; the run manifest
+    /// carries them too, so a local run sees the same.
+    pub run_env: BTreeMap<String, String>,
 }
 
 /// `.s2i/go.toml`: what is awkward as variables (lists, and any `[env]`).
@@ -105,6 +109,9 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
 
     // What `go` sees: the files fill in what the process environment lacks.
     for variable in &env_file.variables {
+        config
+            .run_env
+            .insert(variable.name.clone(), variable.value.clone());
         config
             .env
             .entry(variable.name.clone())

@@ -108,7 +108,7 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
         program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),
         args: Vec::new(),
         workdir: Some(PathBuf::from(paths::APP_FILES_DIR)),
-        env: Default::default(),
+        env: plan.run_env.clone(),
     };
     let manifest_path = root.join(paths::MANIFEST_FILE);
     atomic::write(&manifest_path, manifest.to_toml().as_bytes(), 0o664)

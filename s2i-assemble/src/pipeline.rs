@@ -243,6 +243,7 @@ fn detect_plan(
         env,
         set_env,
         settings: config.origins.clone(),
+        run_env: config.run_env.clone(),
         throwaway_go_mod,
         app_root: app_root.to_path_buf(),
         artifacts: artifacts.to_path_buf(),

@@ -32,6 +32,8 @@ pub struct BuildPlan {
     /// The variables s2i-assemble set (not set by the user).
     pub set_env: Vec<(String, String)>,
     pub settings: Vec<(&'static str, String, Origin)>,
+    /// Variables for the run manifest's `[env]` (from `.s2i/environment`).
+    pub run_env: BTreeMap<String, String>,
     /// The go.mod written into the build copy of a bare main package.
     pub throwaway_go_mod: Option<String>,
     pub app_root: PathBuf,
@@ -220,9 +222,15 @@ impl fmt::Display for BuildPlan {
             paths::CLASSIC_BINARY,
             self.run_target().binary
         )?;
+        let env = if self.run_env.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = self.run_env.keys().map(String::as_str).collect();
+            format!(", env from .s2i/environment: {}", names.join(" "))
+        };
         writeln!(
             f,
-            "    {root}/{} (program = \"bin/{}\", workdir = \"src\")",
+            "    {root}/{} (program = \"bin/{}\", workdir = \"src\"{env})",
             paths::MANIFEST_FILE,
             self.run_target().binary
         )?;

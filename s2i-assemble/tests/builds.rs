@@ -267,6 +267,17 @@ fn settings_from_s2i_environment_and_go_toml() {
     assert!(case
         .run("gobinary")
         .starts_with("hello from s2i-env version=from-environment tag=on"));
+    // s2i puts .s2i/environment into the image's environment; the run
+    // manifest carries it for s2i-run too (set where the environment lacks it).
+    let manifest = case.manifest();
+    assert!(
+        manifest.contains("GREETING = \"hello from .s2i/environment\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("QUOTED = '\"quotes are kept\"'"),
+        "{manifest}"
+    );
     // The process environment wins over both.
     let case = case
         .env("GO_LDFLAGS", "-X main.version=from-process")
