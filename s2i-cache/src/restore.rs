@@ -183,7 +183,7 @@ fn extract(archive: &Path, dest: &Path) -> Result<(), String> {
         .entries()
         .map_err(|e| format!("not a tar stream: {e}"))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| format!("not a valid tar stream: {e}"))?;
+        let mut entry = entry.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
         let path = entry
             .path()
             .map_err(|e| format!("bad entry name: {e}"))?
@@ -220,6 +220,24 @@ fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path, mode: u32) -
         ));
     }
     Ok(())
+}
+
+/// An error about foreign bytes, fit for a log line: the tar reader quotes
+/// what it could not parse, which may be anything.
+fn printable(error: &io::Error) -> String {
+    let text: String = error
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(120)
+        .collect();
+    text
 }
 
 /// Empties the artifacts directory, best effort (it may not be ours to keep).

@@ -1,0 +1,550 @@
+//! Incremental builds across the real binaries: `s2i-assemble` builds,
+//! `s2i-save-artifacts` streams the caches out, the next `s2i-assemble`
+//! restores them (from the directory s2i extracts, or from the tar itself).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use s2i_tests::go::{self, copy_fixture, fixture_proxy, require_go, Go, ModuleProxy};
+use s2i_tests::workspace_bin;
+
+/// One application being rebuilt: its sources, its application root, the
+/// Go to build with, and the module proxy (GOPROXY) it downloads from.
+struct App {
+    go: Go,
+    tmp: tempfile::TempDir,
+    src: PathBuf,
+    app_root: PathBuf,
+    goproxy: String,
+    extra_env: Vec<(&'static str, String)>,
+}
+
+impl App {
+    fn new(go: Go, fixture: &str) -> App {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = copy_fixture(fixture, tmp.path());
+        let goproxy = fixture_proxy(&tmp.path().join("proxy")).unwrap().url();
+        let app_root = tmp.path().join("app-root");
+        App {
+            go,
+            tmp,
+            src,
+            app_root,
+            goproxy,
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// `s2i-assemble` with the caches at their places under the application
+    /// root (not the tests' shared GOCACHE), and `go build -x` so that the
+    /// compile actions go ran are in its output.
+    fn assemble(&self, artifacts: &Path) -> Output {
+        let mut command = Command::new(workspace_bin("s2i-assemble"));
+        self.go.hermetic_env(&mut command);
+        command
+            .env_remove("GOCACHE")
+            .env_remove("GOMODCACHE")
+            .env_remove("APP_ROOT")
+            .env("GOPROXY", &self.goproxy)
+            .env("GOFLAGS", "-x")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .arg("--src")
+            .arg(&self.src)
+            .arg("--app-root")
+            .arg(&self.app_root)
+            .arg("--artifacts")
+            .arg(artifacts);
+        command.output().unwrap()
+    }
+
+    fn assemble_ok(&self, artifacts: &Path) -> Build {
+        let output = self.assemble(artifacts);
+        let build = Build {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            output.status.success(),
+            "s2i-assemble failed:\n{}\n{}",
+            build.stdout,
+            build.stderr
+        );
+        build
+    }
+
+    /// `s2i-save-artifacts` of this application root: the stream.
+    fn save_artifacts(&self) -> Vec<u8> {
+        let output = Command::new(workspace_bin("s2i-save-artifacts"))
+            .env("APP_ROOT", &self.app_root)
+            .env_remove("S2I_GO_BASE_CACHE")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+
+    /// What the next build's container starts from: the builder image's
+    /// application root, without the previous build's files.
+    fn fresh_app_root(&self) {
+        go::remove_tree(&self.app_root).unwrap();
+    }
+
+    fn run_app(&self) -> String {
+        let out = Command::new(self.app_root.join("gobinary"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.src.join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} has no {from:?}");
+        fs::write(&path, text.replace(from, to)).unwrap();
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = go::remove_tree(self.tmp.path());
+    }
+}
+
+struct Build {
+    stdout: String,
+    stderr: String,
+}
+
+impl Build {
+    /// The packages go compiled (rather than took from the build cache).
+    fn compiled(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter(|l| l.contains("/compile ") && l.contains(" -p "))
+            .map(|l| {
+                l.split(" -p ")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// Extracts `stream` into a new directory the way S2I's incremental build
+/// does (`tar -xf artifacts.tar -C /tmp/artifacts`); None without `tar`.
+fn extract_like_s2i(stream: &[u8], dir: &Path, test: &str) -> Option<PathBuf> {
+    let tar = s2i_tests::require_tool("tar", test)?;
+    fs::create_dir_all(dir).unwrap();
+    let file = dir.join("artifacts.tar");
+    fs::write(&file, stream).unwrap();
+    let artifacts = dir.join("artifacts");
+    fs::create_dir_all(&artifacts).unwrap();
+    // Like S2I, whatever tar makes of it (it may fail half-way) is what
+    // assemble gets.
+    let _ = Command::new(tar)
+        .arg("-xf")
+        .arg(&file)
+        .arg("-C")
+        .arg(&artifacts)
+        .output()
+        .unwrap();
+    fs::remove_file(&file).unwrap();
+    Some(artifacts)
+}
+
+#[test]
+fn round_trip_reuses_the_caches_after_a_code_change() {
+    let test = "round_trip_reuses_the_caches_after_a_code_change";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-dep");
+    let first = app.assemble_ok(&app.path("no-artifacts"));
+    assert!(
+        !first.stdout.contains("Restoring build artifacts"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.compiled().len() > 20,
+        "a cold build compiles the standard library"
+    );
+    let stream = app.save_artifacts();
+
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep says ", "module-dep now says ");
+    let Some(artifacts) = extract_like_s2i(&stream, app.tmp.path(), test) else {
+        return;
+    };
+    let second = app.assemble_ok(&artifacts);
+
+    assert!(
+        second
+            .stdout
+            .contains("---> Restoring build artifacts from "),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("     build cache: "),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("     module cache: "),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(
+        second.compiled(),
+        ["main"],
+        "only the changed package is compiled:\n{}",
+        second.stderr
+    );
+    assert_eq!(
+        app.run_app(),
+        "module-dep now says hello from greeting v1.0.0"
+    );
+    assert!(
+        fs::read_dir(&artifacts).unwrap().next().is_none(),
+        "the artifacts were moved, not copied"
+    );
+}
+
+#[test]
+fn module_cache_round_trip_builds_offline() {
+    let test = "module_cache_round_trip_builds_offline";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-dep");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let tar_file = app.path("artifacts.tar");
+    fs::write(&tar_file, app.save_artifacts()).unwrap();
+
+    // The proxy is gone: only the restored module cache can serve greeting.
+    go::remove_tree(&app.path("proxy")).unwrap();
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep says ", "module-dep offline says ");
+    // The stream itself, as --as-dockerfile leaves it at /tmp/artifacts.tar.
+    let second = app.assemble_ok(&tar_file);
+    assert!(
+        second.stdout.contains("     module cache: "),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(
+        app.run_app(),
+        "module-dep offline says hello from greeting v1.0.0"
+    );
+
+    // Without the artifacts the same build cannot download greeting: the
+    // offline success above came from the restored cache.
+    app.fresh_app_root();
+    let output = app.assemble(&app.path("no-artifacts"));
+    assert!(!output.status.success());
+}
+
+/// A tar written raw, as an attacker could (safe tar writers refuse `..`
+/// and absolute names): (name, type, data, link target).
+fn raw_tar(entries: &[(&str, tar::EntryType, &[u8], &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for &(name, kind, data, link) in entries {
+        let mut header = tar::Header::new_old();
+        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+        header.set_entry_type(kind);
+        header.set_mode(0o644);
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        builder.append(&header, data).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+#[test]
+fn hostile_artifacts_are_refused_and_the_build_succeeds_clean() {
+    let test = "hostile_artifacts_are_refused_and_the_build_succeeds_clean";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-basic");
+    // The caches the image itself has (a warm build cache), so that each
+    // case below builds in seconds; the hostile artifacts must add nothing.
+    app.assemble_ok(&app.path("no-artifacts"));
+    let outside = app.path("outside");
+    fs::create_dir_all(&outside).unwrap();
+    let escape_target = format!("{}/pwned", outside.display());
+    let good = (
+        "go-build/0a/0a11-d",
+        tar::EntryType::Regular,
+        &b"hostile"[..],
+        "",
+    );
+    let legit_tar = raw_tar(&[good]);
+    let mut random = Vec::new();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..8192 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.push(x as u8);
+    }
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "symlink",
+            raw_tar(&[
+                good,
+                (
+                    "go-build/00",
+                    tar::EntryType::Symlink,
+                    b"",
+                    &outside.display().to_string(),
+                ),
+                ("go-build/00/pwned", tar::EntryType::Regular, b"x", ""),
+            ]),
+            "go-build/00 is a symbolic link",
+        ),
+        (
+            "dot-dot",
+            raw_tar(&[
+                good,
+                ("go-build/../../../pwned", tar::EntryType::Regular, b"x", ""),
+            ]),
+            "escapes with `..`",
+        ),
+        (
+            "absolute",
+            raw_tar(&[good, (&escape_target, tar::EntryType::Regular, b"x", "")]),
+            "is an absolute path",
+        ),
+        ("truncated", legit_tar[..512 + 3].to_vec(), "truncated"),
+        ("random", random, "not a valid tar stream"),
+    ];
+    for (name, stream, why) in cases {
+        let tar_file = app.path(&format!("{name}.tar"));
+        fs::write(&tar_file, &stream).unwrap();
+        let build = app.assemble_ok(&tar_file);
+        let warning = format!(
+            "s2i-assemble: warning: ignoring the build artifacts in {}: ",
+            tar_file.display()
+        );
+        let line = build.stderr.lines().find(|l| l.starts_with(&warning));
+        let line = line.unwrap_or_else(|| panic!("{name}: no warning in:\n{}", build.stderr));
+        assert!(
+            line.contains(why) && line.ends_with("; building from scratch"),
+            "{name}: {line}"
+        );
+        assert!(
+            !build.stdout.contains("     build cache:"),
+            "{name}: nothing restored:\n{}",
+            build.stdout
+        );
+        assert!(
+            !app.app_root.join(".cache/go-build/0a/0a11-d").exists(),
+            "{name}: nothing from it restored"
+        );
+        assert!(
+            !outside.join("pwned").exists() && !app.tmp.path().join("pwned").exists(),
+            "{name}"
+        );
+        assert_eq!(app.run_app(), "hello from module-basic", "{name}");
+    }
+
+    // S2I extracts the stream itself: what tar makes of a symlink entry
+    // reaches assemble as a directory tree, and is refused there.
+    let stream = raw_tar(&[
+        good,
+        (
+            "go-mod/cache",
+            tar::EntryType::Symlink,
+            b"",
+            &outside.display().to_string(),
+        ),
+    ]);
+    let Some(artifacts) = extract_like_s2i(&stream, &app.path("s2i"), test) else {
+        return;
+    };
+    let build = app.assemble_ok(&artifacts);
+    assert!(
+        build
+            .stderr
+            .contains("go-mod/cache is a symbolic link; building from scratch"),
+        "{}",
+        build.stderr
+    );
+    assert!(!app.app_root.join(".cache/go-build/0a/0a11-d").exists());
+}
+
+#[test]
+fn clean_cache_removes_the_caches_and_they_never_mix_with_the_app() {
+    let test = "clean_cache_removes_the_caches_and_they_never_mix_with_the_app";
+    let Some(go) = require_go(test) else { return };
+    let mut app = App::new(go, "module-dep");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let cache = app.app_root.join(".cache");
+    assert!(cache.join("go-build").is_dir() && cache.join("go-mod").is_dir());
+    // Never among the application's files, never in the run manifest.
+    for entry in walk(&app.app_root.join("src")) {
+        let name = entry.to_string_lossy();
+        assert!(
+            !name.contains("go-build") && !name.contains("go-mod") && !name.contains("@v"),
+            "{name}"
+        );
+    }
+    let manifest = fs::read_to_string(app.app_root.join("s2i-run.toml")).unwrap();
+    assert!(
+        !manifest.contains(".cache")
+            && !manifest.contains("GOCACHE")
+            && !manifest.contains("GOMODCACHE"),
+        "{manifest}"
+    );
+
+    app.extra_env.push(("GO_CLEAN_CACHE", "true".into()));
+    let build = app.assemble_ok(&app.path("no-artifacts"));
+    assert!(
+        build
+            .stdout
+            .contains("---> Removed Go's caches (GO_CLEAN_CACHE=true)"),
+        "{}",
+        build.stdout
+    );
+    assert!(!cache.join("go-build").exists() && !cache.join("go-mod").exists());
+    assert!(app.save_artifacts().is_empty(), "nothing left to save");
+    assert_eq!(app.run_app(), "module-dep says hello from greeting v1.0.0");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            out.push(path.clone());
+            if path.is_dir() {
+                out.extend(walk(&path));
+            }
+        }
+    }
+    out
+}
+
+/// A version of example.com/greeting with about 1 MB of data in it, so
+/// that keeping old versions would show in the saved size.
+fn heavy_greeting(dir: &Path, version: &str) -> PathBuf {
+    let source = dir.join(version);
+    fs::create_dir_all(&source).unwrap();
+    fs::write(
+        source.join("go.mod"),
+        "module example.com/greeting\n\ngo 1.19\n",
+    )
+    .unwrap();
+    let mut blob = String::with_capacity(1 << 20);
+    let mut x: u64 = version.bytes().fold(1469598103934665603, |h, b| {
+        (h ^ b as u64).wrapping_mul(1099511628211)
+    });
+    while blob.len() < 1 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        blob.push_str(&format!("{x:016x}"));
+    }
+    let code = format!(
+        "package greeting\n\n// Blob makes each version weigh about 1 MB.\nvar Blob = \"{blob}\"\n\n// Hello names this module's version.\nfunc Hello() string {{\n\treturn \"hello from greeting {version}\" + Blob[:0]\n}}\n"
+    );
+    fs::write(source.join("greeting.go"), code).unwrap();
+    source
+}
+
+#[test]
+fn saved_caches_stay_bounded_over_ten_builds() {
+    let test = "saved_caches_stay_bounded_over_ten_builds";
+    let Some(go) = require_go(test) else { return };
+    let mut app = App::new(go, "module-dep");
+    let versions: Vec<String> = (0..=10).map(|n| format!("v1.{}.0", n + 2)).collect();
+    let sources = app.path("greeting-sources");
+    let modules: Vec<(String, PathBuf)> = versions
+        .iter()
+        .map(|v| (v.clone(), heavy_greeting(&sources, v)))
+        .collect();
+    let fixture_version = s2i_tests::fixtures_dir().join("modules/greeting/v1.0.0");
+    let mut listed: Vec<(&str, &str, &Path)> = modules
+        .iter()
+        .map(|(v, s)| ("example.com/greeting", v.as_str(), s.as_path()))
+        .collect();
+    listed.push(("example.com/greeting", "v1.0.0", &fixture_version));
+    let proxy = ModuleProxy::build(&app.path("heavy-proxy"), &listed).unwrap();
+    app.goproxy = proxy.url();
+    // Each build: the developer bumps greeting with `go get` (which updates
+    // go.mod and go.sum) and changes a line of code.
+    let bump = |app: &App, version: &str| {
+        let mut get = app.go.command();
+        get.args(["get", &format!("example.com/greeting@{version}")])
+            .current_dir(&app.src)
+            .env("GOPROXY", &app.goproxy);
+        go::output_ok(&mut get);
+    };
+
+    bump(&app, &versions[0]);
+    app.assemble_ok(&app.path("no-artifacts"));
+    let after_one = app.save_artifacts();
+    let mut stream = after_one.clone();
+    for (n, version) in versions.iter().enumerate().skip(1) {
+        bump(&app, version);
+        app.edit("main.go", "module-dep", &format!("module-dep{n}"));
+        let tar_file = app.path("artifacts.tar");
+        fs::write(&tar_file, &stream).unwrap();
+        app.fresh_app_root();
+        let build = app.assemble_ok(&tar_file);
+        assert!(
+            build.stdout.contains("     build cache: "),
+            "{}",
+            build.stdout
+        );
+        assert!(
+            !build.compiled().iter().any(|p| p == "fmt"),
+            "build {n} reuses the standard library"
+        );
+        stream = app.save_artifacts();
+    }
+    assert!(
+        app.run_app().ends_with("hello from greeting v1.12.0"),
+        "{}",
+        app.run_app()
+    );
+
+    let ratio = stream.len() as f64 / after_one.len() as f64;
+    eprintln!(
+        "saved stream: {} bytes after one build, {} after ten more ({ratio:.3}x)",
+        after_one.len(),
+        stream.len()
+    );
+    assert!(
+        ratio <= 1.2,
+        "the saved caches grew {ratio:.2}x over ten builds"
+    );
+    // Only the current version of greeting is in the stream.
+    let mut greeting_versions = std::collections::BTreeSet::new();
+    for entry in tar::Archive::new(stream.as_slice()).entries().unwrap() {
+        let name = entry
+            .unwrap()
+            .path()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if let Some(rest) = name.strip_prefix("go-mod/example.com/greeting@") {
+            greeting_versions.insert(rest.split('/').next().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        greeting_versions.into_iter().collect::<Vec<_>>(),
+        ["v1.12.0"]
+    );
+}
