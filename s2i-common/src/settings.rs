@@ -138,6 +138,14 @@ incremental builds.",
 incremental builds.",
     },
     Setting {
+        name: "GO_CLEAN_CACHE",
+        toml_key: None,
+        default: "false",
+        applies: Applies::Build,
+        description: "`true` removes Go's caches at the end of the build: the smallest \
+application image, but the next incremental build starts clean (see Incremental builds).",
+    },
+    Setting {
         name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOSUMDB, GOSUMDB, GOEXPERIMENT, GOOS, GOARCH, ...",
         toml_key: None,
         default: "",
