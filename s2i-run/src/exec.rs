@@ -141,6 +141,19 @@ impl Prepared {
         Errno::last_raw()
     }
 
+    /// The interpreter a script's `#!` line names, if it has one.
+    fn interpreter(&self) -> Option<String> {
+        use std::io::Read;
+        let mut head = [0u8; 256];
+        let n = std::fs::File::open(&self.path).ok()?.read(&mut head).ok()?;
+        let line = head[..n]
+            .strip_prefix(b"#!")?
+            .split(|&b| b == b'\n')
+            .next()?;
+        let line = String::from_utf8_lossy(line);
+        line.split_whitespace().next().map(str::to_string)
+    }
+
     /// What to say, and exit with, when `execve` failed with `errno`.
     pub fn exec_failure(&self, errno: i32) -> Failure {
         let what = self.target.describe();
@@ -151,9 +164,12 @@ impl Prepared {
             )
         };
         match Errno::from_raw(errno) {
-            Errno::ENOENT if self.path.symlink_metadata().is_ok() => cannot(
-                "it exists, but its interpreter (the #! line) or its dynamic loader does not",
-            ),
+            Errno::ENOENT if self.path.symlink_metadata().is_ok() => match self.interpreter() {
+                Some(interpreter) => cannot(&format!(
+                    "its interpreter {interpreter} (from its #! line) does not exist"
+                )),
+                None => cannot("it exists, but its dynamic loader (ELF interpreter) does not"),
+            },
             Errno::ENOENT => crate::target::not_found(&self.target, "no such file"),
             Errno::EACCES if self.path.is_dir() => cannot("it is a directory"),
             Errno::EACCES => cannot(
