@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod containers;
+pub mod elf;
 pub mod go;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.
