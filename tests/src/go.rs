@@ -149,6 +149,9 @@ impl Go {
     /// PATH, and sets GOTOOLCHAIN=local, GOPROXY=off, GOSUMDB=off,
     /// GOTELEMETRY=off and GOCACHE/GOMODCACHE/GOPATH/HOME to [`Go::dirs`].
     /// Set GOPROXY (to [`ModuleProxy::url`]) or other variables afterwards.
+    /// A test of where a program puts Go's caches by itself (s2i-assemble's
+    /// `$APP_ROOT/.cache/...`) removes GOCACHE/GOMODCACHE after this call
+    /// (`env_remove`), since Go's variables, when set, win.
     pub fn hermetic_env<'c>(&self, command: &'c mut Command) -> &'c mut Command {
         for (name, _) in std::env::vars_os() {
             let name_str = name.to_string_lossy();
@@ -599,8 +602,11 @@ const GENERATED_WIDTH: usize = 20;
 /// the layer below, and `main.go` at the root imports the top layer and
 /// prints `hello from generated app: <packages> packages, checksum <n>`.
 /// Deterministic: the same `packages` gives the same files. For benchmarks
-/// ("a generated app with a few hundred packages"); to make a one-package
-/// change, edit `pkg/l00/p000/p.go` (everything above depends on it).
+/// ("a generated app with a few hundred packages"). The main package and
+/// more and more of each higher layer depend on `pkg/l00/p000/p.go`: a change
+/// to a function body there recompiles that package and relinks; a change to
+/// its exported API (e.g. a new exported func) also recompiles its importers,
+/// as Go rebuilds dependents only when export data changes.
 pub fn generate_app(dest: &Path, packages: usize) -> io::Result<()> {
     let packages = packages.max(1);
     std::fs::create_dir_all(dest)?;

@@ -698,6 +698,13 @@ fn generated_app_builds_and_prints_its_size() {
     assert_eq!(listed.lines().count(), 46, "45 packages and main");
     let bin = tmp.path().join("bin/generated");
     build(&go, &app, ".", &bin);
+    let deps = output_ok(go.command().current_dir(&app).args(["list", "-deps", "."]));
+    assert!(
+        deps.lines()
+            .any(|p| p == "example.com/generated/pkg/l00/p000"),
+        "main depends on the first package"
+    );
+    assert!(deps.lines().any(|p| p == "net/http") && deps.lines().any(|p| p == "encoding/json"));
     let printed = run_in(&bin, &app);
     assert!(
         printed.starts_with("hello from generated app: 45 packages, checksum "),
