@@ -584,6 +584,23 @@ fn old_go_builds_the_fixtures_that_say_go_1_19() {
         run_in(&bin, &work.app),
         "vendored says hello from greeting v1.0.0\n"
     );
+
+    // The module proxy's zips suit the old Go too.
+    let work = Work::new("module-dep");
+    let proxy = fixture_proxy(&work.tmp.path().join("proxy")).expect("proxy");
+    let bin = work.bin("module-dep");
+    output_ok(
+        old.command()
+            .current_dir(&work.app)
+            .env("GOPROXY", proxy.url())
+            .args(["build", "-o"])
+            .arg(&bin)
+            .arg("."),
+    );
+    assert_eq!(
+        run_in(&bin, &work.app),
+        "module-dep says hello from greeting v1.0.0\n"
+    );
 }
 
 #[test]
