@@ -4,6 +4,7 @@
 //! for `unshare`) runs in CI, where the tool must be present; elsewhere it may
 //! skip, and says so loudly on stderr.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub mod containers;
@@ -22,7 +23,10 @@ pub fn skip<T>(test: &str, why: &str) -> Option<T> {
     if in_ci() {
         panic!("{test}: {why}; CI must run this test (.ci/run installs what it needs)");
     }
-    eprintln!(
+    // Straight to the stderr handle: the test harness captures `eprintln!`
+    // and shows it only for failures, and a skip must never be silent.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n*** SKIPPED {test}: {why} (it runs in CI; `cargo xtask test` provisions Go) ***\n"
     );
     None
@@ -62,7 +66,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A workspace binary built by the same `cargo test` run (target/<profile>/NAME).
+/// A workspace binary built by the same `cargo test` run (`target/<profile>/NAME`).
 /// Inside a binary's own crate prefer `env!("CARGO_BIN_EXE_<name>")`.
 pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows its own path");
