@@ -9,7 +9,6 @@ use std::ffi::{CString, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use nix::errno::Errno;
 use nix::libc;
 
 use crate::failure::{self, Failure};
@@ -45,7 +44,7 @@ pub fn prepare(
                 "cannot start {}: cannot change to its working directory {}: {}",
                 target.describe(),
                 dir.display(),
-                Errno::from_raw(e.raw_os_error().unwrap_or(0)).desc()
+                failure::errno_text(e.raw_os_error().unwrap_or(0))
             ))
         })?;
     }
@@ -138,7 +137,7 @@ impl Prepared {
         // SAFETY: the path and the null-terminated arrays point into strings
         // owned by `self`, alive for the call.
         unsafe { libc::execve(self.c_path.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr()) };
-        Errno::last_raw()
+        failure::last_errno()
     }
 
     /// The interpreter a script's `#!` line names, if it has one.
@@ -163,21 +162,21 @@ impl Prepared {
                 format!("cannot start {what}: {detail}"),
             )
         };
-        match Errno::from_raw(errno) {
-            Errno::ENOENT if self.path.symlink_metadata().is_ok() => match self.interpreter() {
+        match errno {
+            libc::ENOENT if self.path.symlink_metadata().is_ok() => match self.interpreter() {
                 Some(interpreter) => cannot(&format!(
                     "its interpreter {interpreter} (from its #! line) does not exist"
                 )),
                 None => cannot("it exists, but its dynamic loader (ELF interpreter) does not"),
             },
-            Errno::ENOENT => crate::target::not_found(&self.target, "no such file"),
-            Errno::EACCES if self.path.is_dir() => cannot("it is a directory"),
-            Errno::EACCES => cannot(
+            libc::ENOENT => crate::target::not_found(&self.target, "no such file"),
+            libc::EACCES if self.path.is_dir() => cannot("it is a directory"),
+            libc::EACCES => cannot(
                 "permission denied: it is not executable (chmod +x), \
                  or its file system is mounted noexec",
             ),
-            Errno::ENOEXEC => cannot("not an executable format (a script needs a #! line)"),
-            other => cannot(other.desc()),
+            libc::ENOEXEC => cannot("not an executable format (a script needs a #! line)"),
+            other => cannot(&failure::errno_text(other)),
         }
     }
 }

@@ -33,3 +33,31 @@ impl Failure {
         Failure::new(GENERAL, message)
     }
 }
+
+/// The C library's text for an `errno` value ("No such file or directory").
+/// (Through std's own strerror, not a table of our own: it ships anyway.)
+pub fn errno_text(errno: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// [`errno_text`] of the last failed system call.
+pub fn last_errno_text() -> String {
+    errno_text(last_errno())
+}
+
+/// The `errno` of the last failed system call.
+pub fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errno_text_has_no_suffix() {
+        assert_eq!(super::errno_text(2), "No such file or directory");
+    }
+}

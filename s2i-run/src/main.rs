@@ -10,8 +10,6 @@ mod signals;
 mod supervise;
 mod target;
 
-use std::io::Write;
-
 use cli::{Action, InitMode};
 use failure::Failure;
 
@@ -57,9 +55,24 @@ fn run() -> Result<i32, Failure> {
     }
 }
 
+/// Writes `text` to stdout. (Straight to the file descriptor: std's
+/// buffered stdout is code that every application image would carry for
+/// two messages.)
 fn print(text: &str) -> Result<i32, Failure> {
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map(|()| 0)
-        .map_err(|e| Failure::general(format!("cannot write to stdout: {e}")))
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        // SAFETY: write(2) from a valid buffer.
+        let n = unsafe { nix::libc::write(1, rest.as_ptr().cast(), rest.len()) };
+        if n < 0 {
+            if failure::last_errno() == nix::libc::EINTR {
+                continue;
+            }
+            let reason = failure::last_errno_text();
+            return Err(Failure::general(format!(
+                "cannot write to stdout: {reason}"
+            )));
+        }
+        rest = &rest[n as usize..];
+    }
+    Ok(0)
 }

@@ -22,7 +22,6 @@
 
 use std::time::{Duration, Instant};
 
-use nix::errno::Errno;
 use nix::libc;
 
 use crate::exec::Prepared;
@@ -59,7 +58,7 @@ pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Failure> {
         if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
             eprintln!(
                 "s2i-run: warning: cannot become a child subreaper ({}); orphans will not be reaped here",
-                Errno::last().desc()
+                failure::last_errno_text()
             );
         }
     }
@@ -84,7 +83,7 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
     if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(Failure::general(format!(
             "cannot create a pipe: {}",
-            Errno::last().desc()
+            failure::last_errno_text()
         )));
     }
     let [read_end, write_end] = pipe;
@@ -94,7 +93,7 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
     if pid < 0 {
         return Err(Failure::general(format!(
             "cannot fork: {}",
-            Errno::last().desc()
+            failure::last_errno_text()
         )));
     }
     if pid == 0 {
@@ -121,7 +120,7 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
         let mut got;
         loop {
             got = libc::read(read_end, bytes.as_mut_ptr().cast(), bytes.len());
-            if got >= 0 || Errno::last() != Errno::EINTR {
+            if got >= 0 || failure::last_errno() != libc::EINTR {
                 break;
             }
         }
@@ -232,7 +231,7 @@ impl Supervisor<'_> {
             let outcome = if result == 0 {
                 String::new()
             } else {
-                format!(": {}", Errno::last().desc())
+                format!(": {}", failure::last_errno_text())
             };
             eprintln!(
                 "s2i-run: forwarded {}{as_what} to {whom} {}{outcome}",
@@ -292,7 +291,7 @@ impl Supervisor<'_> {
     /// Whether any process (zombies included) is left in the application's group.
     fn group_alive(&self) -> bool {
         // SAFETY: kill(2) with signal 0 only checks.
-        unsafe { libc::kill(-self.child, 0) == 0 || Errno::last() == Errno::EPERM }
+        unsafe { libc::kill(-self.child, 0) == 0 || failure::last_errno() == libc::EPERM }
     }
 }
 
