@@ -34,7 +34,8 @@ fn step(n: u32, what: &str) {
 /// While working on one step: `S2I_E2E_STEPS=2,6 cargo test ...` runs only
 /// those (the images of step 1 are always built: the others need them).
 /// Unset: all. For faster turns, `S2I_E2E_BASE_IMAGE=<image>` reuses a Go base
-/// image made earlier with image/test-base/make-base.sh (kept, not removed).
+/// image made earlier with image/test-base/make-base.sh, and
+/// `S2I_E2E_BUILDER_IMAGE=<image>` a builder image (both kept, not removed).
 fn wanted(n: u32) -> bool {
     match std::env::var("S2I_E2E_STEPS") {
         Ok(steps) if !steps.trim().is_empty() => {
@@ -63,7 +64,10 @@ fn builder_image_end_to_end() {
         Ok(name) if !name.is_empty() => Image::keep(name),
         _ => s2i_tests::containers::make_go_base_image(Path::new(&goroot)),
     };
-    let builder = s2i_tests::containers::build_builder_image(&base).image;
+    let builder = match std::env::var("S2I_E2E_BUILDER_IMAGE") {
+        Ok(name) if !name.is_empty() => Image::keep(name),
+        _ => s2i_tests::containers::build_builder_image(&base).image,
+    };
     if wanted(1) {
         check_builder_metadata(&builder);
         check_usage(&builder);
