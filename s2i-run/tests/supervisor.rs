@@ -14,6 +14,7 @@ use support::*;
 /// A child that records every signal it traps (by number) in `$1/got`,
 /// says `$1/ready`, and runs until `$1/stop` exists.
 const TRAPPER: &str = r#"
+exec 2>/dev/null  # the shell's notes on children killed by signals
 ulimit -c 0
 for s in $SIGNALS; do trap "echo $s >> $1/got" $s; done
 touch "$1/ready"
@@ -174,6 +175,7 @@ fn stop_signal_rewrites_sigterm() {
 /// on USR1 the main child sends USR2 to the grandchild. Once the grandchild
 /// has its USR2, a USR1 sent to the group would have arrived before it.
 const FAMILY: &str = r#"
+exec 2>/dev/null  # the shell's notes on children killed by signals
 (trap 'echo usr1 >> "$1/grandchild"' USR1
  trap 'echo usr2 >> "$1/grandchild"' USR2
  touch "$1/grandchild-ready"
@@ -230,6 +232,7 @@ fn signals_go_to_the_process_group_or_with_signal_group_0_to_the_child_alone() {
 /// once), which wait for `$1/go` and then exit: their parent is then
 /// whoever adopted them, and only that one can reap them.
 const ORPHANS: &str = r#"
+exec 2>/dev/null  # the shell's notes on children killed by signals
 for i in 1 2 3 4 5; do
   (sh -c 'while [ ! -e "$1/go" ]; do sleep 0.02; done' sh "$1" &)
 done
@@ -376,6 +379,7 @@ fn what_is_left_of_the_group_gets_sigterm_when_the_child_exits() {
 }
 
 const SLEEPER: &str = r#"
+exec 2>/dev/null  # the shell's notes on children killed by signals
 touch "$1/ready"
 while [ ! -e "$1/stop" ]; do sleep 0.05; done
 "#;

@@ -36,11 +36,17 @@ fn clean_env(command: &mut Command) {
 /// `unshare --pid --fork --mount-proc s2i-run ARGS`: s2i-run as PID 1 of a
 /// new PID namespace. `None` (after a loud skip) where that is impossible.
 pub fn s2i_run_as_pid1(test: &str, args: &[&str]) -> Option<Command> {
+    s2i_run_as_pid1_from(Path::new(BIN), test, args)
+}
+
+/// [`s2i_run_as_pid1`] with another build of s2i-run (dist/, say).
+pub fn s2i_run_as_pid1_from(bin: &Path, test: &str, args: &[&str]) -> Option<Command> {
     s2i_tests::require_root(test)?;
     s2i_tests::require_tool("unshare", test)?;
     let mut command = Command::new("unshare");
     command
-        .args(["--pid", "--fork", "--mount-proc", BIN])
+        .args(["--pid", "--fork", "--mount-proc"])
+        .arg(bin)
         .args(args);
     clean_env(&mut command);
     Some(command)
