@@ -434,3 +434,13 @@ fn job_control_as_pid1_stops_the_child_only() {
     std::fs::write(dir.path().join("stop"), "").unwrap();
     assert_eq!(running.wait().code(), Some(0));
 }
+
+#[test]
+fn the_child_starts_with_default_signal_dispositions_and_an_empty_mask() {
+    // s2i-run inherits "ignore SIGUSR1" (and blocks every signal itself);
+    // the program must still die of a SIGUSR1 it has no handler for.
+    let script = format!("trap '' USR1; exec {BIN} -- sh -c 'kill -USR1 $$; sleep 5; exit 9'");
+    let mut command = Command::new("sh");
+    command.args(["-c", &script]).env("S2I_RUN_INIT", "always");
+    assert_eq!(run(command).status.code(), Some(128 + libc::SIGUSR1));
+}
