@@ -248,7 +248,11 @@ impl Supervisor<'_> {
             return;
         }
         self.signal_group(libc::SIGTERM);
-        let mut deadline = Instant::now() + self.settings.grace;
+        let now = Instant::now();
+        // A grace period too long to add to the clock is as good as forever.
+        let mut deadline = now
+            .checked_add(self.settings.grace)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut killed = false;
         loop {
             self.reap();
