@@ -114,12 +114,9 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
 /// The modules the build used: none in GOPATH mode (it does not use the
 /// module cache), else what go reports, offline.
 fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
-    if matches!(plan.kind, Kind::Gopath { .. })
-        || !plan
-            .env
-            .get("GOMODCACHE")
-            .is_some_and(|d| Path::new(d).is_dir())
-    {
+    let module_cache = plan.env.get("GOMODCACHE").map(Path::new);
+    let unused = module_cache.is_none_or(s2i_cache::tree::is_empty_dir);
+    if unused || matches!(plan.kind, Kind::Gopath { .. }) {
         return Ok(BuildList::default());
     }
     let env: &BTreeMap<String, String> = &plan.env;
