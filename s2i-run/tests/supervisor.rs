@@ -341,12 +341,23 @@ fn lingering_grandchild_as_pid1_gets_sigterm_then_sigkill() {
         return;
     };
     command.env("S2I_RUN_GRACE", "1");
+    let started = Instant::now();
     let output = run(command);
+    let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(7), "stderr:\n{stderr}");
     assert!(
         stderr.contains("sending SIGKILL to what is left"),
         "{stderr}"
+    );
+    // Gone before s2i-run itself (whose exit would end the namespace anyway).
+    assert!(
+        stderr.contains("(killed by SIGKILL)"),
+        "the grandchild is reaped: {stderr}"
+    );
+    assert!(
+        elapsed.as_secs_f64() >= 0.9,
+        "SIGKILL came before the grace period: {elapsed:?}"
     );
 }
 
