@@ -306,24 +306,38 @@ fn as_nobody(case: &Case, command: Command) -> Command {
     wrapped
 }
 
-#[test]
-fn unreadable_file() {
-    let Some(case) = Case::new("unreadable_file", "templates") else {
-        return;
-    };
-    if s2i_tests::is_root() && s2i_tests::require_tool("setpriv", "unreadable_file").is_none() {
-        return;
+/// A file of the sources that the build user cannot read, as `rel`.
+fn unreadable(test: &str, rel: &str) -> Option<String> {
+    let case = Case::new(test, "templates")?;
+    if s2i_tests::is_root() && s2i_tests::require_tool("setpriv", test).is_none() {
+        return None;
     }
-    let secret = case.src.join("templates/private.tmpl");
-    std::fs::write(&secret, "x").unwrap();
+    let secret = case.src.join(rel);
+    std::fs::write(&secret, "package main\n").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::create_dir(&case.app_root).unwrap();
     std::fs::set_permissions(&case.app_root, std::fs::Permissions::from_mode(0o777)).unwrap();
     let out = as_nobody(&case, case.command(&[])).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", all(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap()));
     assert_nothing_installed(&case);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    Some(case.redact(stderr.lines().last().unwrap()))
+}
+
+#[test]
+fn unreadable_file() {
+    let Some(message) = unreadable("unreadable_file", "templates/private.tmpl") else {
+        return;
+    };
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn unreadable_go_file() {
+    let Some(message) = unreadable("unreadable_go_file", "helper.go") else {
+        return;
+    };
+    insta::assert_snapshot!(message);
 }
 
 #[test]
