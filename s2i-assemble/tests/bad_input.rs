@@ -539,3 +539,36 @@ fn sigterm_during_the_build() {
 fn sigint_during_the_build() {
     interrupt_during_build("sigint_during_the_build", nix::sys::signal::Signal::SIGINT);
 }
+
+#[test]
+fn failed_build_keeps_the_previous_installation() {
+    let Some(good) = Case::new(
+        "failed_build_keeps_the_previous_installation",
+        "module-basic",
+    ) else {
+        return;
+    };
+    good.assemble_ok();
+    let before = listing(&good.app_root);
+    let binary = std::fs::read(good.app_root.join("bin/basic")).unwrap();
+    let mut bad = Case::with_go(
+        s2i_tests::go::require_go("failed_build_keeps_the_previous_installation").unwrap(),
+        "bad-types",
+    );
+    bad.app_root = good.app_root.clone();
+    let (message, _) = bad.assemble_fails();
+    assert!(
+        message.starts_with("s2i-assemble: go build failed"),
+        "{message}"
+    );
+    assert_eq!(
+        listing(&good.app_root),
+        before,
+        "nothing added, nothing left behind"
+    );
+    assert_eq!(
+        std::fs::read(good.app_root.join("bin/basic")).unwrap(),
+        binary
+    );
+    assert_eq!(good.run("gobinary"), "hello from module-basic\n");
+}
