@@ -17,7 +17,10 @@ fn main() {
     let status = match run() {
         Ok(status) => status,
         Err(failure) => {
-            eprintln!("s2i-run: {}", failure.message);
+            // Every line prefixed, so that logs grepped for it show it whole.
+            for line in failure.message.lines() {
+                eprintln!("s2i-run: {line}");
+            }
             failure.code
         }
     };

@@ -80,7 +80,7 @@ fn from_app_root(app_root: &Path) -> Result<Target, Failure> {
             })
         }
         Err(error) => Err(Failure::general(format!(
-            "{error}\n(s2i-assemble writes this file; rebuild the image, or fix or remove the file)"
+            "{error}\ns2i-assemble writes this file: rebuild the application image, or fix or remove the file"
         ))),
     }
 }
