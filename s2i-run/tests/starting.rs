@@ -112,6 +112,31 @@ fn manifest_gives_program_args_workdir_and_default_env() {
 }
 
 #[test]
+fn relative_app_root_still_finds_the_program_after_changing_directory() {
+    let root = workdir();
+    script(root.path(), "app/bin/api", SHOW);
+    fs::create_dir(root.path().join("app/src")).unwrap();
+    fs::write(
+        root.path().join("app/s2i-run.toml"),
+        "program = \"bin/api\"\nworkdir = \"src\"\n",
+    )
+    .unwrap();
+    let mut command = s2i_run(&[]);
+    command.current_dir(root.path()).env("APP_ROOT", "app");
+    let output = run(command);
+    assert!(
+        output.status.success(),
+        "{}",
+        stderr_of(&output, root.path())
+    );
+    assert!(
+        stdout_of(&output).contains(&format!("pwd:{}\n", root.path().join("app/src").display())),
+        "{}",
+        stdout_of(&output)
+    );
+}
+
+#[test]
 fn command_line_wins_over_manifest_and_gobinary_is_the_fallback() {
     let root = workdir();
     script(root.path(), "gobinary", "#!/bin/sh\necho gobinary \"$@\"\n");
