@@ -57,7 +57,10 @@ pub fn resolve(
 fn from_app_root(app_root: &Path) -> Result<Target, Failure> {
     // Absolute, because the program is started after changing to the
     // manifest's working directory: a relative APP_ROOT would then miss.
-    let app_root = &std::path::absolute(app_root).unwrap_or_else(|_| app_root.to_path_buf());
+    let app_root = &match std::env::current_dir() {
+        Ok(cwd) if app_root.is_relative() => cwd.join(app_root),
+        _ => app_root.to_path_buf(),
+    };
     let manifest_path = app_root.join(paths::MANIFEST_FILE);
     match RunManifest::load(&manifest_path) {
         Ok(manifest) => Ok(Target {
