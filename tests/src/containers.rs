@@ -40,6 +40,54 @@ pub fn unique_name(what: &str) -> String {
     )
 }
 
+/// Removes what earlier test processes left behind when they could not clean
+/// up (killed by a timeout or a signal, so no guard dropped): containers and
+/// images with our naming scheme whose process is gone. Live processes' ones
+/// are left alone, so concurrent test runs do not disturb each other.
+pub fn sweep_leftovers() {
+    let listed = |args: &[&str]| -> Vec<String> {
+        Command::new("podman")
+            .args(args)
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let orphaned = |name: &str| -> bool {
+        let name = name.trim_start_matches("localhost/");
+        let name = name.split(':').next().unwrap_or(name);
+        let Some(rest) = name.strip_prefix("s2i-test-") else {
+            return false;
+        };
+        // s2i-test-<what>-<pid>-<counter>-<random>: the pid is third from the end.
+        let parts: Vec<&str> = rest.rsplitn(4, '-').collect();
+        match parts.get(2).and_then(|p| p.parse::<u32>().ok()) {
+            Some(pid) => !Path::new(&format!("/proc/{pid}")).exists(),
+            None => false,
+        }
+    };
+    for name in listed(&["ps", "-a", "--format", "{{.Names}}"]) {
+        if orphaned(&name) {
+            eprintln!("removing container {name}, left behind by an earlier test run");
+            let _ = podman()
+                .args(["rm", "--force", "--time", "0", &name])
+                .output();
+        }
+    }
+    for name in listed(&["images", "--format", "{{.Repository}}:{{.Tag}}"]) {
+        if orphaned(&name) {
+            eprintln!("removing image {name}, left behind by an earlier test run");
+            let _ = Command::new("podman")
+                .args(["rmi", "--force", &name])
+                .output();
+        }
+    }
+}
+
 /// Runs `command`; panics with its command line and whole output if it fails.
 pub fn run(command: &mut Command) -> Output {
     let output = command

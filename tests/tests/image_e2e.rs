@@ -55,6 +55,7 @@ fn builder_image_end_to_end() {
     };
     let Some(go) = require_go(TEST) else { return };
     let goroot = run_stdout(go.command().args(["env", "GOROOT"]));
+    s2i_tests::containers::sweep_leftovers();
 
     step(
         1,
