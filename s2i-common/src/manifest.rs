@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// What the manifest must look like, for error messages.
-pub const EXPECTED: &str = "expected `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
+pub const EXPECTED: &str = "a run manifest holds `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
 `workdir = \"PATH\"` and an `[env]` table of strings";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,9 +51,12 @@ pub enum ManifestError {
 impl fmt::Display for ManifestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ManifestError::Read { path, error } => {
-                write!(f, "cannot read run manifest {}: {error}", path.display())
-            }
+            ManifestError::Read { path, error } => write!(
+                f,
+                "cannot read run manifest {}: {}",
+                path.display(),
+                without_os_error_code(error)
+            ),
             ManifestError::Invalid { path, line, column, message } => write!(
                 f,
                 "invalid run manifest {}, line {line}, column {column}: {message}; {EXPECTED}",
@@ -109,6 +112,15 @@ impl RunManifest {
     }
 }
 
+/// `Is a directory`, not `Is a directory (os error 21)`: the number helps nobody.
+fn without_os_error_code(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -158,6 +170,8 @@ mod tests {
         .iter()
         .map(|t| parse(t).unwrap_err().to_string())
         .collect();
+        let unreadable = RunManifest::load(Path::new("/")).unwrap_err().to_string();
+        let messages = [messages, vec![unreadable]].concat();
         insta::assert_snapshot!(messages.join("\n"));
     }
 }

@@ -52,8 +52,20 @@ pub fn build() -> Result<PathBuf, String> {
     Ok(dist)
 }
 
+/// A toolchain program (`rustc`, `rustup`) from the folder cargo runs from,
+/// so the check does not depend on what the caller's PATH holds: a PATH
+/// without ~/.cargo/bin once made dist fall back to glibc silently.
+fn toolchain_program(name: &str) -> PathBuf {
+    let beside_cargo = Path::new(env!("CARGO")).with_file_name(name);
+    if beside_cargo.is_file() {
+        beside_cargo
+    } else {
+        PathBuf::from(name)
+    }
+}
+
 fn has_target(target: &str) -> bool {
-    Command::new("rustc")
+    Command::new(toolchain_program("rustc"))
         .args(["--print", "sysroot"])
         .output()
         .ok()
@@ -63,7 +75,7 @@ fn has_target(target: &str) -> bool {
 
 fn add_target(target: &str) -> bool {
     eprintln!("xtask: adding the {target} target with rustup");
-    Command::new("rustup")
+    Command::new(toolchain_program("rustup"))
         .args(["target", "add", target])
         .status()
         .is_ok_and(|s| s.success())
