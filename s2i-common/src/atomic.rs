@@ -66,8 +66,15 @@ mod tests {
         fs::write(&dest, b"old").unwrap();
         write(&dest, b"new", 0o775).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
-        assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o775);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
+        assert_eq!(
+            fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o775
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
     }
 
     #[test]

@@ -105,8 +105,14 @@ mod tests {
         assert_eq!(
             f.skipped,
             [
-                Skipped { line: 4, reason: "no `=`: expected NAME=VALUE" },
-                Skipped { line: 5, reason: "empty name: expected NAME=VALUE" },
+                Skipped {
+                    line: 4,
+                    reason: "no `=`: expected NAME=VALUE"
+                },
+                Skipped {
+                    line: 5,
+                    reason: "empty name: expected NAME=VALUE"
+                },
             ]
         );
     }

@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// What the manifest must look like, for error messages.
-pub const EXPECTED: &str = "a run manifest holds `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
+pub const EXPECTED: &str =
+    "a run manifest holds `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
 `workdir = \"PATH\"` and an `[env]` table of strings";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,8 +45,16 @@ pub struct RunManifest {
 /// Why a manifest could not be read.
 #[derive(Debug)]
 pub enum ManifestError {
-    Read { path: PathBuf, error: io::Error },
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Read {
+        path: PathBuf,
+        error: io::Error,
+    },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl fmt::Display for ManifestError {
@@ -57,7 +66,12 @@ impl fmt::Display for ManifestError {
                 path.display(),
                 without_os_error_code(error)
             ),
-            ManifestError::Invalid { path, line, column, message } => write!(
+            ManifestError::Invalid {
+                path,
+                line,
+                column,
+                message,
+            } => write!(
                 f,
                 "invalid run manifest {}, line {line}, column {column}: {message}; {EXPECTED}",
                 path.display()
@@ -82,7 +96,12 @@ impl RunManifest {
     pub fn parse(text: &str, path: &Path) -> Result<RunManifest, ManifestError> {
         let invalid = |offset: usize, message: String| {
             let (line, column) = line_and_column(text, offset);
-            ManifestError::Invalid { path: path.to_path_buf(), line, column, message }
+            ManifestError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
         };
         let manifest: RunManifest = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);

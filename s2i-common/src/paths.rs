@@ -44,7 +44,13 @@ mod tests {
     #[test]
     fn app_root_defaults_when_unset_or_empty() {
         assert_eq!(app_root_from(None), PathBuf::from("/opt/app-root"));
-        assert_eq!(app_root_from(Some("".into())), PathBuf::from("/opt/app-root"));
-        assert_eq!(app_root_from(Some("/srv/app".into())), PathBuf::from("/srv/app"));
+        assert_eq!(
+            app_root_from(Some("".into())),
+            PathBuf::from("/opt/app-root")
+        );
+        assert_eq!(
+            app_root_from(Some("/srv/app".into())),
+            PathBuf::from("/srv/app")
+        );
     }
 }

