@@ -279,8 +279,10 @@ fn serve_and_stop(image: &Image) -> String {
         "the application should end on SIGTERM with 143 or 0, not {code} (137 = killed after the timeout)\n{}",
         container.logs()
     );
+    // Well under the 10 s timeout (podman's own work takes up to a second or
+    // two on a busy machine); the exit status already rules out SIGKILL.
     assert!(
-        took < Duration::from_secs(5),
+        took < Duration::from_secs(7),
         "podman stop took {took:?}: SIGTERM did not reach the application"
     );
     answer
