@@ -58,9 +58,9 @@ hyperfine --style basic --warmup 2 --runs "$WARM_RUNS" \
   -n "go build (classic assemble), warm" "$classic" \
   -n "s2i-assemble, warm" "$s2i"
 
-# Both built the same program.
-"$work/classic/gobinary"
-(cd "$work/app/src" && "$work/app/gobinary")
+# Both build the same program.
+(eval "$classic") && "$work/classic/gobinary"
+$s2i >/dev/null && (cd "$work/app/src" && "$work/app/gobinary")
 
 for run in cold warm; do
   python3 - "$OUT/$run.json" <<'PY'

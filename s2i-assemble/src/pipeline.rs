@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{Flock, FlockArg};
+
 use crate::artifacts;
 use crate::build::{self, Interrupt};
 use crate::cli::Options;
@@ -28,7 +30,9 @@ use crate::plan::{self, BuildPlan};
 use crate::report::{self, Report};
 use crate::source;
 
-/// The work area's name under the application root: `.s2i-assemble.PID`.
+/// The work area under the application root.
+const WORK_DIR: &str = ".s2i-assemble";
+/// The prefix of `--dry-run`'s temporary work area.
 const WORK_PREFIX: &str = ".s2i-assemble.";
 
 pub fn run(options: &Options) -> Result<(), Error> {
@@ -293,11 +297,21 @@ fn absolute(path: &Path) -> PathBuf {
     out
 }
 
-/// The work area: `$APP_ROOT/.s2i-assemble.PID` (same file system as the
+/// The work area: `$APP_ROOT/.s2i-assemble` (same file system as the
 /// installed files, so installing is a rename), or a temporary directory
 /// for `--dry-run`, which writes nothing under the application root.
+///
+/// Always the same path, because Go's build cache keys its index of the
+/// main module's packages by directory: from the same path, with the
+/// sources' own modification times (which the copy keeps), a warm build
+/// finds every package indexed, where a new path would make go read each
+/// package again and leave two cache entries per package behind.
+///
+/// The application root is locked (flock on the directory) while the work
+/// area exists: two assembles into one application root cannot mix.
 struct WorkArea {
     path: PathBuf,
+    _lock: Option<Flock<std::fs::File>>,
 }
 
 impl WorkArea {
@@ -311,14 +325,26 @@ impl WorkArea {
                 std::env::temp_dir().join(format!("{WORK_PREFIX}dry-run.{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&path);
             std::fs::create_dir_all(&path).map_err(|e| Error::io("create", &path, e))?;
-            return Ok(WorkArea { path });
+            return Ok(WorkArea { path, _lock: None });
         }
         install::create_dir(app_root).map_err(not_writable)?;
-        remove_stale_work_areas(app_root);
-        let path = app_root.join(format!("{WORK_PREFIX}{}", std::process::id()));
+        let dir = std::fs::File::open(app_root).map_err(|e| Error::io("open", app_root, e))?;
+        let lock = Flock::lock(dir, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| {
+            let why = if errno == nix::errno::Errno::EWOULDBLOCK {
+                io::Error::other("another s2i-assemble is installing into it")
+            } else {
+                io::Error::from(errno)
+            };
+            Error::io("lock the application root", app_root, why)
+        })?;
+        let path = app_root.join(WORK_DIR);
+        // Left by a killed s2i-assemble (SIGKILL leaves no chance to clean up).
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir(&path).map_err(not_writable)?;
-        Ok(WorkArea { path })
+        Ok(WorkArea {
+            path,
+            _lock: Some(lock),
+        })
     }
 
     fn path(&self) -> &Path {
@@ -329,26 +355,6 @@ impl WorkArea {
 impl Drop for WorkArea {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// Work areas that a killed s2i-assemble (SIGKILL leaves no chance to
-/// clean up) left behind.
-fn remove_stale_work_areas(app_root: &Path) {
-    let Ok(entries) = std::fs::read_dir(app_root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(WORK_PREFIX)
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid.to_string()).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
 }
 

@@ -176,6 +176,13 @@ pub fn copy(src: &Path, build: &Path, app_files: Option<&Path>) -> Result<Copied
                 }
             } else {
                 fs::copy(entry.path(), &dest).map_err(unreadable)?;
+                // Go's index of the package keys on modification times.
+                if let Ok(modified) = fs::metadata(entry.path()).and_then(|m| m.modified()) {
+                    let _ = fs::File::options()
+                        .write(true)
+                        .open(&dest)
+                        .and_then(|f| f.set_modified(modified));
+                }
             }
             if let Some(app) = app_files.filter(|_| !is_build_only(&rel)) {
                 let mode = fs::symlink_metadata(&dest)

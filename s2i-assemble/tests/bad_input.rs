@@ -572,3 +572,23 @@ fn failed_build_keeps_the_previous_installation() {
     );
     assert_eq!(good.run("gobinary"), "hello from module-basic\n");
 }
+
+#[test]
+fn one_assemble_at_a_time_per_application_root() {
+    let Some(case) = Case::new(
+        "one_assemble_at_a_time_per_application_root",
+        "module-basic",
+    ) else {
+        return;
+    };
+    std::fs::create_dir(&case.app_root).unwrap();
+    let dir = std::fs::File::open(&case.app_root).unwrap();
+    let held = nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+    drop(held);
+    case.assemble_ok();
+}
