@@ -43,12 +43,22 @@ pub fn restore(
         build: dir("GOCACHE"),
         module: dir("GOMODCACHE"),
     };
-    let restored = restore::restore(artifacts, &dirs);
-    if restored.found_artifacts() {
+    // Announced first, so that the step's time includes the restore.
+    let present = std::fs::metadata(artifacts).is_ok_and(|m| {
+        if m.is_dir() {
+            !s2i_cache::tree::is_empty_dir(artifacts)
+        } else {
+            m.len() > 0
+        }
+    });
+    if present {
         report.begin(&format!(
             "Restoring build artifacts from {}",
             artifacts.display()
         ));
+    }
+    let restored = restore::restore(artifacts, &dirs);
+    if restored.found_artifacts() {
         for cache in &restored.restored {
             println!("     {cache}");
         }
@@ -57,7 +67,11 @@ pub fn restore(
         }
         report.done("Restored build artifacts");
     }
-    let build_use = match BuildCacheUse::begin(&dirs.build) {
+    let base = env
+        .get("S2I_GO_BASE_CACHE")
+        .filter(|b| !b.is_empty())
+        .map(Path::new);
+    let build_use = match BuildCacheUse::begin(&dirs.build, base) {
         Ok(build_use) => Some(build_use),
         Err(e) => {
             report.warn(&format!(

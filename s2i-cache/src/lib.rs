@@ -58,6 +58,20 @@ impl CacheDirs {
     }
 }
 
+/// True when the base build cache (`S2I_GO_BASE_CACHE`: what the image
+/// itself ships) has the entry at `relative` too: a file of the same size,
+/// or a directory. Such entries are neither saved nor touched: every image
+/// built from the builder has them, and changing one (even its time) would
+/// copy it into the application image's layer.
+pub fn in_base(base: Option<&Path>, relative: &Path, meta: &std::fs::Metadata) -> bool {
+    let Some(base) = base else { return false };
+    match std::fs::symlink_metadata(base.join(relative)) {
+        Ok(there) if meta.is_dir() => there.is_dir(),
+        Ok(there) => there.is_file() && there.len() == meta.len(),
+        Err(_) => false,
+    }
+}
+
 /// How much a tree holds, for messages.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Size {

@@ -43,20 +43,35 @@ pub struct Pruned {
 #[derive(Debug)]
 pub struct BuildCacheUse {
     dir: PathBuf,
+    base: Option<PathBuf>,
     started: SystemTime,
 }
 
 impl BuildCacheUse {
     /// Backdates every entry of the build cache at `dir` and notes the time:
-    /// call it after restoring and before the first `go` command.
-    pub fn begin(dir: &Path) -> io::Result<BuildCacheUse> {
+    /// call it after restoring and before the first `go` command. Entries
+    /// the base cache `base` has too (the image's own) are left alone, now
+    /// and at [`BuildCacheUse::prune`]: they are never saved anyway.
+    pub fn begin(dir: &Path, base: Option<&Path>) -> io::Result<BuildCacheUse> {
         let now = SystemTime::now();
         let old = now - BACKDATE;
-        for_each_entry(dir, &mut |path, _| fs::File::open(path)?.set_modified(old))?;
-        Ok(BuildCacheUse {
+        let build_use = BuildCacheUse {
             dir: dir.to_path_buf(),
+            base: base.map(Path::to_path_buf),
             started: now,
-        })
+        };
+        for_each_entry(dir, &mut |path, meta| {
+            if build_use.in_base(path, meta) {
+                return Ok(());
+            }
+            fs::File::open(path)?.set_modified(old)
+        })?;
+        Ok(build_use)
+    }
+
+    fn in_base(&self, path: &Path, meta: &fs::Metadata) -> bool {
+        let relative = path.strip_prefix(&self.dir).unwrap_or(path);
+        crate::in_base(self.base.as_deref(), relative, meta)
     }
 
     /// Removes the entries the build did not use.
@@ -78,7 +93,7 @@ impl BuildCacheUse {
         let mut pruned = Pruned::default();
         for_each_entry(&self.dir, &mut |path, meta| {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let keep = used(meta) || outputs.contains(name.as_ref());
+            let keep = used(meta) || outputs.contains(name.as_ref()) || self.in_base(path, meta);
             let size = tree::size(path)
                 .ok()
                 .filter(|_| meta.is_dir())
@@ -354,6 +369,39 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_of_the_base_cache_are_never_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, base) = (dir.path().join("cache"), dir.path().join("base"));
+        for d in [&cache, &base] {
+            fs::create_dir_all(d.join("0a")).unwrap();
+        }
+        fs::write(cache.join("0a/0a11-d"), b"app package").unwrap();
+        fs::write(cache.join("0a/0a22-d"), b"std package").unwrap();
+        fs::write(base.join("0a/0a22-d"), b"std package").unwrap();
+        let image_time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        fs::File::open(cache.join("0a/0a22-d"))
+            .unwrap()
+            .set_modified(image_time)
+            .unwrap();
+
+        let build_use = BuildCacheUse::begin(&cache, Some(&base)).unwrap();
+        let mtime = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
+        assert_eq!(mtime(&cache.join("0a/0a22-d")), image_time, "not backdated");
+        // Neither entry is used by the "build": only the app's goes.
+        let pruned = build_use.prune().unwrap();
+        assert_eq!(
+            pruned.removed,
+            Size {
+                files: 1,
+                bytes: 11
+            }
+        );
+        assert!(!cache.join("0a/0a11-d").exists());
+        assert!(cache.join("0a/0a22-d").exists());
+        assert_eq!(mtime(&cache.join("0a/0a22-d")), image_time);
+    }
 
     #[test]
     fn escapes_upper_case_like_go() {

@@ -92,15 +92,12 @@ fn collect(
         if !is_dir && !meta.is_file() {
             return Ok(()); // a cache holds no links or devices; never follow one
         }
-        if let Some(base) = base {
-            let there = fs::symlink_metadata(base.join(relative));
-            if there.is_ok_and(|t| t.is_file() && !is_dir && t.len() == meta.len()) {
-                in_base.add(Size {
-                    files: 1,
-                    bytes: meta.len(),
-                });
-                return Ok(());
-            }
+        if !is_dir && crate::in_base(base, relative, meta) {
+            in_base.add(Size {
+                files: 1,
+                bytes: meta.len(),
+            });
+            return Ok(());
         }
         if !is_dir {
             size.add(Size {

@@ -60,7 +60,7 @@ fn build_cache_prune_keeps_what_the_build_used() {
     let first = tree::size(&go.dirs.gocache).unwrap();
     change_code(&app, 1);
 
-    let mut usage = BuildCacheUse::begin(&go.dirs.gocache).unwrap();
+    let mut usage = BuildCacheUse::begin(&go.dirs.gocache, None).unwrap();
     let second_build = build_x(&go, &app);
     assert_eq!(
         compiles(&second_build),
@@ -82,7 +82,7 @@ fn build_cache_prune_keeps_what_the_build_used() {
 
     // A build that changes nothing uses few entries (no compile runs), yet
     // what a later change needs must survive its prune: the packages below.
-    usage = BuildCacheUse::begin(&go.dirs.gocache).unwrap();
+    usage = BuildCacheUse::begin(&go.dirs.gocache, None).unwrap();
     fs::remove_file(app.join("app")).unwrap();
     assert_eq!(compiles(&build_x(&go, &app)), 0);
     usage.prune().unwrap();
