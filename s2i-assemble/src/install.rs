@@ -14,7 +14,6 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
 use s2i_common::manifest::RunManifest;
 use s2i_common::{atomic, paths};
 
@@ -25,6 +24,33 @@ use crate::plan::BuildPlan;
 pub struct Installed {
     pub binaries: Vec<(PathBuf, u64)>,
     pub run: PathBuf,
+}
+
+/// Swaps two paths in one step: renameat2(2) with RENAME_EXCHANGE, called
+/// directly because libc wrappers for it exist on glibc only (the shipped
+/// binaries are static musl).
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    const RENAME_EXCHANGE: nix::libc::c_uint = 1 << 1;
+    let a = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_renameat2,
+            nix::libc::AT_FDCWD,
+            a.as_ptr(),
+            nix::libc::AT_FDCWD,
+            b.as_ptr(),
+            RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// Creates `dir` (and parents) group-writable, group 0 where possible.
@@ -84,13 +110,7 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
     // The application's files: swapped in whole, the old ones go with the work area.
     let files_dir = root.join(paths::APP_FILES_DIR);
     if fs::symlink_metadata(&files_dir).is_ok() {
-        match renameat2(
-            AT_FDCWD,
-            app_files,
-            AT_FDCWD,
-            &files_dir,
-            RenameFlags::RENAME_EXCHANGE,
-        ) {
+        match exchange(app_files, &files_dir) {
             Ok(()) => {}
             // File systems without RENAME_EXCHANGE: two renames.
             Err(_) => {
@@ -118,4 +138,22 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
         binaries,
         run: bin.join(&plan.run_target().binary),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exchange_swaps_two_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("new"), dir.path().join("src"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(a.join("file"), "new").unwrap();
+        std::fs::write(b.join("file"), "old").unwrap();
+        super::exchange(&a, &b).unwrap();
+        assert_eq!(std::fs::read_to_string(b.join("file")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(a.join("file")).unwrap(), "old");
+        let missing = dir.path().join("missing");
+        assert!(super::exchange(&missing, &b).is_err());
+    }
 }
