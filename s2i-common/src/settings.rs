@@ -168,6 +168,46 @@ any variable in its `[env]` table.",
         applies: Applies::Run,
         description: "Arguments added to the program's own when `s2i-run` starts it.",
     },
+    Setting {
+        name: "S2I_RUN_INIT",
+        toml_key: None,
+        default: "auto",
+        applies: Applies::Run,
+        description: "How `s2i-run` starts the program: `never` execs straight into it; \
+`always` supervises it (signal forwarding, zombie reaping, exit status); `auto` supervises \
+only as PID 1.",
+    },
+    Setting {
+        name: "S2I_RUN_STOP_SIGNAL",
+        toml_key: None,
+        default: "TERM",
+        applies: Applies::Run,
+        description: "The signal the supervisor delivers when SIGTERM arrives (e.g. `QUIT`), \
+for programs that shut down gracefully on another signal.",
+    },
+    Setting {
+        name: "S2I_RUN_SIGNAL_GROUP",
+        toml_key: None,
+        default: "1",
+        applies: Applies::Run,
+        description: "`1`: forward signals to the program's process group; `0`: to the \
+program alone.",
+    },
+    Setting {
+        name: "S2I_RUN_GRACE",
+        toml_key: None,
+        default: "5",
+        applies: Applies::Run,
+        description: "Seconds between SIGTERM and SIGKILL for what is left of the program's \
+process group once the program has exited.",
+    },
+    Setting {
+        name: "S2I_RUN_VERBOSE",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "`1`: the supervisor logs forwarded signals and reaped processes to stderr.",
+    },
 ];
 
 /// The setting called `name`, if there is one.

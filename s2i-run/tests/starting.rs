@@ -290,6 +290,31 @@ fn help_and_version() {
     );
 }
 
+/// The image's one settings table (printed by s2i-usage, in the README)
+/// and s2i-run's own help name the same run-time settings.
+#[test]
+fn help_names_every_run_setting_of_the_settings_table_and_no_other() {
+    use s2i_common::settings::{Applies, SETTINGS};
+    let help = stdout_of(&run(s2i_run(&["--help"])));
+    for setting in SETTINGS.iter().filter(|s| s.applies == Applies::Run) {
+        assert!(
+            help.contains(setting.name),
+            "{} is in the settings table but not in s2i-run --help",
+            setting.name
+        );
+    }
+    for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.starts_with("S2I_RUN_") {
+            assert!(
+                SETTINGS
+                    .iter()
+                    .any(|s| s.name == word && s.applies == Applies::Run),
+                "s2i-run --help names {word}, which the settings table lacks"
+            );
+        }
+    }
+}
+
 #[test]
 fn verbose_logs_forwarded_signals_and_reaped_pids() {
     let mut command = s2i_run(&[
