@@ -24,7 +24,9 @@ pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
 /// The caches of this build, and what watches the build cache's use.
 pub struct Caches {
     dirs: CacheDirs,
+    /// Set only when artifacts were restored: see [`restore`].
     build_use: Option<BuildCacheUse>,
+    restored: bool,
 }
 
 /// Restores the caches from `artifacts` (a directory s2i extracted, or a tar
@@ -71,9 +73,16 @@ pub fn restore(
         .get("S2I_GO_BASE_CACHE")
         .filter(|b| !b.is_empty())
         .map(Path::new);
-    let build_use = match BuildCacheUse::begin(&dirs.build, base) {
-        Ok(build_use) => Some(build_use),
-        Err(e) => {
+    // Pruning bounds what comes back from build to build, so it follows a
+    // restore only. Without one, the caches hold this build's work alone, or
+    // are not ours to prune: a GOCACHE shared with other builds (a
+    // developer's own, or one a CI shares across jobs) would lose the
+    // entries those builds are using.
+    let restored_any = !restored.restored.is_empty();
+    let build_use = match restored_any.then(|| BuildCacheUse::begin(&dirs.build, base)) {
+        None => None,
+        Some(Ok(build_use)) => Some(build_use),
+        Some(Err(e)) => {
             report.warn(&format!(
                 "cannot prepare the build cache {} for pruning ({e}); it is saved whole",
                 dirs.build.display()
@@ -81,7 +90,11 @@ pub fn restore(
             None
         }
     };
-    Caches { dirs, build_use }
+    Caches {
+        dirs,
+        build_use,
+        restored: restored_any,
+    }
 }
 
 /// After a successful build: removes the caches (`GO_CLEAN_CACHE=true`) or
@@ -93,6 +106,9 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
                 .done("Removed Go's caches (GO_CLEAN_CACHE=true): the next build starts clean"),
             Err(e) => report.warn(&format!("cannot remove Go's caches: {e}")),
         }
+        return;
+    }
+    if !caches.restored {
         return;
     }
     let mut kept = Vec::new();

@@ -53,6 +53,37 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     }
 }
 
+/// Puts the staged application files at `files_dir`: swapped in whole where
+/// the file system can (the old ones go with the work area), else entry by
+/// entry into the directory that is there.
+fn replace_app_files(staged: &Path, files_dir: &Path) -> Result<(), Error> {
+    if fs::symlink_metadata(files_dir).is_err() {
+        return fs::rename(staged, files_dir).map_err(|e| Error::io("install", files_dir, e));
+    }
+    if exchange(staged, files_dir).is_ok() {
+        return Ok(());
+    }
+    // In a container build the application root comes from an image layer,
+    // and overlayfs will not rename a directory of a lower layer (EXDEV);
+    // other file systems lack RENAME_EXCHANGE (EINVAL). The directory stays;
+    // its entries are replaced: the old ones removed, the staged ones (new
+    // in this build, so renamable) moved in. The binaries and the run
+    // manifest stay atomic; only these files are swapped one by one.
+    let entries = |dir: &Path| -> Result<Vec<PathBuf>, Error> {
+        fs::read_dir(dir)
+            .and_then(|list| list.map(|e| e.map(|e| e.path())).collect())
+            .map_err(|e| Error::io("read", dir, e))
+    };
+    for old in entries(files_dir)? {
+        s2i_cache::tree::remove(&old).map_err(|e| Error::io("replace", &old, e))?;
+    }
+    for new in entries(staged)? {
+        let to = files_dir.join(new.file_name().unwrap_or_default());
+        fs::rename(&new, &to).map_err(|e| Error::io("install", &to, e))?;
+    }
+    Ok(())
+}
+
 /// Creates `dir` (and parents) group-writable, group 0 where possible.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     if !dir.is_dir() {
@@ -107,22 +138,8 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
     let classic = root.join(paths::CLASSIC_BINARY);
     fs::rename(&classic_staged, &classic).map_err(|e| Error::io("install", &classic, e))?;
 
-    // The application's files: swapped in whole, the old ones go with the work area.
     let files_dir = root.join(paths::APP_FILES_DIR);
-    if fs::symlink_metadata(&files_dir).is_ok() {
-        match exchange(app_files, &files_dir) {
-            Ok(()) => {}
-            // File systems without RENAME_EXCHANGE: two renames.
-            Err(_) => {
-                let old = app_files.with_extension("old");
-                fs::rename(&files_dir, &old).map_err(|e| Error::io("replace", &files_dir, e))?;
-                fs::rename(app_files, &files_dir)
-                    .map_err(|e| Error::io("install", &files_dir, e))?;
-            }
-        }
-    } else {
-        fs::rename(app_files, &files_dir).map_err(|e| Error::io("install", &files_dir, e))?;
-    }
+    replace_app_files(app_files, &files_dir)?;
 
     let manifest = RunManifest {
         program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),

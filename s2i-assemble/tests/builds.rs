@@ -299,3 +299,74 @@ fn dry_run_of_a_plain_module() {
         .env("GOFLAGS", "-buildvcs=false");
     insta::assert_snapshot!(case.plan());
 }
+
+/// In a container build the application root, `src/` included, comes from
+/// an image layer, and overlayfs refuses to rename a directory of a lower
+/// layer (EXDEV). Here the application root is a real overlay mount (in a
+/// private mount namespace) whose lower layer holds `src/` with a file of
+/// the image's: the build must still install, replacing what was there.
+#[test]
+fn application_root_on_overlayfs_with_src_in_a_lower_layer() {
+    let test = "application_root_on_overlayfs_with_src_in_a_lower_layer";
+    let Some(mut case) = Case::new(test, "templates") else {
+        return;
+    };
+    if s2i_tests::require_root(test).is_none() || s2i_tests::require_tool("unshare", test).is_none()
+    {
+        return;
+    }
+    let layers = case.tmp.path().join("layers");
+    for dir in ["lower/src", "upper", "work", "merged"] {
+        std::fs::create_dir_all(layers.join(dir)).unwrap();
+    }
+    std::fs::write(layers.join("lower/src/from-the-image.txt"), "old\n").unwrap();
+    case.app_root = layers.join("merged");
+
+    // Mount, assemble, and look at the result, all inside the namespace.
+    let assemble = case.command(&[]);
+    // sh -c SCRIPT APP_ROOT LAYERS ASSEMBLE ARGS...
+    let script = r#"
+        root=$0 layers=$1; shift
+        mount -t overlay overlay -o "lowerdir=$layers/lower,upperdir=$layers/upper,workdir=$layers/work" "$root" || exit 99
+        "$@" >&2 || exit $?
+        cd "$root/src" && ls -A && "$root/gobinary"
+    "#;
+    let mut command = std::process::Command::new("unshare");
+    command
+        .args(["--mount", "sh", "-c", script])
+        .arg(&case.app_root)
+        .arg(&layers)
+        .arg(assemble.get_program())
+        .args(assemble.get_args())
+        .envs(assemble.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    for (name, value) in assemble.get_envs() {
+        if value.is_none() {
+            command.env_remove(name);
+        }
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "cannot mount overlayfs here: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "s2i-assemble on overlayfs failed:\n{}",
+        case.redact(&String::from_utf8_lossy(&out.stderr))
+    );
+    assert!(
+        !stdout.contains("from-the-image.txt"),
+        "the old files stay:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("templates\n"),
+        "the app's files are missing:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("hello from templates index.tmpl"),
+        "the program did not find its templates:\n{stdout}"
+    );
+}
