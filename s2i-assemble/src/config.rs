@@ -229,7 +229,7 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
 fn parse_go_toml(text: &str, path: &Path) -> Result<GoToml, Error> {
     toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        let (line, column) = line_and_column(text, offset);
+        let (line, column) = s2i_common::location::line_and_column(text, offset);
         Error::GoTomlInvalid {
             path: path.to_path_buf(),
             line,
@@ -237,14 +237,6 @@ fn parse_go_toml(text: &str, path: &Path) -> Result<GoToml, Error> {
             message: e.message().trim_end().replace('\n', " "),
         }
     })
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod envfile;
+pub mod location;
 pub mod manifest;
 pub mod paths;
 pub mod settings;

@@ -95,7 +95,7 @@ impl RunManifest {
     /// Parses manifest text; `path` only names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<RunManifest, ManifestError> {
         let invalid = |offset: usize, message: String| {
-            let (line, column) = line_and_column(text, offset);
+            let (line, column) = crate::location::line_and_column(text, offset);
             ManifestError::Invalid {
                 path: path.to_path_buf(),
                 line,
@@ -138,14 +138,6 @@ fn without_os_error_code(error: &io::Error) -> String {
         Some(at) if text.ends_with(')') => text[..at].to_string(),
         _ => text,
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]
