@@ -6,23 +6,7 @@ use std::fs;
 
 use s2i_cache::restore::{restore, Report};
 use s2i_cache::CacheDirs;
-
-/// A tar whose entry names and types are written raw, as an attacker could
-/// (the tar crate's safe API refuses `..` and absolute names).
-fn raw_tar(entries: &[(&str, tar::EntryType, &[u8], &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for &(name, kind, data, link) in entries {
-        let mut header = tar::Header::new_old();
-        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
-        header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
-        header.set_entry_type(kind);
-        header.set_mode(0o644);
-        header.set_size(data.len() as u64);
-        header.set_cksum();
-        builder.append(&header, data).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
+use s2i_tests::hostile_tar::raw_tar;
 
 fn good_tar() -> Vec<u8> {
     raw_tar(&[

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub mod containers;
 pub mod elf;
 pub mod go;
+pub mod hostile_tar;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.
 pub fn in_ci() -> bool {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use s2i_tests::go::{self, copy_fixture, fixture_proxy, require_go, Go, ModuleProxy};
+use s2i_tests::hostile_tar::raw_tar;
 use s2i_tests::workspace_bin;
 
 /// One application being rebuilt: its sources, its application root, the
@@ -253,23 +254,6 @@ fn module_cache_round_trip_builds_offline() {
     app.fresh_app_root();
     let output = app.assemble(&app.path("no-artifacts"));
     assert!(!output.status.success());
-}
-
-/// A tar written raw, as an attacker could (safe tar writers refuse `..`
-/// and absolute names): (name, type, data, link target).
-fn raw_tar(entries: &[(&str, tar::EntryType, &[u8], &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for &(name, kind, data, link) in entries {
-        let mut header = tar::Header::new_old();
-        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
-        header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
-        header.set_entry_type(kind);
-        header.set_mode(0o644);
-        header.set_size(data.len() as u64);
-        header.set_cksum();
-        builder.append(&header, data).unwrap();
-    }
-    builder.into_inner().unwrap()
 }
 
 #[test]
