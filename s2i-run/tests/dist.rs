@@ -40,8 +40,7 @@ fn dist_build_forwards_signals_and_passes_the_exit_code_as_pid1() {
     };
     let dir = workdir();
     let d = dir.path().display().to_string();
-    let Some(mut command) =
-        s2i_run_as_pid1_from(&bin, test, &["--", "sh", "-c", TRAPPER, "sh", &d])
+    let Some(command) = s2i_run_as_pid1_from(&bin, test, &["--", "sh", "-c", TRAPPER, "sh", &d])
     else {
         return;
     };
@@ -55,20 +54,7 @@ fn dist_build_forwards_signals_and_passes_the_exit_code_as_pid1() {
         40,
         64,
     ];
-    let list: Vec<String> = signals.iter().map(|s| s.to_string()).collect();
-    command.env("SIGNALS", list.join(" "));
-    let running = Running::start(command);
-    let got = dir.path().join("got");
-    wait_until("the child has set its traps", || {
-        dir.path().join("ready").exists()
-    });
-    for (count, signal) in signals.iter().enumerate() {
-        running.signal(*signal);
-        wait_until(&format!("the child has trapped signal {signal}"), || {
-            lines(&got).len() > count
-        });
-    }
-    assert_eq!(lines(&got), list);
+    let running = deliver_each(command, dir.path(), &signals);
     std::fs::write(dir.path().join("stop"), "").unwrap();
     assert_eq!(running.wait().code(), Some(42));
 }

@@ -120,31 +120,13 @@ fn forwarded_signals() -> Vec<i32> {
 fn every_catchable_signal_reaches_a_trapping_child_as_pid1() {
     let dir = workdir();
     let trapper = trapper_args(dir.path());
-    let Some(mut command) = s2i_run_as_pid1(
+    let Some(command) = s2i_run_as_pid1(
         "every_catchable_signal_reaches_a_trapping_child_as_pid1",
         &args(&trapper),
     ) else {
         return;
     };
-    let signals = forwarded_signals();
-    let list: Vec<String> = signals.iter().map(|s| s.to_string()).collect();
-    command.env("SIGNALS", list.join(" "));
-    let running = Running::start(command);
-    let got = dir.path().join("got");
-    wait_until("the child has set its traps", || {
-        dir.path().join("ready").exists()
-    });
-    for (count, signal) in signals.iter().enumerate() {
-        running.signal(*signal);
-        wait_until(&format!("the child has trapped signal {signal}"), || {
-            lines(&got).len() > count
-        });
-        assert_eq!(
-            lines(&got)[count],
-            signal.to_string(),
-            "signal {signal} arrived as another"
-        );
-    }
+    let running = deliver_each(command, dir.path(), &forwarded_signals());
     std::fs::write(dir.path().join("stop"), "").unwrap();
     assert_eq!(running.wait().code(), Some(0));
 }

@@ -228,6 +228,31 @@ pub fn alive(pid: i32) -> bool {
 }
 
 /// An executable file `name` in `dir` with `contents`.
+/// Starts `command` (a supervisor over a trapping child that records each
+/// signal it gets as a line of `dir/got`, and touches `dir/ready` once its
+/// traps are set), sends `signals` one at a time, and checks each arrives as
+/// itself, in order. Returns the run, for the caller to end it.
+pub fn deliver_each(mut command: Command, dir: &Path, signals: &[i32]) -> Running {
+    let list: Vec<String> = signals.iter().map(|s| s.to_string()).collect();
+    command.env("SIGNALS", list.join(" "));
+    let running = Running::start(command);
+    let got = dir.join("got");
+    wait_until("the child has set its traps", || dir.join("ready").exists());
+    for (count, signal) in signals.iter().enumerate() {
+        running.signal(*signal);
+        wait_until(&format!("the child has trapped signal {signal}"), || {
+            lines(&got).len() > count
+        });
+        assert_eq!(
+            lines(&got)[count],
+            signal.to_string(),
+            "signal {signal} arrived as another"
+        );
+    }
+    assert_eq!(lines(&got), list);
+    running
+}
+
 pub fn script(dir: &Path, name: &str, contents: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
