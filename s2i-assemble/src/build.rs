@@ -105,13 +105,21 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
     // go's messages go on to our stderr line by line, and are kept to
     // recognise an unreachable dependency.
     let stderr = child.stderr.take().expect("stderr is piped");
+    // A guessed root that is not main: what happens next says so better.
+    let hidden: &[u8] = if plan.root_guessed {
+        b"go: no main packages to build\n"
+    } else {
+        b""
+    };
     let relay = std::thread::spawn(move || {
         let mut kept = String::new();
         let mut reader = BufReader::new(stderr);
         let mut line = Vec::new();
         let mut out = std::io::stderr();
         while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
-            let _ = out.write_all(&line);
+            if line != hidden {
+                let _ = out.write_all(&line);
+            }
             if kept.len() < 1 << 20 {
                 kept.push_str(&String::from_utf8_lossy(&line));
             }

@@ -1,6 +1,9 @@
-//! What kind of Go source this is and which main packages it has, asked of
-//! `go` itself (`go env`, `go mod edit -json`, one `go list -find`): Go
-//! source is never parsed here.
+//! What kind of Go source this is and which main packages it has. Go source
+//! is never parsed here: which packages are main is asked of `go list
+//! -find`, or, for a root holding Go files, of `go build` itself (see
+//! `pipeline`). Only two one-line facts are read directly, because a `go`
+//! start costs as much as a warm build's margin: the toolchain's version
+//! from `$GOROOT/VERSION`, and go.mod's `go` and `module` lines.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,8 +74,15 @@ impl Kind {
     }
 }
 
-/// The builder's Go: `go env GOVERSION`.
+/// The builder's Go: its `$GOROOT/VERSION` when go runs as itself
+/// (GOTOOLCHAIN=local), else `go env GOVERSION`, which follows a switch.
 pub fn go_version(go: &Path, env: &BTreeMap<String, String>) -> Result<String, Error> {
+    let local = env
+        .get("GOTOOLCHAIN")
+        .is_none_or(|t| t.is_empty() || t == "local");
+    if let Some(version) = local.then(|| gotool::version_file(go)).flatten() {
+        return Ok(version);
+    }
     let out = gotool::output(go, &["env", "GOVERSION"], Path::new("/"), env)?;
     let version = out.stdout.trim().to_string();
     if !out.success || version.is_empty() {
@@ -103,13 +113,15 @@ struct Use {
 pub struct Declared {
     /// The `go` line.
     pub go: Option<String>,
+    /// go.mod's module path (not read for workspaces).
+    pub module: Option<String>,
     /// go.work's `use` directories, relative to the root.
     pub uses: Vec<String>,
 }
 
-/// Reads go.mod (or go.work) in `dir` with `go mod edit -json` (`go work
-/// edit -json`). It runs from `/` with the file named, so a go.mod that
-/// needs a newer Go is read instead of refused: the comparison is ours.
+/// Reads go.mod's `go` and `module` lines, or go.work with `go work edit
+/// -json`. It runs from `/` with the file named, so a go.work that needs a
+/// newer Go is read instead of refused: the comparison is ours.
 pub fn declared(
     go: &Path,
     dir: &Path,
@@ -119,8 +131,18 @@ pub fn declared(
 ) -> Result<Declared, Error> {
     let (sub, file) = match kind {
         Kind::Workspace => ("work", "go.work"),
-        Kind::Module | Kind::Vendored => ("mod", "go.mod"),
-        Kind::Gopath { .. } | Kind::BareMain => return Ok(Declared::default()),
+        Kind::Module | Kind::Vendored => {
+            let path = dir.join("go.mod");
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+            return Ok(read_go_mod(&text));
+        }
+        Kind::Gopath { .. } => return Ok(Declared::default()),
+        Kind::BareMain => {
+            return Ok(Declared {
+                module: Some(THROWAWAY_MODULE.to_string()),
+                ..Declared::default()
+            })
+        }
     };
     let path = dir.join(file);
     let path_text = path.to_string_lossy().into_owned();
@@ -154,6 +176,7 @@ pub fn declared(
     })?;
     Ok(Declared {
         go: parsed.go,
+        module: None,
         uses: parsed
             .uses
             .unwrap_or_default()
@@ -161,6 +184,26 @@ pub fn declared(
             .map(|u| u.disk_path)
             .collect(),
     })
+}
+
+/// The module path of the go.mod written for a bare `main.go`.
+pub const THROWAWAY_MODULE: &str = "app";
+
+/// go.mod's `go` and `module` directives: each is one line of two words
+/// (the module path may be quoted), with `//` comments. Anything else in
+/// the file is go's business.
+fn read_go_mod(text: &str) -> Declared {
+    let mut declared = Declared::default();
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words[..] {
+            ["go", version] => declared.go = Some(version.to_string()),
+            ["module", path] => declared.module = Some(path.trim_matches('"').to_string()),
+            _ => {}
+        }
+    }
+    declared
 }
 
 /// One package as `go list -find -json` describes it.
@@ -186,17 +229,21 @@ impl Package {
         if let Some(name) = Path::new(&self.target).file_name() {
             return name.to_string_lossy().into_owned();
         }
-        // Without a Target (GOPATH mode outside GOPATH): the last element
-        // of the import path, skipping a major-version suffix.
-        let mut parts = self.import_path.rsplit('/');
-        let last = parts.next().unwrap_or("app");
-        let is_major = last.len() > 1
-            && last.starts_with('v')
-            && last[1..].chars().all(|c| c.is_ascii_digit());
-        match parts.next() {
-            Some(previous) if is_major => previous.to_string(),
-            _ => last.to_string(),
-        }
+        // Without a Target (GOPATH mode outside GOPATH).
+        binary_name(&self.import_path)
+    }
+}
+
+/// The name `go build -o DIR/` gives a main package: the last element of
+/// its import path, skipping a major-version suffix.
+pub fn binary_name(import_path: &str) -> String {
+    let mut parts = import_path.rsplit('/');
+    let last = parts.next().unwrap_or("app");
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    match parts.next() {
+        Some(previous) if is_major => previous.to_string(),
+        _ => last.to_string(),
     }
 }
 
@@ -386,11 +433,13 @@ fn relative_package(p: &Package, root: &Path) -> String {
     }
 }
 
-/// The directory go works in for `kind` within the work area.
-pub fn build_dir(kind: &Kind, work: &Path) -> PathBuf {
+/// Where the build copy goes for `kind`, within the work area; None for
+/// the kinds that build in place (see `source`).
+pub fn build_copy(kind: &Kind, work: &Path) -> Option<PathBuf> {
     match kind {
-        Kind::Gopath { import_url } => work.join("gopath/src").join(import_url),
-        _ => work.join("src"),
+        Kind::Gopath { import_url } => Some(work.join("gopath/src").join(import_url)),
+        Kind::BareMain => Some(work.join("src")),
+        Kind::Module | Kind::Vendored | Kind::Workspace => None,
     }
 }
 
@@ -469,6 +518,21 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("GO_TARGETS names ./x/..., which is not a package here (the pattern matched no packages)"));
+    }
+
+    #[test]
+    fn go_mod_lines() {
+        let text = "// a comment\nmodule \"example.com/app/v2\" // here\n\ngo 1.22.3\ntoolchain go1.23.0\nrequire (\n\tgo.x v1.0.0\n)\n";
+        assert_eq!(
+            read_go_mod(text),
+            Declared {
+                go: Some("1.22.3".into()),
+                module: Some("example.com/app/v2".into()),
+                uses: vec![],
+            }
+        );
+        assert_eq!(binary_name("example.com/app/v2"), "app");
+        assert_eq!(read_go_mod("module m\n").go, None);
     }
 
     #[test]

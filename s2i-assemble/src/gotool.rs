@@ -68,6 +68,21 @@ fn newest_debian_go() -> Option<PathBuf> {
         .map(|(_, go)| go)
 }
 
+/// The version in the `VERSION` file of the Go installation `go` belongs to
+/// (`$GOROOT/bin/go`), the same as `go env GOVERSION` reports; None when
+/// there is no such file or it does not look like a release.
+pub fn version_file(go: &Path) -> Option<String> {
+    let goroot = std::fs::canonicalize(go)
+        .ok()?
+        .parent()?
+        .parent()?
+        .to_path_buf();
+    let text = std::fs::read_to_string(goroot.join("VERSION")).ok()?;
+    let first = text.lines().next()?.trim();
+    let release = first.starts_with("go") && parse_version(first).is_some();
+    release.then(|| first.to_string())
+}
+
 /// A Go version as (major, minor, patch): "go1.27.3", "1.22", "1.21rc2"
 /// (a pre-release counts as its patch 0), "1.22.0".
 pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
@@ -153,6 +168,19 @@ mod tests {
         assert!(!satisfies("go1.27.3", "1.99"));
         assert!(!satisfies("go1.22.1", "1.22.3"));
         assert!(satisfies("devel go1.28-abc", "1.99"));
+    }
+
+    #[test]
+    fn version_from_the_installation() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("bin")).unwrap();
+        let go = root.path().join("bin/go");
+        std::fs::write(&go, "").unwrap();
+        assert_eq!(version_file(&go), None);
+        std::fs::write(root.path().join("VERSION"), "go1.22.5\ntime 2024-06-04\n").unwrap();
+        assert_eq!(version_file(&go).as_deref(), Some("go1.22.5"));
+        std::fs::write(root.path().join("VERSION"), "devel +abcdef\n").unwrap();
+        assert_eq!(version_file(&go), None);
     }
 
     #[test]

@@ -62,25 +62,38 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let (kind, kind_warnings) = Kind::of(&top, &config)?;
     let go = gotool::find_go(&config.env)?;
 
-    // 2. The copy the build runs in.
+    // 2. The sources: checked, the application's files copied out, and
+    // copied whole only where the build must not write into them.
     let work = WorkArea::create(&app_root, options.dry_run)?;
-    let build_dir = detect::build_dir(&kind, work.path());
+    let build_copy = detect::build_copy(&kind, work.path());
     let app_files = work.path().join("app-files");
-    let copied = source::copy(
+    let prepared = source::prepare(
         &src,
-        &build_dir,
+        build_copy.as_deref(),
         (!options.dry_run).then_some(app_files.as_path()),
     )?;
-    for warning in &copied.warnings {
+    for warning in &prepared.warnings {
         report.warn(warning);
     }
-    if copied.go_files == 0 && !top.go_mod && !top.go_work {
+    if prepared.go_files == 0 && !top.go_mod && !top.go_work {
         return Err(Error::NoGoSources {
             src,
-            looks_like: copied.looks_like,
+            looks_like: prepared.looks_like,
         });
     }
-    report.done(&format!("Copied the sources from {}", src.display()));
+    let build_dir = match build_copy {
+        Some(copy) => {
+            report.done(&format!("Copied the sources from {}", src.display()));
+            copy
+        }
+        None => {
+            report.done(&format!(
+                "Checked the sources in {} (built in place)",
+                src.display()
+            ));
+            std::fs::canonicalize(&src).map_err(|e| Error::io("read", &src, e))?
+        }
+    };
     interrupt.check()?;
 
     // 3. Go's caches (not for --dry-run, which writes nothing).
@@ -95,18 +108,29 @@ pub fn run(options: &Options) -> Result<(), Error> {
         )
     });
 
-    // 4. Detection, into a plan.
-    let plan = detect_plan(
-        &src,
-        &app_root,
-        &options.artifacts,
-        &config,
-        kind,
-        kind_warnings,
-        go,
-        &build_dir,
-        work.path(),
-    )?;
+    // 4. Detection, into a plan. A root that holds Go files is built
+    // straight away (the usual case, where asking `go list` first would
+    // cost as much again as the rest of a warm build); `--dry-run`, which
+    // builds nothing, always asks.
+    let guess_root = !options.dry_run
+        && config.targets.is_empty()
+        && prepared.root_go_files > 0
+        && matches!(kind, Kind::Module | Kind::Vendored | Kind::BareMain);
+    let detect = |guess_root: bool| {
+        detect_plan(
+            &src,
+            &app_root,
+            &options.artifacts,
+            &config,
+            kind.clone(),
+            kind_warnings.clone(),
+            go.clone(),
+            &build_dir,
+            work.path(),
+            guess_root,
+        )
+    };
+    let mut plan = detect(guess_root)?;
     for warning in &plan.warnings {
         report.warn(warning);
     }
@@ -137,7 +161,30 @@ pub fn run(options: &Options) -> Result<(), Error> {
         plan.go_version,
         plan.command_line()
     ));
-    build::go_build(&plan, &interrupt)?;
+    match build::go_build(&plan, &interrupt) {
+        Err(failed @ Error::BuildFailed { .. }) if plan.root_guessed => {
+            // Either the root's own errors, or it is not `package main`:
+            // `go list` tells which, and where the main packages are.
+            let listed = detect(false)?;
+            let packages = |p: &BuildPlan| -> Vec<String> {
+                p.targets.iter().map(|t| t.package.clone()).collect()
+            };
+            if packages(&listed) == packages(&plan) {
+                return Err(failed);
+            }
+            plan = listed;
+            report.begin(&format!(
+                "The root is not a main package; building with {}: {}",
+                plan.go_version,
+                plan.command_line()
+            ));
+            build::go_build(&plan, &interrupt)?;
+        }
+        result => result?,
+    }
+    if plan.root_guessed {
+        name_guessed_binary(&mut plan);
+    }
     report.done(&format!(
         "Built {}",
         plan.targets
@@ -174,7 +221,9 @@ pub fn run(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// Step 3: asks go what the copy in `build_dir` is and decides the build.
+/// Step 4: asks go what the sources in `build_dir` are and decides the
+/// build. With `guess_root`, the root is taken as the main package unless
+/// something else is named (see [`BuildPlan::root_guessed`]).
 #[allow(clippy::too_many_arguments)]
 fn detect_plan(
     src: &Path,
@@ -186,6 +235,7 @@ fn detect_plan(
     go: PathBuf,
     build_dir: &Path,
     work: &Path,
+    guess_root: bool,
 ) -> Result<BuildPlan, Error> {
     let (env, set_env) = plan::go_env(&config.env, &kind, app_root, work);
     let go_version = detect::go_version(&go, &env)?;
@@ -224,11 +274,21 @@ fn detect_plan(
     } else {
         None
     };
-    let patterns = named
-        .clone()
-        .unwrap_or_else(|| detect::default_patterns(&kind, &declared, config));
-    let (packages, go_warnings) = detect::list(&go, build_dir, &patterns, &config.tags, &env)?;
-    let targets = detect::pick_targets(&packages, &go_warnings, build_dir, named.as_deref())?;
+    let root_guessed = guess_root && named.is_none() && declared.module.is_some();
+    let targets = match declared.module.as_deref().filter(|_| root_guessed) {
+        Some(module) => vec![Target {
+            package: ".".to_string(),
+            binary: detect::binary_name(module),
+        }],
+        None => {
+            let patterns = named
+                .clone()
+                .unwrap_or_else(|| detect::default_patterns(&kind, &declared, config));
+            let (packages, go_warnings) =
+                detect::list(&go, build_dir, &patterns, &config.tags, &env)?;
+            detect::pick_targets(&packages, &go_warnings, build_dir, named.as_deref())?
+        }
+    };
     let run = pick_run(&targets, config.run.as_deref(), named.is_some())?;
 
     let out_dir = work.join("out");
@@ -242,6 +302,7 @@ fn detect_plan(
         build_dir: build_dir.to_path_buf(),
         out_dir,
         targets,
+        root_guessed,
         run,
         go_args,
         env,
@@ -253,6 +314,23 @@ fn detect_plan(
         artifacts: artifacts.to_path_buf(),
         warnings,
     })
+}
+
+/// After a build of a guessed root: the binary's name as go gave it (the
+/// only file in the output directory), in case go named it otherwise than
+/// its module path suggested.
+fn name_guessed_binary(plan: &mut BuildPlan) {
+    let written: Vec<String> = std::fs::read_dir(&plan.out_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let [only] = &written[..] {
+        plan.targets[0].binary = only.clone();
+    }
 }
 
 /// The program s2i-run starts: GO_RUN's, else the first named target, else

@@ -18,11 +18,14 @@ pub struct BuildPlan {
     pub go_version: String,
     /// go.mod's (go.work's) `go` line.
     pub go_required: Option<String>,
-    /// Where go runs: in the copy of the sources.
+    /// Where go runs: the sources, or their build copy.
     pub build_dir: PathBuf,
     /// `go build -o OUT/`: each binary lands there under its own name.
     pub out_dir: PathBuf,
     pub targets: Vec<Target>,
+    /// The root is built on the guess that it is `package main`, without
+    /// asking `go list` first: `go build` itself then says whether it is.
+    pub root_guessed: bool,
     /// Index into `targets` of the program `s2i-run` starts.
     pub run: usize,
     /// The arguments after `go`.
@@ -121,6 +124,17 @@ pub fn go_build_args(
     if *kind == Kind::Vendored && !mod_flag_given {
         args.push("-mod=vendor".into());
     }
+    // The sources build in place, and a .git there would have go run git,
+    // which fails in most build containers (a repository owned by another
+    // user is "dubious" to git) and is not in every builder image.
+    let vcs_flag_given = env.get("GOFLAGS").is_some_and(|f| f.contains("-buildvcs"))
+        || config
+            .build_flags
+            .iter()
+            .any(|f| f.starts_with("-buildvcs"));
+    if !vcs_flag_given {
+        args.push("-buildvcs=false".into());
+    }
     if !config.tags.is_empty() {
         args.push(format!("-tags={}", config.tags.join(",")));
     }
@@ -143,7 +157,23 @@ impl BuildPlan {
     pub fn command_line(&self) -> String {
         let mut words = vec!["go".to_string()];
         words.extend(self.go_args.iter().cloned());
-        shell_words::join(words)
+        // Quoted only where a shell needs it (shell_words also quotes `=`).
+        let plain = |w: &String| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c))
+        };
+        words
+            .iter()
+            .map(|w| {
+                if plain(w) {
+                    w.clone()
+                } else {
+                    shell_words::quote(w).into_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

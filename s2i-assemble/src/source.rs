@@ -1,8 +1,12 @@
-//! The application's sources: what their top level says about them, and the
-//! copy they are built in. The user's directory is only ever read: the build
-//! runs in a copy (so a throwaway go.mod or go's own writes never touch it),
-//! and the application's non-Go files (templates, assets, config) are linked
-//! from that copy into what becomes `$APP_ROOT/src`.
+//! The application's sources: what their top level says about them, the
+//! copy some of them are built in, and the application's non-Go files
+//! (templates, assets, config), copied into what becomes `$APP_ROOT/src`.
+//!
+//! Modules, vendored modules and workspaces build where they are, as `go
+//! build` would: go only reads them (go.mod and go.sum are written only when
+//! GOFLAGS asks for `-mod=mod`). Sources that need a throwaway go.mod or a
+//! GOPATH layout build in a copy, so those writes never touch the user's
+//! directory.
 //!
 //! Symlinks are recreated, never followed, and one that leads out of the
 //! source tree stops the build: following it could build or ship any file of
@@ -60,6 +64,8 @@ pub fn inspect(src: &Path) -> Result<TopLevel, Error> {
 #[derive(Debug, Default)]
 pub struct Copied {
     pub go_files: usize,
+    /// Non-test `.go` files at the top: only then can the root be a package.
+    pub root_go_files: usize,
     /// What the sources look like when they hold no Go, for the error.
     pub looks_like: Option<&'static str>,
     pub warnings: Vec<String>,
@@ -102,16 +108,21 @@ fn is_linkable(rel: &Path) -> bool {
         )
 }
 
-/// Copies the sources in `src` to `build` (which must not exist), and links
-/// the application's run-time files into `app_files` when given. `.git` is
-/// left out of both.
-pub fn copy(src: &Path, build: &Path, app_files: Option<&Path>) -> Result<Copied, Error> {
+/// Walks the sources in `src`: checks that every file can be read and that
+/// no symlink leads out of them; copies them to `build` (which must not
+/// exist) when given; copies the application's run-time files into
+/// `app_files` when given. `.git` is left out of both.
+pub fn prepare(
+    src: &Path,
+    build: Option<&Path>,
+    app_files: Option<&Path>,
+) -> Result<Copied, Error> {
     let root = fs::canonicalize(src).map_err(|error| Error::SourceUnreadable {
         path: src.to_path_buf(),
         error,
     })?;
     let mut copied = Copied::default();
-    if let Some(parent) = build.parent() {
+    if let Some(parent) = build.and_then(Path::parent) {
         fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     }
     if let Some(app) = app_files {
@@ -138,70 +149,94 @@ pub fn copy(src: &Path, build: &Path, app_files: Option<&Path>) -> Result<Copied
             .strip_prefix(&root)
             .expect("walkdir stays under its root")
             .to_path_buf();
-        let dest = build.join(&rel);
+        let dest = build.map(|build| build.join(&rel));
+        let app_file = app_files
+            .filter(|_| !is_build_only(&rel))
+            .map(|app| app.join(&rel));
         let kind = entry.file_type();
         if kind.is_dir() {
-            fs::create_dir(&dest).map_err(|e| Error::io("create", &dest, e))?;
+            if let Some(dest) = &dest {
+                fs::create_dir(dest).map_err(|e| Error::io("create", dest, e))?;
+            }
         } else if kind.is_symlink() {
             let target = inside_target(&root, entry.path(), &rel)?;
-            std::os::unix::fs::symlink(&target, &dest)
-                .map_err(|e| Error::io("create symlink", &dest, e))?;
-            if let Some(app) = app_files.filter(|_| !is_build_only(&rel)) {
-                let link = app.join(&rel);
-                create_parent(&link)?;
-                std::os::unix::fs::symlink(&target, &link)
-                    .map_err(|e| Error::io("create symlink", &link, e))?;
+            for link in dest.iter().chain(&app_file) {
+                create_parent(link)?;
+                std::os::unix::fs::symlink(&target, link)
+                    .map_err(|e| Error::io("create symlink", link, e))?;
             }
         } else if kind.is_file() {
-            if rel.extension().is_some_and(|e| e == "go") {
+            let name = rel.to_string_lossy();
+            if name.ends_with(".go") {
                 copied.go_files += 1;
+                if rel.components().count() == 1 && !name.ends_with("_test.go") {
+                    copied.root_go_files += 1;
+                }
             }
             if rel.components().count() == 1 && copied.looks_like.is_none() {
                 copied.looks_like = looks_like(&rel);
             }
-            let unreadable = |error: io::Error| match error.kind() {
+            let unreadable = |error: io::Error, to: &Path| match error.kind() {
                 io::ErrorKind::PermissionDenied => Error::SourceUnreadable {
                     path: src.join(&rel),
                     error,
                 },
-                _ => Error::io("copy the sources to", &dest, error),
+                _ => Error::io("copy the sources to", to, error),
             };
-            if is_linkable(&rel) {
-                // Go only reads these: a hard link costs one call where a
-                // copy costs five. The check stands in for the read.
-                nix::unistd::access(entry.path(), nix::unistd::AccessFlags::R_OK)
-                    .map_err(|errno| unreadable(io::Error::from(errno)))?;
-                if fs::hard_link(entry.path(), &dest).is_err() {
-                    fs::copy(entry.path(), &dest).map_err(unreadable)?;
+            // What the application's file is copied from: the build copy
+            // when there is one (it may be a throwaway), else the source.
+            let mut from = entry.path().to_path_buf();
+            match &dest {
+                Some(dest) if is_linkable(&rel) => {
+                    // Go only reads these: a hard link costs one call where
+                    // a copy costs five. The check stands in for the read.
+                    readable(entry.path()).map_err(|e| unreadable(e, dest))?;
+                    if fs::hard_link(entry.path(), dest).is_err() {
+                        fs::copy(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
+                    }
                 }
-            } else {
-                fs::copy(entry.path(), &dest).map_err(unreadable)?;
-                // Go's index of the package keys on modification times.
-                if let Ok(modified) = fs::metadata(entry.path()).and_then(|m| m.modified()) {
-                    let _ = fs::File::options()
-                        .write(true)
-                        .open(&dest)
-                        .and_then(|f| f.set_modified(modified));
+                Some(dest) => {
+                    copy_file(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
+                    from = dest.clone();
                 }
+                // Built in place: go reads it there; check it can.
+                None => readable(entry.path()).map_err(|e| unreadable(e, entry.path()))?,
             }
-            if let Some(app) = app_files.filter(|_| !is_build_only(&rel)) {
-                let mode = fs::symlink_metadata(&dest)
+            if let Some(app_file) = &app_file {
+                create_parent(app_file)?;
+                // The build copy is ours: link it rather than copy again.
+                let linked = from != entry.path() && fs::hard_link(&from, app_file).is_ok();
+                if !linked {
+                    copy_file(&from, app_file).map_err(|e| unreadable(e, app_file))?;
+                }
+                let mode = fs::symlink_metadata(&from)
                     .map(|m| m.permissions().mode())
                     .unwrap_or(0o644);
                 let mode = if mode & 0o111 != 0 { 0o775 } else { 0o664 };
-                fs::set_permissions(&dest, fs::Permissions::from_mode(mode))
-                    .map_err(|e| Error::io("set the mode of", &dest, e))?;
-                let link = app.join(&rel);
-                create_parent(&link)?;
-                fs::hard_link(&dest, &link)
-                    .or_else(|_| fs::copy(&dest, &link).map(drop))
-                    .map_err(|e| Error::io("copy", &link, e))?;
+                fs::set_permissions(app_file, fs::Permissions::from_mode(mode))
+                    .map_err(|e| Error::io("set the mode of", app_file, e))?;
             }
         } else {
             copied.warnings.push(format!("{} is not a regular file, folder or symlink (a fifo, socket or device): it is left out", rel.display()));
         }
     }
     Ok(copied)
+}
+
+fn readable(path: &Path) -> io::Result<()> {
+    nix::unistd::access(path, nix::unistd::AccessFlags::R_OK).map_err(io::Error::from)
+}
+
+/// A copy that keeps the modification time: Go's index of a package keys on
+/// it, and the application may too (caching headers of static files).
+fn copy_file(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to)?;
+    if let Ok(modified) = fs::metadata(from).and_then(|m| m.modified()) {
+        // futimens needs ownership, not write permission: a read-only
+        // source file keeps its time too.
+        let _ = fs::File::open(to).and_then(|f| f.set_modified(modified));
+    }
+    Ok(())
 }
 
 fn create_parent(path: &Path) -> Result<(), Error> {
@@ -332,9 +367,9 @@ mod tests {
         symlink("templates/index.html", src.path().join("index.html")).unwrap();
         symlink(src.path().join("templates"), src.path().join("views")).unwrap();
         let work = tempfile::tempdir().unwrap();
-        let copied = copy(
+        let copied = prepare(
             src.path(),
-            &work.path().join("build"),
+            Some(&work.path().join("build")),
             Some(&work.path().join("app")),
         )
         .unwrap();
@@ -367,6 +402,44 @@ mod tests {
     }
 
     #[test]
+    fn in_place_copies_only_the_app_files_and_leaves_the_sources_alone() {
+        let src = tree(&[
+            ("go.mod", "module m\n"),
+            ("main.go", "package main\n"),
+            ("main_test.go", "package main\n"),
+            ("cmd/x/main.go", "package main\n"),
+            ("templates/index.html", "<p>hi</p>"),
+            (".git/HEAD", "ref"),
+        ]);
+        symlink("templates/index.html", src.path().join("index.html")).unwrap();
+        let index = src.path().join("templates/index.html");
+        fs::set_permissions(&index, fs::Permissions::from_mode(0o444)).unwrap();
+        let before = listing(src.path());
+        let work = tempfile::tempdir().unwrap();
+        let app = work.path().join("app");
+        let copied = prepare(src.path(), None, Some(&app)).unwrap();
+        assert_eq!((copied.go_files, copied.root_go_files), (3, 1));
+        assert_eq!(listing(src.path()), before);
+        assert_eq!(
+            listing(&app),
+            [
+                "index.html -> templates/index.html",
+                "templates/",
+                "templates/index.html"
+            ]
+        );
+        use std::os::unix::fs::MetadataExt;
+        let (theirs, ours) = (
+            fs::metadata(&index).unwrap(),
+            fs::metadata(app.join("templates/index.html")).unwrap(),
+        );
+        assert_ne!(theirs.ino(), ours.ino());
+        assert_eq!(theirs.mode() & 0o777, 0o444);
+        assert_eq!(ours.mode() & 0o777, 0o664);
+        assert_eq!(theirs.modified().unwrap(), ours.modified().unwrap());
+    }
+
+    #[test]
     fn symlink_out_of_the_tree_is_refused() {
         let outside = tree(&[("secret", "x")]);
         for target in [
@@ -377,8 +450,7 @@ mod tests {
             let src = tree(&[("main.go", "package main\n")]);
             fs::create_dir(src.path().join("conf")).unwrap();
             symlink(&target, src.path().join("conf/link")).unwrap();
-            let work = tempfile::tempdir().unwrap();
-            let e = copy(src.path(), &work.path().join("build"), None).unwrap_err();
+            let e = prepare(src.path(), None, None).unwrap_err();
             assert!(
                 matches!(&e, Error::SymlinkOutside { link, .. } if link == Path::new("conf/link")),
                 "{e}"

@@ -28,7 +28,7 @@ fn module_at_the_root() {
     // S2I-style steps with times, and the closing summary.
     let shown = case.redact(&stdout);
     assert!(
-        shown.contains("---> Copied the sources from [TMP]/module-basic ([TIME])"),
+        shown.contains("---> Checked the sources in [TMP]/module-basic (built in place) ([TIME])"),
         "{shown}"
     );
     assert!(shown.contains("---> Built bin/basic ([TIME])"), "{shown}");
@@ -47,6 +47,53 @@ fn module_at_the_root() {
     assert!(!case.app_root.join(".cache/go-build").exists());
     // The user's source directory is never written to.
     assert_eq!(listing(&case.src), ["go.mod", "main.go"]);
+}
+
+#[test]
+fn library_at_the_root_and_its_program_under_cmd() {
+    let Some(case) = Case::new(
+        "library_at_the_root_and_its_program_under_cmd",
+        "lib-with-cmd",
+    ) else {
+        return;
+    };
+    // The root holds Go files, so it is built first on the guess that it is
+    // the program; go says it is not, and the build moves on to cmd/.
+    let out = case.assemble(&[]);
+    let (stdout, stderr) = (
+        case.redact(&String::from_utf8_lossy(&out.stdout)),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("---> The root is not a main package; building with go[VERSION]: go build -trimpath -buildvcs=false -o [TMP]/app/.s2i-assemble/out/ ./cmd/greet\n"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("no main packages"), "{stderr}");
+    assert_eq!(case.run("gobinary"), "hello from lib-with-cmd\n");
+    assert!(case.manifest().contains("program = \"bin/greet\""));
+}
+
+#[test]
+fn git_checkout_builds_in_place_without_running_git() {
+    let Some(case) = Case::new(
+        "git_checkout_builds_in_place_without_running_git",
+        "module-basic",
+    ) else {
+        return;
+    };
+    // A .git that git cannot read, as in a build container where the
+    // checkout belongs to another user: stamping VCS information would run
+    // git and fail the build.
+    std::fs::create_dir(case.src.join(".git")).unwrap();
+    std::fs::write(case.src.join(".git/HEAD"), "not a ref\n").unwrap();
+    case.assemble_ok();
+    assert_eq!(case.run("gobinary"), "hello from module-basic\n");
+    assert!(!case.app_root.join("src/.git").exists());
+    assert_eq!(
+        listing(&case.src),
+        [".git/", ".git/HEAD", "go.mod", "main.go"]
+    );
 }
 
 #[test]
