@@ -1,11 +1,14 @@
 //! The assemble step, in order:
 //!
 //! 1. read the sources' top level and the settings;
-//! 2. find go; copy the sources into a work area under the application root;
+//! 2. find go; walk the sources (checked, the application's files copied
+//!    into a work area under the application root; copied whole only for a
+//!    bare main.go or GOPATH sources);
 //! 3. restore Go's caches from the artifacts (incremental builds; before go
 //!    first runs, so that detection works offline too);
-//! 4. detect: go version against go.mod, main packages (`go list -find`);
-//!    the result is a [`BuildPlan`] (`--dry-run` prints it and stops here);
+//! 4. detect: go version against go.mod, main packages (`go list -find`, or
+//!    the root taken as the program and `go build` left to confirm it); the
+//!    result is a [`BuildPlan`] (`--dry-run` prints it and stops here);
 //! 5. `go build` into the work area;
 //! 6. prune Go's caches to what the build used (or remove them);
 //! 7. install atomically; 8. summary.

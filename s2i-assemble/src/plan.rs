@@ -102,8 +102,8 @@ pub fn go_env(
             default("GO111MODULE", "off".into(), true);
             default("GOPATH", work.join("gopath").display().to_string(), true);
         }
-        // A go.work above the build copy (the user's own, around a local
-        // --app-root) must not capture the build.
+        // A go.work above the sources (the user's own, around a checkout)
+        // must not capture the build.
         Kind::Workspace => {}
         _ => default("GOWORK", "off".into(), false),
     }
