@@ -4,17 +4,18 @@
 # a few hundred packages. Both get the same flags (-trimpath, CGO_ENABLED=0,
 # GOTOOLCHAIN=local) and the same caches (GOCACHE/GOMODCACHE in the work dir).
 #
-#   benches/assemble/bench.sh            # PACKAGES=300 COLD_RUNS=3 WARM_RUNS=10
+#   benches/assemble/bench.sh   # PACKAGES=300 COLD_RUNS=3 WARM_ROUNDS=5 WARM_RUNS=3
 #
 # Needs hyperfine and a Go (PATH first, else `cargo xtask tools`' .tools/).
-# Results go to BENCHMARKS.md by hand; the markdown tables land in $OUT.
+# Results go to BENCHMARKS.md by hand; each round's JSON and summary.md land in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
 PACKAGES=${PACKAGES:-300}
 COLD_RUNS=${COLD_RUNS:-3}
-WARM_RUNS=${WARM_RUNS:-10}
+WARM_ROUNDS=${WARM_ROUNDS:-5}
+WARM_RUNS=${WARM_RUNS:-3}
 OUT=${OUT:-$root/target/bench-assemble}
 
 if ! command -v go >/dev/null; then
@@ -29,6 +30,7 @@ assemble=$root/target/release/s2i-assemble
 work=$(mktemp -d "${TMPDIR:-/tmp}/s2i-bench-assemble.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$OUT" "$work/classic"
+rm -f "$OUT"/cold-*.json "$OUT"/warm-*.json
 cargo run --quiet -p s2i-assemble --example generate_app -- "$work/src" "$PACKAGES"
 
 # One environment for both: hermetic, offline, the same caches.
@@ -41,35 +43,50 @@ classic="cd $work/src && go build -trimpath -o $work/classic/gobinary ."
 s2i="$assemble --src $work/src --app-root $work/app --artifacts $work/no-artifacts"
 
 echo "== $(go version); $PACKAGES packages; $(nproc) cores"
+# hyperfine runs one command's runs, then the other's: on a shared machine
+# the load moves in between. So each is a few short rounds, each round both
+# commands, and the verdict is the median of the rounds' ratios.
+round() { # round NAME N PREPARE_EXTRA RUNS WARMUP
+  local name=$1 n=$2 prepare=$3 runs=$4 warmup=$5
+  hyperfine --style basic --runs "$runs" --warmup "$warmup" \
+    --prepare "$prepare" \
+    --export-json "$OUT/$name-$n.json" \
+    -n "go build (classic assemble), $name" "$classic" \
+    -n "s2i-assemble, $name" "$s2i" | grep -E '^(Benchmark|  Time)'
+}
 echo "== cold: the build cache is emptied before every run"
-hyperfine --style basic --runs "$COLD_RUNS" \
-  --prepare "chmod -R u+w $work/cache 2>/dev/null; rm -rf $work/cache $work/app $work/classic/gobinary" \
-  --export-markdown "$OUT/cold.md" --export-json "$OUT/cold.json" \
-  -n "go build (classic assemble), cold" "$classic" \
-  -n "s2i-assemble, cold" "$s2i"
-
+for n in $(seq "$COLD_RUNS"); do
+  round cold "$n" "chmod -R u+w $work/cache 2>/dev/null; rm -rf $work/cache $work/app $work/classic/gobinary" 1 0
+done
 # Warm is an incremental S2I build: a new build container whose caches were
 # restored, so neither command finds its previous output (go build would
 # otherwise skip the link of an up-to-date binary).
 echo "== warm: the caches are full, the outputs are gone (a new build container)"
-hyperfine --style basic --warmup 2 --runs "$WARM_RUNS" \
-  --prepare "rm -rf $work/app $work/classic/gobinary" \
-  --export-markdown "$OUT/warm.md" --export-json "$OUT/warm.json" \
-  -n "go build (classic assemble), warm" "$classic" \
-  -n "s2i-assemble, warm" "$s2i"
+for n in $(seq "$WARM_ROUNDS"); do
+  round warm "$n" "rm -rf $work/app $work/classic/gobinary" "$WARM_RUNS" 1
+done
 
 # Both build the same program.
 (eval "$classic") && "$work/classic/gobinary"
 $s2i >/dev/null && (cd "$work/app/src" && "$work/app/gobinary")
 
-for run in cold warm; do
-  python3 - "$OUT/$run.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-go, s2i = r[0], r[1]
-cpu = lambda x: x["user"] + x["system"]
-print(f"{sys.argv[1]}: wall go build {go['mean']:.3f}s, s2i-assemble {s2i['mean']:.3f}s, "
-      f"ratio {s2i['mean']/go['mean']:.3f}x; CPU (user+sys) {cpu(go):.3f}s vs {cpu(s2i):.3f}s, "
-      f"ratio {cpu(s2i)/cpu(go):.3f}x (target <= 1.03x)")
+python3 - "$OUT" <<'PY' | tee "$OUT/summary.md"
+import glob, json, statistics, sys
+out = sys.argv[1]
+for run in ("cold", "warm"):
+    rows = []
+    for path in sorted(glob.glob(f"{out}/{run}-*.json")):
+        go, s2i = json.load(open(path))["results"]
+        cpu = lambda x: x["user"] + x["system"]
+        rows.append((go["mean"], s2i["mean"], cpu(go), cpu(s2i)))
+    if not rows:
+        continue
+    wall = [s / g for g, s, _, _ in rows]
+    cpus = [s / g for _, _, g, s in rows]
+    mean = lambda i: statistics.mean(r[i] for r in rows)
+    print(f"{run}, {len(rows)} rounds: go build {mean(0):.3f} s wall, {mean(2):.3f} s CPU; "
+          f"s2i-assemble {mean(1):.3f} s wall, {mean(3):.3f} s CPU")
+    print(f"  ratio s2i-assemble / go build, median of rounds: wall {statistics.median(wall):.3f}x, "
+          f"CPU {statistics.median(cpus):.3f}x (target <= 1.03x); "
+          f"rounds by CPU: {', '.join(f'{c:.3f}' for c in cpus)}")
 PY
-done
