@@ -116,6 +116,56 @@ impl Error {
     }
 }
 
+/// Each variant's key: the start of its message as printed, `…` standing
+/// for each value (or, when the message starts with a value, its first
+/// constant words); a variant whose message has two forms has a key for
+/// each, the more specific first. README.md's troubleshooting section quotes every key;
+/// the test below checks that it does, and that each key is in its message.
+/// One table, so that a new variant does not compile without its key, and
+/// the test sees every key.
+macro_rules! message_keys {
+    ($($variant:ident $({ $($field:ident: $value:pat),* })? => $key:literal,)*) => {
+        impl Error {
+            /// Every variant's key, in the order of [`Error::key`]'s table.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub fn key(&self) -> &'static str {
+                match self {
+                    $(Error::$variant { $($($field: $value,)*)? .. } => $key,)*
+                }
+            }
+        }
+    };
+}
+
+message_keys! {
+    Usage => "; usage: s2i-assemble",
+    SourceMissing => "source directory … does not exist",
+    SourceNotDirectory => "source … is not a directory",
+    SourceEmpty => "source directory … is empty",
+    SourceUnreadable => "cannot read …: …; make it readable by the build user",
+    SymlinkOutside => "symlink … points outside the source tree",
+    NoGoSources => "no Go sources in … (no go.mod, go.work or .go file)",
+    VendorNeedsImportUrl => "vendor/ has no modules.txt and there is no go.mod",
+    GoTomlInvalid => "invalid …/.s2i/go.toml, line …, column …",
+    BadSetting => "invalid …=\"…\": …",
+    GoNotFound => "no `go` toolchain found; looked in",
+    GoCommand => "`go …` failed: ",
+    GoTooOld => "needs Go …, but this builder has",
+    TargetMissing => "GO_TARGETS names …, which is not a package here",
+    TargetNotMain => "GO_TARGETS names …, which is `package …`, not a main package",
+    NoMainPackage => "no main package to build: ",
+    SeveralMains => "several main packages under cmd/",
+    RunNotBuilt => "GO_RUN=… names no program that is built",
+    AppRootNotWritable => "cannot write to the application root",
+    Io => "cannot … …: …",
+    BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
+    BuildFailed => "go build failed (…); Go's messages are above",
+    Interrupted => "stopped by …: the build was cancelled",
+}
+
 /// An io::Error without Rust's " (os error N)" tail.
 struct Plain<'a>(&'a io::Error);
 
@@ -249,3 +299,128 @@ pub fn signal_name(signal: i32) -> String {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use s2i_tests::troubleshooting::{key_matches, readme_entries};
+
+    /// One error of each variant (and of each form a message has).
+    fn one_of_each() -> Vec<Error> {
+        let denied = || io::Error::from_raw_os_error(13);
+        vec![
+            Error::Usage("invalid option '--bogus'".into()),
+            Error::SourceMissing("/tmp/src".into()),
+            Error::SourceNotDirectory("/tmp/src".into()),
+            Error::SourceEmpty("/tmp/src".into()),
+            Error::SourceUnreadable {
+                path: "/tmp/src/a.go".into(),
+                error: denied(),
+            },
+            Error::SymlinkOutside {
+                link: "templates/x".into(),
+                target: "/etc/passwd".into(),
+            },
+            Error::NoGoSources {
+                src: "/tmp/src".into(),
+                looks_like: Some("a Node.js application (package.json)"),
+            },
+            Error::VendorNeedsImportUrl,
+            Error::GoTomlInvalid {
+                path: "/tmp/src/.s2i/go.toml".into(),
+                line: 3,
+                column: 11,
+                message: "string values must be quoted".into(),
+            },
+            Error::BadSetting {
+                name: "GO_BUILD_FLAGS",
+                value: "-v '".into(),
+                why: "missing closing quote".into(),
+            },
+            Error::GoNotFound {
+                looked: vec!["PATH".into()],
+            },
+            Error::GoCommand {
+                command: "go list -json".into(),
+                detail: "go: malformed module path".into(),
+            },
+            Error::GoTooOld {
+                file: "go.mod",
+                needs: "1.99".into(),
+                have: "go1.27.3".into(),
+            },
+            Error::TargetMissing {
+                target: "./cmd/web".into(),
+                detail: "directory not found".into(),
+            },
+            Error::TargetNotMain {
+                target: "./internal/x".into(),
+                name: "x".into(),
+            },
+            Error::NoMainPackage {
+                root: "the root is `package lib`".into(),
+            },
+            Error::SeveralMains {
+                candidates: vec!["api".into(), "worker".into()],
+            },
+            Error::RunNotBuilt {
+                run: "web".into(),
+                built: vec!["api".into()],
+            },
+            Error::AppRootNotWritable {
+                path: "/opt/app-root".into(),
+                error: denied(),
+            },
+            Error::io("create", "/opt/app-root/bin", denied()),
+            Error::BuildFailed {
+                status: "exit status: 1".into(),
+                offline: true,
+            },
+            Error::BuildFailed {
+                status: "exit status: 1".into(),
+                offline: false,
+            },
+            Error::Interrupted { signal: 15 },
+        ]
+    }
+
+    #[test]
+    fn each_key_is_in_its_message() {
+        let mut keys_seen = Vec::new();
+        for error in one_of_each() {
+            let message = error.to_string();
+            assert!(
+                key_matches(&message, error.key()),
+                "the key {:?} is not in the message {message:?}: fix the key in message_keys!",
+                error.key()
+            );
+            keys_seen.push(error.key());
+        }
+        for key in Error::KEYS {
+            assert!(
+                keys_seen.contains(key),
+                "no error in one_of_each() has the key {key:?}: add one"
+            );
+        }
+    }
+
+    /// README.md's troubleshooting section has an entry for every error: a
+    /// row under `#### s2i-assemble` that quotes each key (`…` in the key
+    /// stands for anything, `GO_BUILD_FLAGS` say, so a row may name it).
+    #[test]
+    fn readme_has_an_entry_for_each_error() {
+        let entries = readme_entries("s2i-assemble");
+        let missing: Vec<&str> = Error::KEYS
+            .iter()
+            .copied()
+            .filter(|key| !entries.lines().any(|row| key_matches(row, key)))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md's troubleshooting section (under `#### s2i-assemble`) quotes no message \
+             with these keys (from message_keys! in s2i-assemble/src/errors.rs):\n{}\n\
+             Add a row quoting the message's start (`…` for values), what it means and the fix.",
+            missing.join("\n")
+        );
+    }
+}
