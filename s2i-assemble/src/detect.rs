@@ -344,24 +344,25 @@ fn is_missing(error: &str) -> bool {
 
 /// Picks the main packages from what `go list` found.
 ///
-/// `named` is true when GO_TARGETS (or INSTALL_URL) gave the patterns: then
-/// each must be a main package. Otherwise the root wins if it is `package
+/// `named` is the setting that gave the patterns (GO_TARGETS, or
+/// INSTALL_URL) and the patterns: then each must be a main package. Otherwise the root wins if it is `package
 /// main`, else every main package under cmd/.
 pub fn pick_targets(
     packages: &[Package],
     warnings: &str,
     root: &Path,
-    named: Option<&[String]>,
+    named: Option<(&'static str, &[String])>,
 ) -> Result<Vec<Target>, Error> {
     let target = |p: &Package| Target {
         package: relative_package(p, root),
         binary: p.binary_name(),
     };
-    if let Some(patterns) = named {
+    if let Some((setting, patterns)) = named {
         for line in warnings.lines() {
             if let Some(rest) = line.strip_prefix("go: warning: \"") {
                 if let Some((pattern, _)) = rest.split_once("\" matched no packages") {
                     return Err(Error::TargetMissing {
+                        setting,
                         target: pattern.to_string(),
                         detail: "the pattern matched no packages".into(),
                     });
@@ -378,14 +379,22 @@ pub fn pick_targets(
                         .cloned()
                         .unwrap_or_else(|| relative_package(p, root));
                     return Err(Error::TargetMissing {
+                        setting,
                         target: shown,
                         detail: first_line(&error.err).replace(&format!("{}/", root.display()), ""),
                     });
                 }
             }
             if p.name != "main" {
+                // INSTALL_URL is an import path: say it back as one.
+                let target = if setting == "INSTALL_URL" {
+                    p.import_path.clone()
+                } else {
+                    relative_package(p, root)
+                };
                 return Err(Error::TargetNotMain {
-                    target: relative_package(p, root),
+                    setting,
+                    target,
                     name: p.name.clone(),
                 });
             }
@@ -496,9 +505,15 @@ mod tests {
     fn named_targets_must_be_main_and_exist() {
         let root = Path::new("/r");
         let found = [package("/r/pkg/util", "util", None)];
-        let e = pick_targets(&found, "", root, Some(&["./pkg/util".into()])).unwrap_err();
+        let e = pick_targets(
+            &found,
+            "",
+            root,
+            Some(("GO_TARGETS", &["./pkg/util".into()])),
+        )
+        .unwrap_err();
         assert!(
-            matches!(e, Error::TargetNotMain { ref target, ref name } if target == "./pkg/util" && name == "util"),
+            matches!(e, Error::TargetNotMain { ref target, ref name, setting: "GO_TARGETS" } if target == "./pkg/util" && name == "util"),
             "{e}"
         );
         let missing = Package {
@@ -508,13 +523,19 @@ mod tests {
             }),
             ..Package::default()
         };
-        let e = pick_targets(&[missing], "", root, Some(&["./nope".into()])).unwrap_err();
-        assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat nope: directory not found): set GO_TARGETS to main package directories, e.g. ./cmd/api");
+        let e = pick_targets(
+            &[missing],
+            "",
+            root,
+            Some(("GO_TARGETS", &["./nope".into()])),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat nope: directory not found): set GO_TARGETS to main package directories (package main), e.g. ./cmd/api");
         let e = pick_targets(
             &[],
             "go: warning: \"./x/...\" matched no packages\n",
             root,
-            Some(&["./x/...".into()]),
+            Some(("GO_TARGETS", &["./x/...".into()])),
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("GO_TARGETS names ./x/..., which is not a package here (the pattern matched no packages)"));

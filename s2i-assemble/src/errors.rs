@@ -57,18 +57,23 @@ pub enum Error {
         needs: String,
         have: String,
     },
+    /// `setting` is GO_TARGETS, or INSTALL_URL for GOPATH sources.
     TargetMissing {
+        setting: &'static str,
         target: String,
         detail: String,
     },
     TargetNotMain {
+        setting: &'static str,
         target: String,
         name: String,
     },
     NoMainPackage {
         root: String,
     },
+    /// `place`: where they were found ("under cmd/", "in the workspace").
     SeveralMains {
+        place: &'static str,
         candidates: Vec<String>,
     },
     RunNotBuilt {
@@ -154,16 +159,25 @@ message_keys! {
     GoNotFound => "no `go` toolchain found; looked in",
     GoCommand => "`go …` failed: ",
     GoTooOld => "needs Go …, but this builder has",
-    TargetMissing => "GO_TARGETS names …, which is not a package here",
-    TargetNotMain => "GO_TARGETS names …, which is `package …`, not a main package",
+    TargetMissing => "… names …, which is not a package here",
+    TargetNotMain => "… names …, which is `package …`, not a main package",
     NoMainPackage => "no main package to build: ",
-    SeveralMains => "several main packages under cmd/",
+    SeveralMains => "several main packages … (…): set GO_RUN",
     RunNotBuilt => "GO_RUN=… names no program that is built",
     AppRootNotWritable => "cannot write to the application root",
     Io => "cannot … …: …",
     BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
     BuildFailed => "go build failed (…); Go's messages are above",
     Interrupted => "stopped by …: the build was cancelled",
+}
+
+/// How to name main packages in `setting`.
+fn target_fix(setting: &str) -> &'static str {
+    if setting == "INSTALL_URL" {
+        "set INSTALL_URL to the import path of a main package (package main) under IMPORT_URL, e.g. IMPORT_URL/cmd/server"
+    } else {
+        "set GO_TARGETS to main package directories (package main), e.g. ./cmd/api"
+    }
 }
 
 /// An io::Error without Rust's " (os error N)" tail.
@@ -244,21 +258,31 @@ impl fmt::Display for Error {
                 f,
                 "{file} needs Go {needs}, but this builder has {have}: use a builder image with Go {needs} or newer, or set GOTOOLCHAIN=auto to let go download it (needs network access)"
             ),
-            Error::TargetMissing { target, detail } => write!(
+            Error::TargetMissing {
+                setting,
+                target,
+                detail,
+            } => write!(
                 f,
-                "GO_TARGETS names {target}, which is not a package here ({detail}): set GO_TARGETS to main package directories, e.g. ./cmd/api"
+                "{setting} names {target}, which is not a package here ({detail}): {}",
+                target_fix(setting)
             ),
-            Error::TargetNotMain { target, name } => write!(
+            Error::TargetNotMain {
+                setting,
+                target,
+                name,
+            } => write!(
                 f,
-                "GO_TARGETS names {target}, which is `package {name}`, not a main package: set GO_TARGETS to main packages (package main), e.g. ./cmd/api"
+                "{setting} names {target}, which is `package {name}`, not a main package: {}",
+                target_fix(setting)
             ),
             Error::NoMainPackage { root } => write!(
                 f,
                 "no main package to build: {root}, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"
             ),
-            Error::SeveralMains { candidates } => write!(
+            Error::SeveralMains { place, candidates } => write!(
                 f,
-                "several main packages under cmd/ ({}): set GO_RUN to the one to start (e.g. GO_RUN={}), or GO_TARGETS to build only some",
+                "several main packages {place} ({}): set GO_RUN to the one to start (e.g. GO_RUN={}), or GO_TARGETS to build only some",
                 candidates.join(", "),
                 candidates.first().map(String::as_str).unwrap_or("api")
             ),
@@ -350,10 +374,12 @@ mod tests {
                 have: "go1.27.3".into(),
             },
             Error::TargetMissing {
+                setting: "GO_TARGETS",
                 target: "./cmd/web".into(),
                 detail: "directory not found".into(),
             },
             Error::TargetNotMain {
+                setting: "INSTALL_URL",
                 target: "./internal/x".into(),
                 name: "x".into(),
             },
@@ -361,6 +387,7 @@ mod tests {
                 root: "the root is `package lib`".into(),
             },
             Error::SeveralMains {
+                place: "under cmd/",
                 candidates: vec!["api".into(), "worker".into()],
             },
             Error::RunNotBuilt {

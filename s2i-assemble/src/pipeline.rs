@@ -270,10 +270,13 @@ fn detect_plan(
         std::fs::write(&path, go_mod).map_err(|e| Error::io("write", &path, e))?;
     }
 
-    let named: Option<Vec<String>> = if !config.targets.is_empty() {
-        Some(config.targets.clone())
+    let named: Option<(&'static str, Vec<String>)> = if !config.targets.is_empty() {
+        Some(("GO_TARGETS", config.targets.clone()))
     } else if matches!(kind, Kind::Gopath { .. }) && config.install_url.is_some() {
-        Some(detect::default_patterns(&kind, &declared, config))
+        Some((
+            "INSTALL_URL",
+            detect::default_patterns(&kind, &declared, config),
+        ))
     } else {
         None
     };
@@ -284,15 +287,27 @@ fn detect_plan(
             binary: detect::binary_name(module),
         }],
         None => {
-            let patterns = named
-                .clone()
-                .unwrap_or_else(|| detect::default_patterns(&kind, &declared, config));
+            let patterns = match &named {
+                Some((_, patterns)) => patterns.clone(),
+                None => detect::default_patterns(&kind, &declared, config),
+            };
             let (packages, go_warnings) =
                 detect::list(&go, build_dir, &patterns, &config.tags, &env)?;
-            detect::pick_targets(&packages, &go_warnings, build_dir, named.as_deref())?
+            let named = named.as_ref().map(|(setting, p)| (*setting, p.as_slice()));
+            detect::pick_targets(&packages, &go_warnings, build_dir, named)?
         }
     };
-    let run = pick_run(&targets, config.run.as_deref(), named.is_some())?;
+    let several_place = if kind == Kind::Workspace {
+        "in the workspace's modules"
+    } else {
+        "under cmd/"
+    };
+    let run = pick_run(
+        &targets,
+        config.run.as_deref(),
+        named.is_some(),
+        several_place,
+    )?;
 
     let out_dir = work.join("out");
     let go_args = plan::go_build_args(&kind, config, &env, &out_dir, &targets);
@@ -339,10 +354,16 @@ fn name_guessed_binary(plan: &mut BuildPlan) {
 /// The program s2i-run starts: GO_RUN's, else the first named target, else
 /// the only main package. Several found mains and no GO_RUN is an error:
 /// guessing would start the wrong program.
-fn pick_run(targets: &[Target], run: Option<&str>, named: bool) -> Result<usize, Error> {
+fn pick_run(
+    targets: &[Target],
+    run: Option<&str>,
+    named: bool,
+    place: &'static str,
+) -> Result<usize, Error> {
     let Some(run) = run else {
         if targets.len() > 1 && !named {
             return Err(Error::SeveralMains {
+                place,
                 candidates: targets.iter().map(|t| t.binary.clone()).collect(),
             });
         }
@@ -453,27 +474,35 @@ mod tests {
             .collect()
     }
 
+    const CMD: &str = "under cmd/";
+
     #[test]
     fn run_choice() {
-        assert_eq!(pick_run(&targets(&["api"]), None, false).unwrap(), 0);
+        assert_eq!(pick_run(&targets(&["api"]), None, false, CMD).unwrap(), 0);
         assert_eq!(
-            pick_run(&targets(&["api", "worker"]), Some("worker"), false).unwrap(),
+            pick_run(&targets(&["api", "worker"]), Some("worker"), false, CMD).unwrap(),
             1
         );
         assert_eq!(
-            pick_run(&targets(&["api", "worker"]), Some("./cmd/worker"), false).unwrap(),
+            pick_run(
+                &targets(&["api", "worker"]),
+                Some("./cmd/worker"),
+                false,
+                CMD
+            )
+            .unwrap(),
             1
         );
         assert_eq!(
-            pick_run(&targets(&["api", "worker"]), None, true).unwrap(),
+            pick_run(&targets(&["api", "worker"]), None, true, CMD).unwrap(),
             0
         );
         assert_eq!(
-            pick_run(&targets(&["api", "worker"]), None, false).unwrap_err().to_string(),
+            pick_run(&targets(&["api", "worker"]), None, false, CMD).unwrap_err().to_string(),
             "several main packages under cmd/ (api, worker): set GO_RUN to the one to start (e.g. GO_RUN=api), or GO_TARGETS to build only some"
         );
         assert_eq!(
-            pick_run(&targets(&["api"]), Some("web"), false).unwrap_err().to_string(),
+            pick_run(&targets(&["api"]), Some("web"), false, CMD).unwrap_err().to_string(),
             "GO_RUN=web names no program that is built (built: api): set GO_RUN to one of them, or add its package to GO_TARGETS"
         );
     }

@@ -182,6 +182,32 @@ fn go_targets_naming_a_non_main_package() {
 }
 
 #[test]
+fn install_url_naming_a_library() {
+    let Some(case) = Case::new("install_url_naming_a_library", "gopath-legacy") else {
+        return;
+    };
+    let case = case
+        .env("IMPORT_URL", "github.com/example/legacy")
+        .env("INSTALL_URL", "github.com/example/legacy/internal/greet");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn several_mains_in_a_workspace_and_no_choice() {
+    let Some(case) = Case::new("several_mains_in_a_workspace_and_no_choice", "workspace") else {
+        return;
+    };
+    let tool = case.src.join("lib/cmd/tool");
+    std::fs::create_dir_all(&tool).unwrap();
+    std::fs::write(tool.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
 fn go_targets_naming_a_missing_package() {
     let Some(case) = Case::new("go_targets_naming_a_missing_package", "multi-cmd") else {
         return;
