@@ -13,7 +13,15 @@ fn main() {
         .ok()
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
-    print!("{}", usage(image.trim()));
+    // Not print!, which panics (an abort, with panic=abort) when stdout is
+    // gone: `podman run gobuilder | head` is a normal way to read this.
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().write_all(usage(image.trim()).as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("s2i-usage: cannot write to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 fn usage(image: &str) -> String {

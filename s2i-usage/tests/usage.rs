@@ -21,6 +21,18 @@ fn prints_usage_and_exits_zero() {
 }
 
 #[test]
+fn a_reader_that_stops_early_is_no_error() {
+    // As `s2i-usage | head -1`: the pipe is closed before the text is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = Command::new(env!("CARGO_BIN_EXE_s2i-usage"))
+        .stdout(writer)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
 fn image_name_comes_from_the_environment() {
     let out = usage(Some("registry.example/team/go-builder:1.27"));
     assert!(out.status.success());
