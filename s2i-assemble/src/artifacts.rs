@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use s2i_cache::prune::{BuildCacheUse, BuildList};
+use s2i_cache::prune::{BuildCacheUse, BuildList, BuildListInputs};
 use s2i_cache::{restore, CacheDirs};
 
 use crate::config::Config;
@@ -69,27 +69,16 @@ pub fn restore(
         }
         report.done("Restored build artifacts");
     }
-    let base = env
-        .get("S2I_GO_BASE_CACHE")
-        .filter(|b| !b.is_empty())
-        .map(Path::new);
     // Pruning bounds what comes back from build to build, so it follows a
-    // restore only. Without one, the caches hold this build's work alone, or
-    // are not ours to prune: a GOCACHE shared with other builds (a
-    // developer's own, or one a CI shares across jobs) would lose the
-    // entries those builds are using.
+    // restore only, and looks only at what the restore brought in: entries
+    // that were in place (the image's own base cache, a GOCACHE shared with
+    // other builds) are not ours to prune.
     let restored_any = !restored.restored.is_empty();
-    let build_use = match restored_any.then(|| BuildCacheUse::begin(&dirs.build, base)) {
-        None => None,
-        Some(Ok(build_use)) => Some(build_use),
-        Some(Err(e)) => {
-            report.warn(&format!(
-                "cannot prepare the build cache {} for pruning ({e}); it is saved whole",
-                dirs.build.display()
-            ));
-            None
-        }
-    };
+    let build_use = restored
+        .restored
+        .iter()
+        .any(|r| r.what == "build cache")
+        .then(|| BuildCacheUse::begin(&dirs.build, restored.build_entries));
     Caches {
         dirs,
         build_use,
@@ -122,23 +111,50 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
             Err(e) => report.warn(&format!("cannot prune the build cache: {e}")),
         }
     }
-    match build_list(plan) {
-        Ok(list) => match list.prune(&caches.dirs.module) {
-            Ok(pruned) => {
-                kept.push(format!("module cache {}", pruned.kept));
-                removed.add(pruned.removed);
-            }
-            Err(e) => report.warn(&format!("cannot prune the module cache: {e}")),
-        },
-        Err(why) => report.warn(&format!("the module cache is kept whole: {why}")),
+    let inputs = build_list_inputs(plan);
+    let module_cache = &caches.dirs.module;
+    if inputs.as_ref().is_some_and(|i| i.recorded_in(module_cache)) {
+        // The previous build pruned it to the build list of the same go.mod
+        // and go.sum: this build needed nothing more, nothing to ask go.
+        kept.push("module cache as restored (same go.mod and go.sum)".into());
+    } else {
+        BuildListInputs::forget(module_cache);
+        match build_list(plan) {
+            Ok(list) => match list.prune(module_cache) {
+                Ok(pruned) => {
+                    kept.push(format!("module cache {}", pruned.kept));
+                    removed.add(pruned.removed);
+                    if let Some(inputs) = &inputs {
+                        let _ = inputs.record(module_cache);
+                    }
+                }
+                Err(e) => report.warn(&format!("cannot prune the module cache: {e}")),
+            },
+            Err(why) => report.warn(&format!("the module cache is kept whole: {why}")),
+        }
     }
     if !kept.is_empty() {
         report.done(&format!(
-            "Kept what this build used: {}; removed {}",
+            "Kept what this build used of the restored caches: {}; removed {}",
             kept.join(", "),
             removed
         ));
     }
+}
+
+/// What decides the build list, for a plain module whose go.mod alone
+/// decides it (no workspace, vendoring, replacements or `-mod=mod`).
+fn build_list_inputs(plan: &BuildPlan) -> Option<BuildListInputs> {
+    if !matches!(plan.kind, Kind::Module) {
+        return None;
+    }
+    let goflags = plan.env.get("GOFLAGS").map_or("", String::as_str);
+    let gowork = plan.env.get("GOWORK").map_or("", String::as_str);
+    if goflags.contains("-mod=mod") || goflags.contains("-modfile") || !matches!(gowork, "" | "off")
+    {
+        return None;
+    }
+    BuildListInputs::of(&plan.build_dir, &plan.go_version, &[("GOFLAGS", goflags)])
 }
 
 /// The modules the build used: none in GOPATH mode (it does not use the

@@ -4,11 +4,14 @@
 //! Build cache (GOCACHE): Go refreshes an entry's modification time when it
 //! uses it, but only when that time is more than an hour old
 //! (`mtimeInterval` in cmd/go/internal/cache), and trims entries unused for
-//! five days. So before the build every entry is backdated two hours
-//! ([`BuildCacheUse::begin`]): old enough that any use refreshes it, young
-//! enough that Go's own trim keeps it. After the build, entries still older
+//! five days. So the restore dates every entry it brings in two hours back
+//! ([`backdated`]): old enough that any use refreshes it, young enough that
+//! Go's own trim keeps it. After the build, restored entries still older
 //! than the build's start were not used and go ([`BuildCacheUse::prune`]).
-//! An output (`-d`) that a kept action entry (`-a`) points to is kept too:
+//! Only restored entries are ever looked at: what was in place before (the
+//! image's own base cache, a GOCACHE shared with other builds) and what
+//! this build wrote stay as they are, and nothing walks the whole cache.
+//! An output (`-d`) that a used action entry (`-a`) points to is kept too:
 //! Go does not refresh an output it finds already present when it stores it.
 //!
 //! Module cache (GOMODCACHE): only the modules of the current build list
@@ -17,7 +20,8 @@
 //! of the module graph (Go reads those go.mod files to compute the build
 //! list, offline too). The checksum-database cache and VCS clones go.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -26,11 +30,27 @@ use std::time::{Duration, SystemTime};
 
 use crate::{tree, Size};
 
-/// How far back entries are dated before a build: more than Go's one-hour
+/// How far back restored entries are dated: more than Go's one-hour
 /// refresh interval, far less than its five-day trim limit.
 const BACKDATE: Duration = Duration::from_secs(2 * 3600);
+/// Go refreshes the time of an entry it uses when it is at least this old.
+const REFRESH_AGE: Duration = Duration::from_secs(3600);
+/// Go trims entries older than five days; a day of margin.
+const TRIM_SAFE: Duration = Duration::from_secs(4 * 24 * 3600);
 /// Slack for file systems whose timestamps lag the clock a little.
 const CLOCK_SLACK: Duration = Duration::from_secs(60);
+
+/// The time a restored build-cache entry is given, `now` being the restore's.
+pub fn backdated(now: SystemTime) -> SystemTime {
+    now - BACKDATE
+}
+
+/// True when an entry dated `mtime` must be dated [`backdated`] for the
+/// prune to see whether the build uses it: Go would not refresh it (too
+/// recent), or might trim it (too old).
+pub fn needs_backdating(mtime: SystemTime, now: SystemTime) -> bool {
+    mtime > now - REFRESH_AGE - CLOCK_SLACK || mtime < now - TRIM_SAFE
+}
 
 /// What a prune removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -39,77 +59,126 @@ pub struct Pruned {
     pub kept: Size,
 }
 
-/// Watches which build-cache entries one build uses.
+/// Watches which restored build-cache entries one build uses.
 #[derive(Debug)]
 pub struct BuildCacheUse {
     dir: PathBuf,
-    base: Option<PathBuf>,
+    /// The entries the restore brought in, relative to `dir`.
+    entries: Vec<PathBuf>,
     started: SystemTime,
+    /// The times of the cache's `00`..`ff` directories before the build:
+    /// those the build writes new entries into change.
+    subdirs: HashMap<OsString, SystemTime>,
 }
 
 impl BuildCacheUse {
-    /// Backdates every entry of the build cache at `dir` and notes the time:
-    /// call it after restoring and before the first `go` command. Entries
-    /// the base cache `base` has too (the image's own) are left alone, now
-    /// and at [`BuildCacheUse::prune`]: they are never saved anyway.
-    pub fn begin(dir: &Path, base: Option<&Path>) -> io::Result<BuildCacheUse> {
-        let now = SystemTime::now();
-        let old = now - BACKDATE;
-        let build_use = BuildCacheUse {
-            dir: dir.to_path_buf(),
-            base: base.map(Path::to_path_buf),
-            started: now,
-        };
-        for_each_entry(dir, &mut |path, meta| {
-            if build_use.in_base(path, meta) {
-                return Ok(());
+    /// Starts watching the build cache at `dir`, whose `entries` (relative
+    /// to `dir`) a restore brought in and dated [`backdated`]: call it after
+    /// restoring and before the first `go` command. Only these entries are
+    /// pruned later.
+    pub fn begin(dir: &Path, entries: Vec<PathBuf>) -> BuildCacheUse {
+        let mut subdirs = HashMap::new();
+        for_each_subdir(dir, &mut |name, meta| {
+            if let Ok(time) = meta.modified() {
+                subdirs.insert(name.to_owned(), time);
             }
-            fs::File::open(path)?.set_modified(old)
-        })?;
-        Ok(build_use)
+        });
+        BuildCacheUse {
+            dir: dir.to_path_buf(),
+            entries,
+            started: SystemTime::now(),
+            subdirs,
+        }
     }
 
-    fn in_base(&self, path: &Path, meta: &fs::Metadata) -> bool {
-        let relative = path.strip_prefix(&self.dir).unwrap_or(path);
-        crate::in_base(self.base.as_deref(), relative, meta)
-    }
-
-    /// Removes the entries the build did not use.
+    /// Removes the restored entries the build did not use.
     pub fn prune(&self) -> io::Result<Pruned> {
         let cutoff = self.started - CLOCK_SLACK;
-        let used = |meta: &fs::Metadata| meta.modified().is_ok_and(|t| t >= cutoff);
+        let mut pruned = Pruned::default();
+        let mut used_actions = Vec::new();
+        let mut unused = Vec::new();
+        for entry in &self.entries {
+            let path = self.dir.join(entry);
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let size = entry_size(&path, &meta);
+            if meta.modified().is_ok_and(|t| t >= cutoff) {
+                pruned.kept.add(size);
+                if is_action(entry) {
+                    used_actions.push(path);
+                }
+            } else {
+                unused.push((path, size));
+            }
+        }
+        if unused.is_empty() {
+            return Ok(pruned);
+        }
 
-        // Outputs that the used action entries point to.
-        let mut outputs = HashSet::new();
-        for_each_entry(&self.dir, &mut |path, meta| {
-            if is_action(path) && used(meta) {
-                if let Some(output) = fs::read(path).ok().and_then(|text| output_of(&text)) {
-                    outputs.insert(output);
+        // Outputs that used action entries point to: the restored ones, and
+        // those this build wrote (in the directories it wrote to).
+        let restored: HashSet<&Path> = self.entries.iter().map(PathBuf::as_path).collect();
+        let mut changed = Vec::new();
+        for_each_subdir(&self.dir, &mut |name, meta| {
+            if meta.modified().ok() != self.subdirs.get(name).copied() {
+                changed.push(PathBuf::from(name));
+            }
+        });
+        for subdir in changed {
+            for entry in fs::read_dir(self.dir.join(&subdir))? {
+                let name = subdir.join(entry?.file_name());
+                if is_action(&name) && !restored.contains(name.as_path()) {
+                    used_actions.push(self.dir.join(name));
                 }
             }
-            Ok(())
-        })?;
+        }
+        let mut outputs = HashSet::new();
+        for action in used_actions {
+            if let Some(output) = fs::read(action).ok().and_then(|text| output_of(&text)) {
+                outputs.insert(output);
+            }
+        }
 
-        let mut pruned = Pruned::default();
-        for_each_entry(&self.dir, &mut |path, meta| {
+        for (path, size) in unused {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let keep = used(meta) || outputs.contains(name.as_ref()) || self.in_base(path, meta);
-            let size = tree::size(path)
-                .ok()
-                .filter(|_| meta.is_dir())
-                .unwrap_or(Size {
-                    files: 1,
-                    bytes: meta.len(),
-                });
-            if keep {
+            if outputs.contains(name.as_ref()) {
                 pruned.kept.add(size);
             } else {
-                tree::remove(path)?;
+                tree::remove(&path)?;
                 pruned.removed.add(size);
             }
-            Ok(())
-        })?;
+        }
         Ok(pruned)
+    }
+}
+
+/// An entry's size: a file, or an executable's directory.
+fn entry_size(path: &Path, meta: &fs::Metadata) -> Size {
+    match meta.is_dir() {
+        true => tree::size(path).unwrap_or_default(),
+        false => Size {
+            files: 1,
+            bytes: meta.len(),
+        },
+    }
+}
+
+/// Calls `visit` with the name and metadata of each of the build cache's
+/// `00`..`ff` directories.
+fn for_each_subdir(dir: &Path, visit: &mut dyn FnMut(&std::ffi::OsStr, &fs::Metadata)) {
+    let Ok(subdirs) = fs::read_dir(dir) else {
+        return;
+    };
+    for subdir in subdirs.flatten() {
+        let name = subdir.file_name();
+        if name.len() == 2 && name.as_encoded_bytes().iter().all(u8::is_ascii_hexdigit) {
+            if let Ok(meta) = subdir.metadata() {
+                visit(&name, &meta);
+            }
+        }
     }
 }
 
@@ -129,39 +198,6 @@ fn output_of(text: &[u8]) -> Option<String> {
         .bytes()
         .all(|b| b.is_ascii_hexdigit())
         .then(|| format!("{output}-d"))
-}
-
-/// Calls `visit` for each cache entry: the `<hex>-a` and `<hex>-d` files
-/// (an executable's `-d` is a directory) in the `00`..`ff` subdirectories.
-fn for_each_entry(
-    dir: &Path,
-    visit: &mut dyn FnMut(&Path, &fs::Metadata) -> io::Result<()>,
-) -> io::Result<()> {
-    let subdirs = match fs::read_dir(dir) {
-        Ok(subdirs) => subdirs,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for subdir in subdirs {
-        let subdir = subdir?;
-        let name = subdir.file_name();
-        let name = name.to_string_lossy();
-        if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
-            continue; // README, trim.txt, fuzz/: not entries
-        }
-        for entry in fs::read_dir(subdir.path())? {
-            let path = entry?.path();
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            if !(name.ends_with("-a") || name.ends_with("-d")) {
-                continue;
-            }
-            let meta = fs::symlink_metadata(&path)?;
-            if meta.is_file() || meta.is_dir() {
-                visit(&path, &meta)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The modules a build uses, as module cache names (`!`-escaped paths and
@@ -325,6 +361,76 @@ impl BuildList {
     }
 }
 
+/// What decides a module's build list, recorded in the module cache after
+/// a prune: a later build with the same inputs finds the restored cache
+/// holding exactly its build list already (it needs nothing more, so
+/// downloads nothing), and need not ask go again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildListInputs(String);
+
+/// Where the inputs are recorded, inside the module cache (Go ignores it).
+const INPUTS_FILE: &str = "cache/s2i-go-build-list";
+
+impl BuildListInputs {
+    /// The inputs of the main module at `dir` (its go.mod and go.sum) built
+    /// by `go_version` with `settings` (variables that change how go reads
+    /// them). None when go.mod replaces modules (a replacement's own go.mod
+    /// can change the build list) or cannot be read.
+    pub fn of(dir: &Path, go_version: &str, settings: &[(&str, &str)]) -> Option<BuildListInputs> {
+        let go_mod = fs::read(dir.join("go.mod")).ok()?;
+        if go_mod.windows(2).any(|w| w == b"=>") {
+            return None;
+        }
+        let go_sum = match fs::read(dir.join("go.sum")) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(_) => return None,
+        };
+        let mut text = format!("s2i-go build list inputs v1\ngo {go_version}\n");
+        for (name, value) in settings {
+            text.push_str(&format!("{name}={value}\n"));
+        }
+        text.push_str(&format!(
+            "go.mod {}\ngo.sum {}\n",
+            digest(&go_mod),
+            digest(&go_sum)
+        ));
+        Some(BuildListInputs(text))
+    }
+
+    /// True when the module cache at `dir` was last pruned for these inputs.
+    pub fn recorded_in(&self, dir: &Path) -> bool {
+        fs::read(dir.join(INPUTS_FILE)).is_ok_and(|text| text == self.0.as_bytes())
+    }
+
+    /// Notes in the module cache at `dir` that it holds the build list of
+    /// these inputs.
+    pub fn record(&self, dir: &Path) -> io::Result<()> {
+        let file = dir.join(INPUTS_FILE);
+        if let Some(parent) = file.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(file, &self.0)
+    }
+
+    /// Forgets what the module cache at `dir` was pruned for.
+    pub fn forget(dir: &Path) {
+        let _ = fs::remove_file(dir.join(INPUTS_FILE));
+    }
+}
+
+/// Length and 128-bit FNV-1a hash: enough to tell two versions of a file
+/// apart (a collision would only keep a module version too many).
+fn digest(bytes: &[u8]) -> String {
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013B;
+    let mut hash: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for &b in bytes {
+        hash ^= u128::from(b);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    format!("{} {hash:032x}", bytes.len())
+}
+
 fn drop_tree(path: &Path, pruned: &mut Pruned) -> io::Result<()> {
     if fs::symlink_metadata(path).is_err() {
         return Ok(());
@@ -370,26 +476,28 @@ pub fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn entries_of_the_base_cache_are_never_touched() {
-        let dir = tempfile::tempdir().unwrap();
-        let (cache, base) = (dir.path().join("cache"), dir.path().join("base"));
-        for d in [&cache, &base] {
-            fs::create_dir_all(d.join("0a")).unwrap();
-        }
-        fs::write(cache.join("0a/0a11-d"), b"app package").unwrap();
-        fs::write(cache.join("0a/0a22-d"), b"std package").unwrap();
-        fs::write(base.join("0a/0a22-d"), b"std package").unwrap();
-        let image_time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        fs::File::open(cache.join("0a/0a22-d"))
-            .unwrap()
-            .set_modified(image_time)
-            .unwrap();
+    fn set_mtime(path: &Path, time: SystemTime) {
+        fs::File::open(path).unwrap().set_modified(time).unwrap();
+    }
 
-        let build_use = BuildCacheUse::begin(&cache, Some(&base)).unwrap();
-        let mtime = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
-        assert_eq!(mtime(&cache.join("0a/0a22-d")), image_time, "not backdated");
-        // Neither entry is used by the "build": only the app's goes.
+    fn mtime(path: &Path) -> SystemTime {
+        fs::metadata(path).unwrap().modified().unwrap()
+    }
+
+    #[test]
+    fn only_restored_entries_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        fs::create_dir_all(cache.join("0a")).unwrap();
+        // The image's own entry (in place before the restore) and one the
+        // restore brought in; the "build" uses neither.
+        fs::write(cache.join("0a/0a22-d"), b"std package").unwrap();
+        let image_time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        set_mtime(&cache.join("0a/0a22-d"), image_time);
+        fs::write(cache.join("0a/0a11-d"), b"app package").unwrap();
+        set_mtime(&cache.join("0a/0a11-d"), backdated(SystemTime::now()));
+
+        let build_use = BuildCacheUse::begin(&cache, vec![PathBuf::from("0a/0a11-d")]);
         let pruned = build_use.prune().unwrap();
         assert_eq!(
             pruned.removed,
@@ -399,8 +507,91 @@ mod tests {
             }
         );
         assert!(!cache.join("0a/0a11-d").exists());
-        assert!(cache.join("0a/0a22-d").exists());
-        assert_eq!(mtime(&cache.join("0a/0a22-d")), image_time);
+        assert_eq!(mtime(&cache.join("0a/0a22-d")), image_time, "untouched");
+    }
+
+    #[test]
+    fn outputs_of_used_actions_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        for sub in ["0b", "0c", "0d"] {
+            fs::create_dir_all(cache.join(sub)).unwrap();
+        }
+        let old = backdated(SystemTime::now());
+        let (out_b, out_d) = ("0b".repeat(32), "0d".repeat(32));
+        for out in [&out_b, &out_d] {
+            let path = cache.join(&out[..2]).join(format!("{out}-d"));
+            fs::write(&path, b"output").unwrap();
+            set_mtime(&path, old);
+        }
+        // A restored action entry that the build uses, pointing to 0d...
+        let action = |out: &str| format!("v1 {} {out} {:>20} {:>20}\n", "aa".repeat(32), 6, 1);
+        fs::write(cache.join("0d/0d01-a"), action(&out_d)).unwrap();
+        set_mtime(&cache.join("0d"), old);
+        for sub in ["0b", "0c"] {
+            set_mtime(&cache.join(sub), old);
+        }
+        let restored = vec![
+            PathBuf::from(format!("0b/{out_b}-d")),
+            PathBuf::from(format!("0d/{out_d}-d")),
+            PathBuf::from("0d/0d01-a"),
+        ];
+        let build_use = BuildCacheUse::begin(&cache, restored);
+        // ...and one the build writes, pointing to 0b..., which Go finds
+        // present and leaves as it is.
+        fs::write(cache.join("0c/0c01-a"), action(&out_b)).unwrap();
+        let pruned = build_use.prune().unwrap();
+        assert_eq!(pruned.removed, Size::default(), "{pruned:?}");
+        assert!(cache.join(format!("0b/{out_b}-d")).exists());
+        assert!(cache.join(format!("0d/{out_d}-d")).exists());
+    }
+
+    #[test]
+    fn restored_times_outside_the_window_are_backdated() {
+        let now = SystemTime::now();
+        assert!(needs_backdating(now, now), "too recent for Go to refresh");
+        assert!(!needs_backdating(backdated(now), now));
+        assert!(!needs_backdating(
+            now - Duration::from_secs(3 * 24 * 3600),
+            now
+        ));
+        assert!(
+            needs_backdating(now - Duration::from_secs(6 * 24 * 3600), now),
+            "Go would trim it"
+        );
+    }
+
+    #[test]
+    fn build_list_inputs_follow_go_mod_and_go_sum() {
+        let dir = tempfile::tempdir().unwrap();
+        let (module, cache) = (dir.path().join("src"), dir.path().join("mod"));
+        fs::create_dir_all(&module).unwrap();
+        fs::write(
+            module.join("go.mod"),
+            "module example.com/app\n\nrequire example.com/greeting v1.0.0\n",
+        )
+        .unwrap();
+        let inputs =
+            |flags| BuildListInputs::of(&module, "go1.27.3", &[("GOFLAGS", flags)]).unwrap();
+        let first = inputs("");
+        assert!(!first.recorded_in(&cache));
+        first.record(&cache).unwrap();
+        assert!(inputs("").recorded_in(&cache));
+        assert!(!inputs("-mod=vendor").recorded_in(&cache));
+        fs::write(module.join("go.sum"), "example.com/greeting v1.0.0 h1:x=\n").unwrap();
+        assert!(!inputs("").recorded_in(&cache), "go.sum changed");
+        BuildListInputs::forget(&cache);
+        assert!(!first.recorded_in(&cache));
+        fs::write(
+            module.join("go.mod"),
+            "module example.com/app\n\nreplace example.com/greeting => ../greeting\n",
+        )
+        .unwrap();
+        assert_eq!(
+            BuildListInputs::of(&module, "go1.27.3", &[]),
+            None,
+            "replacements: always ask go"
+        );
     }
 
     #[test]

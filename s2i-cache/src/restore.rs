@@ -3,20 +3,35 @@
 //! The artifacts path is either the directory s2i extracted the previous
 //! image's stream into (`/tmp/artifacts`), or the stream itself as a tar file
 //! (the `--as-dockerfile` flow's `/tmp/artifacts.tar`, or a file handed over
-//! by other means): a tar is extracted, entry by entry through
-//! [`validate::check_entry`], into a staging directory next to the caches.
-//! Either way the tree is checked whole ([`validate::check_tree`]) before
-//! anything moves, then renamed into place (copied where it cannot be).
+//! by other means).
+//!
+//! - A directory is checked whole first ([`validate`], one walk), then its
+//!   caches are renamed into place (copied where they cannot be).
+//! - A tar file is read twice: once to check every entry
+//!   ([`validate::check_entry`], sizes included), then to extract it. The
+//!   build cache is extracted straight into GOCACHE: its entries are
+//!   self-checking, so an interrupted restore costs Go a recompile at worst.
+//!   The module cache is extracted next to its place and renamed in whole,
+//!   because Go trusts an extracted module directory as complete.
+//!
+//! Either way what is in place already wins (the image's own base cache is
+//! never overwritten), and every build-cache entry brought in is dated
+//! [`crate::prune::backdated`] so that the build's use of it shows; the
+//! entries brought in are listed for the prune.
 //!
 //! Nothing here fails a build: whatever looks wrong becomes a warning and the
 //! cache in question starts empty.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
 
-use crate::tree::{self, Merged};
+use crate::prune;
+use crate::tree;
 use crate::validate::{self, EntryKind};
 use crate::{CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
@@ -27,6 +42,9 @@ pub struct Report {
     pub restored: Vec<Restored>,
     /// Why something was not restored; each means a (partly) clean build.
     pub warnings: Vec<String>,
+    /// The build-cache entries brought in (`<xx>/<hex>-a`, `<xx>/<hex>-d`,
+    /// relative to GOCACHE), dated for the prune: only these are ever pruned.
+    pub build_entries: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +52,8 @@ pub struct Restored {
     /// "build cache" or "module cache".
     pub what: &'static str,
     pub size: Size,
-    pub merged: Merged,
+    /// "moved", "copied", "moved and copied" or "extracted".
+    pub how: &'static str,
 }
 
 impl Report {
@@ -46,12 +65,103 @@ impl Report {
 
 impl std::fmt::Display for Restored {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let how = match (self.merged.renamed, self.merged.copied) {
-            (_, 0) => "moved",
-            (0, _) => "copied",
-            _ => "moved and copied",
-        };
-        write!(f, "{}: {} ({how})", self.what, self.size)
+        write!(f, "{}: {} ({})", self.what, self.size, self.how)
+    }
+}
+
+/// Where an entry of the artifacts goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cache {
+    Build,
+    Module,
+}
+
+impl Cache {
+    fn what(self) -> &'static str {
+        match self {
+            Cache::Build => "build cache",
+            Cache::Module => "module cache",
+        }
+    }
+}
+
+/// The cache a path of the artifacts belongs to, and the path inside it:
+/// `go-build/...`, `go-mod/...`, and the classic images' `pkg/mod/...`.
+fn classify(relative: &Path) -> Option<(Cache, &Path)> {
+    let mut components = relative.components();
+    let top = components.next()?.as_os_str();
+    let rest = components.as_path();
+    if top == BUILD_ENTRY {
+        Some((Cache::Build, rest))
+    } else if top == MODULE_ENTRY {
+        Some((Cache::Module, rest))
+    } else if top == "pkg" && components.next()?.as_os_str() == "mod" {
+        Some((Cache::Module, components.as_path()))
+    } else {
+        None
+    }
+}
+
+/// A build-cache entry: `<xx>/<hex>-a` or `<xx>/<hex>-d` (an executable's
+/// `-d` is a directory). README, trim.txt and the like are not entries.
+fn is_build_entry(rest: &Path) -> bool {
+    let parts: Vec<_> = rest.components().collect();
+    let [Component::Normal(dir), Component::Normal(name)] = parts[..] else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    dir.len() == 2
+        && dir.as_encoded_bytes().iter().all(u8::is_ascii_hexdigit)
+        && (name.ends_with("-a") || name.ends_with("-d"))
+}
+
+/// What the top level of the artifacts holds, for the warnings: each name,
+/// and whether it is a directory.
+#[derive(Debug, Default)]
+struct TopLevel {
+    names: BTreeMap<OsString, bool>,
+    pkg_mod: bool,
+}
+
+impl TopLevel {
+    fn note(&mut self, relative: &Path, is_dir: bool) {
+        let mut components = relative.components();
+        let Some(top) = components.next() else { return };
+        let nested = components.next();
+        let dir = self.names.entry(top.as_os_str().to_owned()).or_insert(true);
+        if nested.is_none() {
+            *dir = is_dir;
+        }
+        if top.as_os_str() == "pkg" && nested.is_some_and(|c| c.as_os_str() == "mod") {
+            self.pkg_mod |= components.next().is_some() || is_dir;
+        }
+    }
+
+    /// The caches to restore; warnings for the rest.
+    fn caches(&self, report: &mut Report) -> Vec<Cache> {
+        let mut caches = Vec::new();
+        for (name, &is_dir) in &self.names {
+            let cache = match name.to_str() {
+                Some(BUILD_ENTRY) => Cache::Build,
+                Some(MODULE_ENTRY) => Cache::Module,
+                Some("pkg") if self.pkg_mod => Cache::Module,
+                _ => {
+                    report.warnings.push(format!(
+                        "ignoring {name:?} in the build artifacts: expected only {BUILD_ENTRY}/ and {MODULE_ENTRY}/"
+                    ));
+                    continue;
+                }
+            };
+            if !is_dir {
+                report.warnings.push(format!(
+                    "ignoring {} in the build artifacts: not a directory",
+                    cache.what()
+                ));
+            } else if !caches.contains(&cache) {
+                caches.push(cache);
+            }
+        }
+        caches
     }
 }
 
@@ -61,125 +171,239 @@ impl std::fmt::Display for Restored {
 /// application image.
 pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
     let mut report = Report::default();
-    let refuse = |report: &mut Report, why: String| {
-        report.warnings.push(format!(
-            "ignoring the build artifacts in {}: {why}; building from scratch",
-            artifacts.display()
-        ));
-    };
     let meta = match fs::symlink_metadata(artifacts) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return report,
         Err(e) => {
-            refuse(&mut report, e.to_string());
+            refuse(&mut report, artifacts, e.to_string());
             return report;
         }
     };
-    let staging = caches
-        .build
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(".artifacts-restoring");
-    let source: PathBuf = if meta.is_dir() {
+    if meta.is_dir() {
         if tree::is_empty_dir(artifacts) {
             return report;
         }
-        artifacts.to_path_buf()
+        if let Err(why) = restore_dir(artifacts, caches, &mut report) {
+            refuse(&mut report, artifacts, why);
+        }
+        // Whatever is left (refused, unknown, or already in place) goes.
+        clear(artifacts);
     } else if meta.is_file() {
         if meta.len() == 0 {
             return report; // save-artifacts had nothing to save
         }
-        let _ = tree::remove(&staging);
-        if let Err(why) = extract(artifacts, &staging) {
-            let _ = tree::remove(&staging);
-            refuse(&mut report, why);
-            return report;
+        if let Err(why) = restore_tar(artifacts, caches, &mut report) {
+            refuse(&mut report, artifacts, why);
         }
-        staging.clone()
     } else {
         refuse(
             &mut report,
+            artifacts,
             "it is neither a directory nor a tar file".into(),
         );
-        return report;
-    };
-
-    match validate::check_tree(&source) {
-        Err(why) => refuse(&mut report, why),
-        Ok(_) => restore_checked(&source, caches, &mut report),
-    }
-
-    // Whatever is left (refused, unknown, or already in place) goes.
-    let _ = tree::remove(&staging);
-    if source == artifacts {
-        clear(artifacts);
     }
     report
 }
 
-/// The caches that a checked tree may hold, by their name in the artifacts:
-/// ours, and the classic images' `pkg` (their `$HOME/go/pkg`, whose `mod` is
-/// the module cache).
-fn restore_checked(source: &Path, caches: &CacheDirs, report: &mut Report) {
-    let mut names: Vec<_> = match fs::read_dir(source) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect(),
-        Err(e) => {
-            report.warnings.push(format!(
-                "cannot read the build artifacts: {e}; building from scratch"
-            ));
-            return;
+fn refuse(report: &mut Report, artifacts: &Path, why: String) {
+    report.warnings.push(format!(
+        "ignoring the build artifacts in {}: {why}; building from scratch",
+        artifacts.display()
+    ));
+}
+
+/// What one walk of an extracted directory found.
+#[derive(Default)]
+struct Survey {
+    top: TopLevel,
+    sizes: BTreeMap<Cache, Size>,
+    /// Directories a move needs writable (Go leaves the module cache's
+    /// directories read-only): each with its mode.
+    read_only: Vec<(PathBuf, u32)>,
+    /// Build-cache entries (relative to the build cache) and their times.
+    build_entries: Vec<(PathBuf, SystemTime)>,
+}
+
+/// Checks every entry of the extracted tree at `root` ([`validate`]) and
+/// notes what the move needs, in one walk.
+fn survey(root: &Path) -> Result<Survey, String> {
+    let mut survey = Survey::default();
+    tree::walk(root, &mut |relative, meta| {
+        validate::check_kind(meta)
+            .map_err(|what| io::Error::other(format!("{} {what}", relative.display())))?;
+        survey.top.note(relative, meta.is_dir());
+        let Some((cache, rest)) = classify(relative) else {
+            return Ok(());
+        };
+        if meta.is_file() {
+            survey.sizes.entry(cache).or_default().add(Size {
+                files: 1,
+                bytes: meta.len(),
+            });
+        } else if meta.mode() & 0o700 != 0o700 {
+            survey.read_only.push((root.join(relative), meta.mode()));
         }
-    };
-    names.sort();
-    for name in names {
-        let (what, from, to) = match name.to_str() {
-            Some(BUILD_ENTRY) => ("build cache", source.join(BUILD_ENTRY), &caches.build),
-            Some(MODULE_ENTRY) => ("module cache", source.join(MODULE_ENTRY), &caches.module),
-            Some("pkg") if source.join("pkg/mod").is_dir() => {
-                ("module cache", source.join("pkg/mod"), &caches.module)
+        if cache == Cache::Build && is_build_entry(rest) {
+            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            survey.build_entries.push((rest.to_path_buf(), mtime));
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(survey)
+}
+
+/// The directory s2i extracted: checked whole, then renamed into place.
+fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
+    let survey = survey(source)?;
+    // Moving a directory to another parent needs it writable.
+    for (dir, mode) in &survey.read_only {
+        fs::set_permissions(dir, fs::Permissions::from_mode((mode & 0o7777) | 0o700))
+            .map_err(|e| format!("cannot make {} writable: {e}", dir.display()))?;
+    }
+    let now = SystemTime::now();
+    for cache in survey.top.caches(report) {
+        let (from, to) = match cache {
+            Cache::Build => (source.join(BUILD_ENTRY), &caches.build),
+            Cache::Module if source.join(MODULE_ENTRY).is_dir() => {
+                (source.join(MODULE_ENTRY), &caches.module)
             }
-            _ => {
+            Cache::Module => (source.join("pkg/mod"), &caches.module),
+        };
+        let merged = match tree::merge(&from, to) {
+            Ok(merged) => merged,
+            Err(e) => {
+                // Half a module cache could look complete to Go: start over.
+                if cache == Cache::Module {
+                    let _ = tree::remove(to);
+                }
                 report.warnings.push(format!(
-                    "ignoring {:?} in the build artifacts: expected only {BUILD_ENTRY}/ and {MODULE_ENTRY}/",
-                    name
+                    "could not restore the {}: {e}; building it from scratch",
+                    cache.what()
                 ));
                 continue;
             }
         };
-        if !from.is_dir() {
-            report.warnings.push(format!(
-                "ignoring {what} in the build artifacts: not a directory"
-            ));
-            continue;
+        if cache == Cache::Build {
+            let placed: HashSet<&Path> = merged.placed.iter().map(PathBuf::as_path).collect();
+            for (entry, mtime) in &survey.build_entries {
+                if !entry.ancestors().any(|a| placed.contains(a)) {
+                    continue; // the cache had it already: not ours
+                }
+                if prune::needs_backdating(*mtime, now) {
+                    let _ = set_mtime(&to.join(entry), prune::backdated(now));
+                }
+                report.build_entries.push(entry.clone());
+            }
         }
-        let moved = tree::size(&from).and_then(|size| {
-            // Moving a directory to another parent needs it writable, and Go
-            // leaves the module cache's directories read-only.
-            tree::add_dir_mode(&from, 0o700)?;
-            Ok((size, tree::merge(&from, to)?))
+        let how = match (merged.renamed, merged.copied) {
+            (_, 0) => "moved",
+            (0, _) => "copied",
+            _ => "moved and copied",
+        };
+        report.restored.push(Restored {
+            what: cache.what(),
+            size: survey.sizes.get(&cache).copied().unwrap_or_default(),
+            how,
         });
-        match moved {
-            Ok((size, merged)) => report.restored.push(Restored { what, size, merged }),
+    }
+    Ok(())
+}
+
+fn set_mtime(path: &Path, time: SystemTime) -> io::Result<()> {
+    use nix::sys::stat::{utimensat, UtimensatFlags};
+    use nix::sys::time::TimeSpec;
+    let since = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let spec = TimeSpec::from_duration(since);
+    utimensat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        &spec,
+        &spec,
+        UtimensatFlags::NoFollowSymlink,
+    )
+    .map_err(io::Error::from)
+}
+
+/// Big reads: the stream is read twice, mostly in large files.
+const READ_BUFFER: usize = 1 << 20;
+
+fn open_tar(archive: &Path) -> Result<tar::Archive<BufReader<File>>, String> {
+    let file = File::open(archive).map_err(|e| e.to_string())?;
+    Ok(tar::Archive::new(BufReader::with_capacity(
+        READ_BUFFER,
+        file,
+    )))
+}
+
+/// The stream as a tar file: checked whole, then extracted.
+fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
+    let top = check_tar(archive)?;
+    let restoring = top.caches(report);
+    if restoring.is_empty() {
+        return Ok(());
+    }
+    let staging = caches
+        .module
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(".artifacts-restoring");
+    let _ = tree::remove(&staging); // left over by an interrupted restore
+    let mut extraction = Extraction {
+        build: restoring
+            .contains(&Cache::Build)
+            .then(|| caches.build.clone()),
+        module: restoring.contains(&Cache::Module).then(|| staging.clone()),
+        now: SystemTime::now(),
+        umask: current_umask(),
+        entries: Vec::new(),
+        entry_dirs: Vec::new(),
+        foreign: HashSet::new(),
+        made: HashSet::new(),
+        build_size: Size::default(),
+        module_size: Size::default(),
+        buffer: Vec::new(),
+    };
+    if let Err(why) = extraction.run(archive) {
+        extraction.undo();
+        let _ = tree::remove(&staging);
+        return Err(why);
+    }
+    if extraction.build.is_some() {
+        report.restored.push(Restored {
+            what: Cache::Build.what(),
+            size: extraction.build_size,
+            how: "extracted",
+        });
+        report.build_entries = std::mem::take(&mut extraction.entries);
+    }
+    if extraction.module.is_some() && staging.is_dir() {
+        match tree::merge(&staging, &caches.module) {
+            Ok(_) => report.restored.push(Restored {
+                what: Cache::Module.what(),
+                size: extraction.module_size,
+                how: "extracted",
+            }),
             Err(e) => {
-                // Half a module cache could look complete to Go: start over.
-                let _ = tree::remove(to);
+                let _ = tree::remove(&caches.module);
                 report.warnings.push(format!(
-                    "could not restore the {what}: {e}; building it from scratch"
+                    "could not restore the module cache: {e}; building it from scratch"
                 ));
             }
         }
     }
+    let _ = tree::remove(&staging);
+    Ok(())
 }
 
-/// Extracts the tar file `archive` into the new directory `dest`, refusing
-/// the whole archive at its first doubtful entry.
-fn extract(archive: &Path, dest: &Path) -> Result<(), String> {
-    let file = File::open(archive).map_err(|e| e.to_string())?;
-    fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
-    let mut archive = tar::Archive::new(io::BufReader::new(file));
-    let entries = archive
+/// Reads the whole stream, checking every entry and its size, and says what
+/// its top level holds. Nothing is written.
+fn check_tar(archive: &Path) -> Result<TopLevel, String> {
+    let mut top = TopLevel::default();
+    let mut tar = open_tar(archive)?;
+    let entries = tar
         .entries()
         .map_err(|e| format!("not a tar stream: {e}"))?;
     for entry in entries {
@@ -189,37 +413,192 @@ fn extract(archive: &Path, dest: &Path) -> Result<(), String> {
             .map_err(|e| format!("bad entry name: {e}"))?
             .into_owned();
         let (relative, kind) = validate::check_entry(&path, entry.header().entry_type())?;
-        let mode = entry.header().mode().unwrap_or(0o644);
-        let target = dest.join(&relative);
-        let written = match kind {
-            EntryKind::Directory => fs::create_dir_all(&target).and_then(|()| {
-                fs::set_permissions(&target, fs::Permissions::from_mode(0o700 | (mode & 0o755)))
-            }),
-            EntryKind::File => write_file(&mut entry, &target, 0o600 | (mode & 0o755)),
-        };
-        written.map_err(|e| format!("cannot extract {}: {e}", relative.display()))?;
+        let expected = entry.header().size().map_err(|e| e.to_string())?;
+        let read = io::copy(&mut entry, &mut io::sink())
+            .map_err(|e| format!("cannot read {}: {}", relative.display(), printable(&e)))?;
+        if read != expected {
+            return Err(format!(
+                "cannot extract {}: truncated: {read} of {expected} bytes",
+                relative.display()
+            ));
+        }
+        top.note(&relative, kind == EntryKind::Directory);
     }
-    Ok(())
+    Ok(top)
 }
 
-fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path, mode: u32) -> io::Result<()> {
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)?;
+/// The second reading of a checked stream: the build cache straight into
+/// place, the module cache into its staging directory.
+struct Extraction {
+    /// GOCACHE, when the build cache is restored.
+    build: Option<PathBuf>,
+    /// The module cache's staging directory, when it is restored.
+    module: Option<PathBuf>,
+    now: SystemTime,
+    umask: u32,
+    /// Build-cache entries created (relative to GOCACHE).
+    entries: Vec<PathBuf>,
+    /// Entry directories (executables) created: dated once filled.
+    entry_dirs: Vec<PathBuf>,
+    /// Entry directories that were in place already: not ours to fill.
+    foreign: HashSet<PathBuf>,
+    /// Directories known to exist.
+    made: HashSet<PathBuf>,
+    build_size: Size,
+    module_size: Size,
+    buffer: Vec<u8>,
+}
+
+impl Extraction {
+    fn run(&mut self, archive: &Path) -> Result<(), String> {
+        let mut tar = open_tar(archive)?;
+        let entries = tar
+            .entries()
+            .map_err(|e| format!("not a tar stream: {e}"))?;
+        for entry in entries {
+            let mut entry =
+                entry.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
+            let path = entry
+                .path()
+                .map_err(|e| format!("bad entry name: {e}"))?
+                .into_owned();
+            let (relative, kind) = validate::check_entry(&path, entry.header().entry_type())?;
+            let Some((cache, rest)) = classify(&relative) else {
+                continue;
+            };
+            let root = match cache {
+                Cache::Build => self.build.clone(),
+                Cache::Module => self.module.clone(),
+            };
+            let Some(root) = root else { continue };
+            let mode = entry.header().mode().unwrap_or(0o644);
+            self.extract(cache, &root, rest, kind, mode, &mut entry)
+                .map_err(|e| format!("cannot extract {}: {e}", relative.display()))?;
+        }
+        // Filling a directory dates it: executables' entries are dated last.
+        let backdated = prune::backdated(self.now);
+        if let Some(build) = &self.build {
+            for dir in &self.entry_dirs {
+                set_mtime(&build.join(dir), backdated).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
     }
-    let expected = entry.header().size()?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(target)?;
-    let copied = io::copy(entry, &mut file)?;
-    if copied != expected {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("truncated: {copied} of {expected} bytes"),
-        ));
+
+    fn extract(
+        &mut self,
+        cache: Cache,
+        root: &Path,
+        rest: &Path,
+        kind: EntryKind,
+        mode: u32,
+        data: &mut impl Read,
+    ) -> io::Result<()> {
+        let entry = cache == Cache::Build && is_build_entry(rest);
+        if cache == Cache::Build {
+            let owner = rest.iter().take(2).collect::<PathBuf>();
+            if self.foreign.contains(&owner) {
+                return Ok(());
+            }
+        }
+        let target = root.join(rest);
+        if kind == EntryKind::Directory {
+            let created = self.make_dir(&target, 0o700 | (mode & 0o755))?;
+            if entry {
+                if created {
+                    self.entries.push(rest.to_path_buf());
+                    self.entry_dirs.push(rest.to_path_buf());
+                } else {
+                    self.foreign.insert(rest.to_path_buf());
+                }
+            }
+            return Ok(());
+        }
+        if let Some(parent) = target.parent() {
+            if !self.made.contains(parent) {
+                fs::create_dir_all(parent)?;
+                self.made.insert(parent.to_path_buf());
+            }
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600 | (mode & 0o755))
+            .open(&target);
+        let mut file = match file {
+            Ok(file) => file,
+            // What is in place already wins (the image's own entries).
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        self.buffer.clear();
+        data.read_to_end(&mut self.buffer)?;
+        let written = file.write_all(&self.buffer).and_then(|()| {
+            if entry {
+                file.set_modified(prune::backdated(self.now))?;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            drop(file);
+            let _ = fs::remove_file(&target);
+            return Err(e);
+        }
+        let size = Size {
+            files: 1,
+            bytes: self.buffer.len() as u64,
+        };
+        match cache {
+            Cache::Build => {
+                self.build_size.add(size);
+                if entry {
+                    self.entries.push(rest.to_path_buf());
+                }
+            }
+            Cache::Module => self.module_size.add(size),
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Makes the directory `dir` (and its parents) with `mode`; false when it
+    /// was there already.
+    fn make_dir(&mut self, dir: &Path, mode: u32) -> io::Result<bool> {
+        if self.made.contains(dir) {
+            return Ok(false);
+        }
+        let created = match DirBuilder::new().mode(mode).create(dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => false,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                DirBuilder::new().recursive(true).create(dir)?;
+                true
+            }
+            Err(e) => return Err(e),
+        };
+        if created && mode & self.umask != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
+        }
+        self.made.insert(dir.to_path_buf());
+        Ok(created)
+    }
+
+    /// After a failure: the build-cache entries created go again.
+    fn undo(&mut self) {
+        if let Some(build) = &self.build {
+            for entry in &self.entries {
+                let _ = tree::remove(&build.join(entry));
+            }
+        }
+        self.entries.clear();
+    }
+}
+
+/// The process's umask (read by setting it, then put back).
+fn current_umask() -> u32 {
+    use nix::sys::stat::{umask, Mode};
+    let old = umask(Mode::from_bits_truncate(0o022));
+    umask(old);
+    old.bits()
 }
 
 /// An error about foreign bytes, fit for a log line: the tar reader quotes

@@ -8,12 +8,15 @@
 //! base cache (`S2I_GO_BASE_CACHE`) are left out: the next build finds them
 //! there.
 
-use std::fs::{self, File};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use crate::{tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
+use crate::{prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What went into the stream.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -30,23 +33,31 @@ impl Saved {
     }
 }
 
-/// One entry of the stream: its name there, and the file or directory.
+/// One entry of the stream: its name there, the file or directory, what
+/// the walk saw of it, and whether it is a build-cache entry (`<xx>/<hex>-a`,
+/// `<xx>/<hex>-d`).
 struct Item {
     name: PathBuf,
     path: PathBuf,
-    is_dir: bool,
+    meta: Metadata,
+    build_entry: bool,
 }
 
 /// Writes the caches to `out` as a tar stream, leaving out build-cache
 /// entries present (same name, same size) in `base`. Nothing to save: nothing
 /// is written at all, not even the end-of-archive blocks.
+///
+/// Build-cache entries are dated at most [`prune::backdated`] in the stream,
+/// so that a restore that keeps the times (s2i's extraction does) need not
+/// date them again for the prune.
 pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Result<Saved> {
     let mut saved = Saved::default();
     let mut items = Vec::new();
+    let mut base = base.map(BaseIndex::new);
     collect(
         &caches.build,
         BUILD_ENTRY,
-        base,
+        base.as_mut(),
         &mut items,
         &mut saved.build,
         &mut saved.in_base,
@@ -62,44 +73,92 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
     if saved.is_empty() {
         return Ok(saved);
     }
+    let latest = prune::backdated(SystemTime::now());
+    let latest = latest
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let mut builder = tar::Builder::new(out);
+    let mut buffer = Vec::new();
     for item in &items {
-        append(&mut builder, item)?;
+        append(&mut builder, item, latest, &mut buffer)?;
     }
     builder.into_inner()?.flush()?;
     Ok(saved)
 }
 
+/// The base cache's entries, read a directory at a time: name and inode
+/// number, so that the usual case (the image's GOCACHE hard-linked to its
+/// base cache) needs no look-up per entry.
+struct BaseIndex {
+    root: PathBuf,
+    dirs: HashMap<PathBuf, HashMap<OsString, u64>>,
+}
+
+impl BaseIndex {
+    fn new(root: &Path) -> BaseIndex {
+        BaseIndex {
+            root: root.to_path_buf(),
+            dirs: HashMap::new(),
+        }
+    }
+
+    /// True when the base has the entry at `relative` too: the same file
+    /// (a hard link), or a file of the same size, or a directory.
+    fn has(&mut self, relative: &Path, meta: &Metadata) -> bool {
+        let parent = relative.parent().unwrap_or(Path::new("")).to_path_buf();
+        let root = &self.root;
+        let listing = self.dirs.entry(parent).or_insert_with_key(|parent| {
+            fs::read_dir(root.join(parent))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| (e.file_name(), e.ino()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        match relative.file_name().and_then(|name| listing.get(name)) {
+            None => false,
+            Some(&ino) if ino == meta.ino() && !meta.is_dir() => true,
+            Some(_) => crate::in_base(Some(root), relative, meta),
+        }
+    }
+}
+
 fn collect(
     root: &Path,
     name: &str,
-    base: Option<&Path>,
+    mut base: Option<&mut BaseIndex>,
     items: &mut Vec<Item>,
     size: &mut Size,
     in_base: &mut Size,
 ) -> io::Result<()> {
-    if !fs::symlink_metadata(root).is_ok_and(|m| m.is_dir()) {
-        return Ok(());
-    }
+    let root_meta = match fs::symlink_metadata(root) {
+        Ok(meta) if meta.is_dir() => meta,
+        _ => return Ok(()),
+    };
     let start = items.len();
     items.push(Item {
         name: PathBuf::from(name),
         path: root.to_path_buf(),
-        is_dir: true,
+        meta: root_meta,
+        build_entry: false,
     });
     tree::walk(root, &mut |relative, meta| {
         let is_dir = meta.is_dir();
         if !is_dir && !meta.is_file() {
             return Ok(()); // a cache holds no links or devices; never follow one
         }
-        if !is_dir && crate::in_base(base, relative, meta) {
-            in_base.add(Size {
-                files: 1,
-                bytes: meta.len(),
-            });
-            return Ok(());
-        }
         if !is_dir {
+            if let Some(base) = base.as_deref_mut() {
+                if base.has(relative, meta) {
+                    in_base.add(Size {
+                        files: 1,
+                        bytes: meta.len(),
+                    });
+                    return Ok(());
+                }
+            }
             size.add(Size {
                 files: 1,
                 bytes: meta.len(),
@@ -108,7 +167,8 @@ fn collect(
         items.push(Item {
             name: Path::new(name).join(relative),
             path: root.join(relative),
-            is_dir,
+            meta: meta.clone(),
+            build_entry: name == BUILD_ENTRY && is_entry(relative),
         });
         Ok(())
     })?;
@@ -118,27 +178,45 @@ fn collect(
     Ok(())
 }
 
-fn append(builder: &mut tar::Builder<impl Write>, item: &Item) -> io::Result<()> {
+/// `<xx>/<hex>-a` or `<xx>/<hex>-d`, as the build cache names its entries.
+fn is_entry(relative: &Path) -> bool {
+    let mut parts = relative.iter();
+    let (Some(dir), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    dir.len() == 2 && (name.ends_with("-a") || name.ends_with("-d"))
+}
+
+fn append(
+    builder: &mut tar::Builder<impl Write>,
+    item: &Item,
+    latest: u64,
+    buffer: &mut Vec<u8>,
+) -> io::Result<()> {
     let mut header = tar::Header::new_gnu();
-    if item.is_dir {
-        let meta = fs::symlink_metadata(&item.path)?;
+    let mut mtime = item.meta.mtime().max(0) as u64;
+    if item.build_entry {
+        mtime = mtime.min(latest);
+    }
+    header.set_mtime(mtime);
+    if item.meta.is_dir() {
         header.set_entry_type(tar::EntryType::Directory);
         header.set_mode(0o775);
-        header.set_mtime(meta.mtime().max(0) as u64);
         header.set_size(0);
         return builder.append_data(&mut header, &item.name, io::empty());
     }
-    let file = File::open(&item.path)?;
-    let meta = file.metadata()?;
+    let len = item.meta.len();
     header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(if meta.mode() & 0o111 != 0 {
+    header.set_mode(if item.meta.mode() & 0o111 != 0 {
         0o775
     } else {
         0o664
     });
-    header.set_mtime(meta.mtime().max(0) as u64);
-    header.set_size(meta.len());
+    header.set_size(len);
     // Exactly the size announced, even if the file changed meanwhile.
-    let mut data = file.take(meta.len());
-    builder.append_data(&mut header, &item.name, &mut data)
+    buffer.clear();
+    File::open(&item.path)?.take(len).read_to_end(buffer)?;
+    buffer.resize(len as usize, 0);
+    builder.append_data(&mut header, &item.name, buffer.as_slice())
 }

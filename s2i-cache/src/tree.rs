@@ -102,12 +102,15 @@ pub fn remove(path: &Path) -> io::Result<()> {
 }
 
 /// How [`merge`] brought the tree over.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Merged {
     /// Entries renamed into place (the cheap way: same filesystem).
     pub renamed: u64,
     /// Entries copied because renaming was impossible (another filesystem).
     pub copied: u64,
+    /// What was put in place, relative to the merged trees' roots (`""`
+    /// for the whole tree); what `dest` already had is not in it.
+    pub placed: Vec<PathBuf>,
 }
 
 /// Moves the tree `src` to `dest`. When `dest` is missing, `src` is renamed
@@ -117,46 +120,98 @@ pub struct Merged {
 /// place, so `dest` never holds half a copy.
 pub fn merge(src: &Path, dest: &Path) -> io::Result<Merged> {
     let mut merged = Merged::default();
-    merge_into(src, dest, &mut merged)?;
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    merge_into(src, dest, Path::new(""), &mut merged)?;
     Ok(merged)
 }
 
-fn merge_into(src: &Path, dest: &Path, merged: &mut Merged) -> io::Result<()> {
-    match fs::symlink_metadata(dest) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent)?;
+fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> io::Result<()> {
+    // One system call in the usual case: the entry is not there yet.
+    match rename_noreplace(src, dest) {
+        Ok(()) => {
+            merged.renamed += 1;
+            merged.placed.push(relative.to_path_buf());
+            return Ok(());
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.raw_os_error() == Some(18) /* EXDEV */ => {
+            let staging = hidden_sibling(dest);
+            remove(&staging)?;
+            let copied = copy_tree(src, &staging).and_then(|()| rename_noreplace(&staging, dest));
+            if copied.is_err() {
+                let _ = remove(&staging);
             }
-            match fs::rename(src, dest) {
-                Ok(()) => merged.renamed += 1,
-                Err(e) if e.raw_os_error() == Some(18) /* EXDEV */ => {
-                    let staging = hidden_sibling(dest);
-                    remove(&staging)?;
-                    let copied = copy_tree(src, &staging).and_then(|()| fs::rename(&staging, dest));
-                    if copied.is_err() {
-                        let _ = remove(&staging);
-                    }
-                    copied?;
+            match copied {
+                Ok(()) => {
                     merged.copied += 1;
+                    merged.placed.push(relative.to_path_buf());
                 }
+                // Another filesystem, and in place already: what is there wins.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => merge_existing(src, dest, relative, merged)?,
                 Err(e) => return Err(e),
             }
+            return Ok(());
         }
         Err(e) => return Err(e),
-        Ok(existing) => {
-            if existing.is_dir() && fs::symlink_metadata(src)?.is_dir() {
-                let mut names: Vec<_> = fs::read_dir(src)?
-                    .map(|entry| entry.map(|e| e.file_name()))
-                    .collect::<io::Result<_>>()?;
-                names.sort();
-                for name in names {
-                    merge_into(&src.join(&name), &dest.join(&name), merged)?;
-                }
-            }
-            // Otherwise what is in place already wins.
+    }
+    merge_existing(src, dest, relative, merged)
+}
+
+/// `dest` exists: two directories merge child by child; otherwise what is in
+/// place already wins.
+fn merge_existing(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> io::Result<()> {
+    if fs::symlink_metadata(dest)?.is_dir() && fs::symlink_metadata(src)?.is_dir() {
+        let mut names: Vec<_> = fs::read_dir(src)?
+            .map(|entry| entry.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        for name in names {
+            merge_into(
+                &src.join(&name),
+                &dest.join(&name),
+                &relative.join(&name),
+                merged,
+            )?;
         }
     }
     Ok(())
+}
+
+/// Renames `src` to `dest` unless `dest` exists (then `AlreadyExists`):
+/// renameat2(2) with RENAME_NOREPLACE, called directly because libc wrappers
+/// for it exist on glibc only (the shipped binaries are static musl). Where
+/// the filesystem does not support the flag, a check then a plain rename.
+pub fn rename_noreplace(src: &Path, dest: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    const RENAME_NOREPLACE: nix::libc::c_uint = 1;
+    let from = CString::new(src.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let to = CString::new(dest.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_renameat2,
+            nix::libc::AT_FDCWD,
+            from.as_ptr(),
+            nix::libc::AT_FDCWD,
+            to.as_ptr(),
+            RENAME_NOREPLACE,
+        )
+    };
+    if result == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(nix::libc::EINVAL | nix::libc::ENOSYS) => match fs::symlink_metadata(dest) {
+            Ok(_) => Err(io::ErrorKind::AlreadyExists.into()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::rename(src, dest),
+            Err(e) => Err(e),
+        },
+        _ => Err(error),
+    }
 }
 
 fn hidden_sibling(path: &Path) -> PathBuf {
@@ -232,24 +287,15 @@ mod tests {
         fs::create_dir_all(dest.join("a")).unwrap();
         fs::write(dest.join("a/both"), b"in place").unwrap();
         let merged = merge(&src, &dest).unwrap();
-        assert_eq!(
-            merged,
-            Merged {
-                renamed: 1,
-                copied: 0
-            }
-        );
+        assert_eq!((merged.renamed, merged.copied), (1, 0));
+        assert_eq!(merged.placed, [Path::new("a/new")]);
         assert_eq!(fs::read(dest.join("a/new")).unwrap(), b"new");
         assert_eq!(fs::read(dest.join("a/both")).unwrap(), b"in place");
 
         let fresh = dir.path().join("fresh/nested");
-        assert_eq!(
-            merge(&dest, &fresh).unwrap(),
-            Merged {
-                renamed: 1,
-                copied: 0
-            }
-        );
+        let merged = merge(&dest, &fresh).unwrap();
+        assert_eq!((merged.renamed, merged.copied), (1, 0));
+        assert_eq!(merged.placed, [Path::new("")]);
         assert_eq!(
             size(&fresh).unwrap(),
             Size {

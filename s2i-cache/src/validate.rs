@@ -32,7 +32,7 @@ pub fn check_tree(root: &Path) -> Result<Size, String> {
 }
 
 /// Regular files and directories pass; the error says what else it is.
-fn check_kind(meta: &Metadata) -> Result<(), &'static str> {
+pub(crate) fn check_kind(meta: &Metadata) -> Result<(), &'static str> {
     let kind = meta.file_type();
     if kind.is_file() || kind.is_dir() {
         Ok(())

@@ -40,6 +40,24 @@ fn with_caches(go: s2i_tests::go::Go, dirs: &Path, caches: &CacheDirs) -> s2i_te
     go.with_dirs(dirs)
 }
 
+/// What an incremental build does to the build cache before go runs: the
+/// cache goes out as a stream and comes back from it (dated for the prune).
+fn save_and_restore(work: &Path, gocache: &Path) -> BuildCacheUse {
+    let caches = CacheDirs {
+        build: gocache.to_path_buf(),
+        module: work.join("no-module-cache"),
+    };
+    let mut stream = Vec::new();
+    s2i_cache::save::save(&caches, None, &mut stream).unwrap();
+    let tar_file = work.join("artifacts.tar");
+    fs::write(&tar_file, &stream).unwrap();
+    s2i_tests::go::remove_tree(gocache).unwrap();
+    let report = s2i_cache::restore::restore(&tar_file, &caches);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(!report.build_entries.is_empty());
+    BuildCacheUse::begin(gocache, report.build_entries)
+}
+
 fn change_code(app: &Path, n: u32) {
     let main = app.join("main.go");
     let mut text = fs::read_to_string(&main).unwrap();
@@ -60,7 +78,7 @@ fn build_cache_prune_keeps_what_the_build_used() {
     let first = tree::size(&go.dirs.gocache).unwrap();
     change_code(&app, 1);
 
-    let mut usage = BuildCacheUse::begin(&go.dirs.gocache, None).unwrap();
+    let mut usage = save_and_restore(work.path(), &go.dirs.gocache);
     let second_build = build_x(&go, &app);
     assert_eq!(
         compiles(&second_build),
@@ -82,7 +100,7 @@ fn build_cache_prune_keeps_what_the_build_used() {
 
     // A build that changes nothing uses few entries (no compile runs), yet
     // what a later change needs must survive its prune: the packages below.
-    usage = BuildCacheUse::begin(&go.dirs.gocache, None).unwrap();
+    usage = save_and_restore(work.path(), &go.dirs.gocache);
     fs::remove_file(app.join("app")).unwrap();
     assert_eq!(compiles(&build_x(&go, &app)), 0);
     usage.prune().unwrap();
@@ -223,8 +241,8 @@ fn saved_stream_restores_the_same_caches() {
             .map(ToString::to_string)
             .collect::<Vec<_>>(),
         [
-            format!("build cache: {} (moved)", saved.build),
-            format!("module cache: {} (moved)", saved.module)
+            format!("build cache: {} (extracted)", saved.build),
+            format!("module cache: {} (extracted)", saved.module)
         ]
     );
     // Restored build cache is complete: the same build recompiles nothing.

@@ -48,7 +48,7 @@ fn a_good_tar_restores() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(
         report.restored[0].to_string(),
-        "build cache: 1 file, 0.0 MB (moved)"
+        "build cache: 1 file, 0.0 MB (extracted)"
     );
     assert_eq!(
         fs::read(caches.build.join("0a/0a11-d")).unwrap(),

@@ -47,7 +47,8 @@ fn main() -> ExitCode {
     let base = std::env::var_os("S2I_GO_BASE_CACHE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    let mut out = BufWriter::new(stdout.lock());
+    // Large writes: the stream is tens of megabytes, mostly small files.
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     match save::save(&caches, base.as_deref(), &mut out).and_then(|saved| {
         out.flush()?;
         Ok(saved)
