@@ -11,8 +11,11 @@
 //! Only restored entries are ever looked at: what was in place before (the
 //! image's own base cache, a GOCACHE shared with other builds) and what
 //! this build wrote stay as they are, and nothing walks the whole cache.
-//! An output (`-d`) that a used action entry (`-a`) points to is kept too:
-//! Go does not refresh an output it finds already present when it stores it.
+//! An output (`-d`) that an action entry (`-a`) written by this build
+//! points to is kept too: Go does not refresh an output it finds already
+//! present when it stores it. (A restored action entry that Go uses
+//! refreshes its output itself: every way Go reads an entry goes through
+//! `OutputFile`, which refreshes the output.)
 //!
 //! Module cache (GOMODCACHE): only the modules of the current build list
 //! stay, as `go list -m all` and `go mod graph` report them ([`BuildList`]):
@@ -95,7 +98,6 @@ impl BuildCacheUse {
     pub fn prune(&self) -> io::Result<Pruned> {
         let cutoff = self.started - CLOCK_SLACK;
         let mut pruned = Pruned::default();
-        let mut used_actions = Vec::new();
         let mut unused = Vec::new();
         for entry in &self.entries {
             let path = self.dir.join(entry);
@@ -107,9 +109,6 @@ impl BuildCacheUse {
             let size = entry_size(&path, &meta);
             if meta.modified().is_ok_and(|t| t >= cutoff) {
                 pruned.kept.add(size);
-                if is_action(entry) {
-                    used_actions.push(path);
-                }
             } else {
                 unused.push((path, size));
             }
@@ -118,9 +117,10 @@ impl BuildCacheUse {
             return Ok(pruned);
         }
 
-        // Outputs that used action entries point to: the restored ones, and
-        // those this build wrote (in the directories it wrote to).
+        // Outputs that the action entries this build wrote point to: new
+        // entries are in the directories whose time changed.
         let restored: HashSet<&Path> = self.entries.iter().map(PathBuf::as_path).collect();
+        let mut new_actions = Vec::new();
         let mut changed = Vec::new();
         for_each_subdir(&self.dir, &mut |name, meta| {
             if meta.modified().ok() != self.subdirs.get(name).copied() {
@@ -131,12 +131,12 @@ impl BuildCacheUse {
             for entry in fs::read_dir(self.dir.join(&subdir))? {
                 let name = subdir.join(entry?.file_name());
                 if is_action(&name) && !restored.contains(name.as_path()) {
-                    used_actions.push(self.dir.join(name));
+                    new_actions.push(self.dir.join(name));
                 }
             }
         }
         let mut outputs = HashSet::new();
-        for action in used_actions {
+        for action in new_actions {
             if let Some(output) = fs::read(action).ok().and_then(|text| output_of(&text)) {
                 outputs.insert(output);
             }
@@ -511,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn outputs_of_used_actions_stay() {
+    fn outputs_of_new_actions_stay() {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
         for sub in ["0b", "0c", "0d"] {
@@ -524,11 +524,11 @@ mod tests {
             fs::write(&path, b"output").unwrap();
             set_mtime(&path, old);
         }
-        // A restored action entry that the build uses, pointing to 0d...
+        // A restored action entry the build does not use, pointing to 0d.
         let action = |out: &str| format!("v1 {} {out} {:>20} {:>20}\n", "aa".repeat(32), 6, 1);
         fs::write(cache.join("0d/0d01-a"), action(&out_d)).unwrap();
-        set_mtime(&cache.join("0d"), old);
-        for sub in ["0b", "0c"] {
+        set_mtime(&cache.join("0d/0d01-a"), old);
+        for sub in ["0b", "0c", "0d"] {
             set_mtime(&cache.join(sub), old);
         }
         let restored = vec![
@@ -537,13 +537,15 @@ mod tests {
             PathBuf::from("0d/0d01-a"),
         ];
         let build_use = BuildCacheUse::begin(&cache, restored);
-        // ...and one the build writes, pointing to 0b..., which Go finds
+        // The build writes an action entry whose output, 0b..., Go finds
         // present and leaves as it is.
         fs::write(cache.join("0c/0c01-a"), action(&out_b)).unwrap();
         let pruned = build_use.prune().unwrap();
-        assert_eq!(pruned.removed, Size::default(), "{pruned:?}");
-        assert!(cache.join(format!("0b/{out_b}-d")).exists());
-        assert!(cache.join(format!("0d/{out_d}-d")).exists());
+        assert!(cache.join(format!("0b/{out_b}-d")).exists(), "kept");
+        assert!(!cache.join(format!("0d/{out_d}-d")).exists());
+        assert!(!cache.join("0d/0d01-a").exists());
+        assert_eq!(pruned.removed.files, 2, "{pruned:?}");
+        assert!(cache.join("0c/0c01-a").exists(), "the build's own entry");
     }
 
     #[test]
