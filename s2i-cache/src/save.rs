@@ -8,7 +8,6 @@
 //! base cache (`S2I_GO_BASE_CACHE`) are left out: the next build finds them
 //! there.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
@@ -78,9 +77,8 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut builder = tar::Builder::new(out);
-    let mut buffer = Vec::new();
     for item in &items {
-        append(&mut builder, item, latest, &mut buffer)?;
+        append(&mut builder, item, latest)?;
     }
     builder.into_inner()?.flush()?;
     Ok(saved)
@@ -88,39 +86,48 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
 
 /// The base cache's entries, read a directory at a time: name and inode
 /// number, so that the usual case (the image's GOCACHE hard-linked to its
-/// base cache) needs no look-up per entry.
+/// base cache) needs no look-up per entry. The walk visits a directory's
+/// entries together, so one listing at a time is enough.
 struct BaseIndex {
     root: PathBuf,
-    dirs: HashMap<PathBuf, HashMap<OsString, u64>>,
+    /// The directory listed (relative to `root`), its entries sorted.
+    listed: Option<(PathBuf, Vec<(OsString, u64)>)>,
 }
 
 impl BaseIndex {
     fn new(root: &Path) -> BaseIndex {
         BaseIndex {
             root: root.to_path_buf(),
-            dirs: HashMap::new(),
+            listed: None,
         }
     }
 
     /// True when the base has the entry at `relative` too: the same file
     /// (a hard link), or a file of the same size, or a directory.
     fn has(&mut self, relative: &Path, meta: &Metadata) -> bool {
-        let parent = relative.parent().unwrap_or(Path::new("")).to_path_buf();
-        let root = &self.root;
-        let listing = self.dirs.entry(parent).or_insert_with_key(|parent| {
-            fs::read_dir(root.join(parent))
+        let parent = relative.parent().unwrap_or(Path::new(""));
+        if self.listed.as_ref().is_none_or(|(dir, _)| dir != parent) {
+            let mut entries: Vec<_> = fs::read_dir(self.root.join(parent))
                 .map(|entries| {
                     entries
                         .flatten()
                         .map(|e| (e.file_name(), e.ino()))
                         .collect()
                 })
-                .unwrap_or_default()
-        });
-        match relative.file_name().and_then(|name| listing.get(name)) {
-            None => false,
-            Some(&ino) if ino == meta.ino() && !meta.is_dir() => true,
-            Some(_) => crate::in_base(Some(root), relative, meta),
+                .unwrap_or_default();
+            entries.sort_unstable();
+            self.listed = Some((parent.to_path_buf(), entries));
+        }
+        let Some((_, entries)) = &self.listed else {
+            return false;
+        };
+        let Some(name) = relative.file_name() else {
+            return false;
+        };
+        match entries.binary_search_by(|(n, _)| n.as_os_str().cmp(name)) {
+            Err(_) => false,
+            Ok(i) if entries[i].1 == meta.ino() && !meta.is_dir() => true,
+            Ok(_) => crate::in_base(Some(&self.root), relative, meta),
         }
     }
 }
@@ -188,12 +195,7 @@ fn is_entry(relative: &Path) -> bool {
     dir.len() == 2 && (name.ends_with("-a") || name.ends_with("-d"))
 }
 
-fn append(
-    builder: &mut tar::Builder<impl Write>,
-    item: &Item,
-    latest: u64,
-    buffer: &mut Vec<u8>,
-) -> io::Result<()> {
+fn append(builder: &mut tar::Builder<impl Write>, item: &Item, latest: u64) -> io::Result<()> {
     let mut header = tar::Header::new_gnu();
     let mut mtime = item.meta.mtime().max(0) as u64;
     if item.build_entry {
@@ -215,8 +217,9 @@ fn append(
     });
     header.set_size(len);
     // Exactly the size announced, even if the file changed meanwhile.
-    buffer.clear();
-    File::open(&item.path)?.take(len).read_to_end(buffer)?;
-    buffer.resize(len as usize, 0);
-    builder.append_data(&mut header, &item.name, buffer.as_slice())
+    let data = File::open(&item.path)?
+        .take(len)
+        .chain(io::repeat(0))
+        .take(len);
+    builder.append_data(&mut header, &item.name, data)
 }
