@@ -257,6 +257,56 @@ fn module_cache_round_trip_builds_offline() {
 }
 
 #[test]
+fn unchanged_go_mod_keeps_the_module_cache_without_asking_go() {
+    let test = "unchanged_go_mod_keeps_the_module_cache_without_asking_go";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-dep");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let tar_file = app.path("artifacts.tar");
+    // Build 2 prunes the module cache to its build list (asking go) and
+    // notes what that list came from.
+    fs::write(&tar_file, app.save_artifacts()).unwrap();
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep says ", "module-dep two says ");
+    let second = app.assemble_ok(&tar_file);
+    assert!(
+        second.stdout.contains(", module cache ") && !second.stdout.contains("as restored"),
+        "{}",
+        second.stdout
+    );
+    // Build 3, same go.mod and go.sum, offline: the cache is kept as it
+    // came, and it is enough.
+    fs::write(&tar_file, app.save_artifacts()).unwrap();
+    go::remove_tree(&app.path("proxy")).unwrap();
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep two says ", "module-dep three says ");
+    let third = app.assemble_ok(&tar_file);
+    assert!(
+        third
+            .stdout
+            .contains("module cache as restored (same go.mod and go.sum)"),
+        "{}",
+        third.stdout
+    );
+    assert_eq!(
+        app.run_app(),
+        "module-dep three says hello from greeting v1.0.0"
+    );
+    let stream = app.save_artifacts();
+    let saved: Vec<String> = tar::Archive::new(stream.as_slice())
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        saved
+            .iter()
+            .any(|n| n == "go-mod/example.com/greeting@v1.0.0/greeting.go"),
+        "{saved:?}"
+    );
+}
+
+#[test]
 fn hostile_artifacts_are_refused_and_the_build_succeeds_clean() {
     let test = "hostile_artifacts_are_refused_and_the_build_succeeds_clean";
     let Some(go) = require_go(test) else { return };
