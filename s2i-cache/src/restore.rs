@@ -627,3 +627,51 @@ fn clear(dir: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mtime(path: &Path) -> SystemTime {
+        fs::metadata(path).unwrap().modified().unwrap()
+    }
+
+    #[test]
+    fn a_directory_merges_into_the_cache_in_place_and_only_new_entries_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let caches = CacheDirs::under(&dir.path().join("app-root"));
+        // The image's own entry, already in GOCACHE.
+        fs::create_dir_all(caches.build.join("0a")).unwrap();
+        fs::write(caches.build.join("0a/0a22-d"), b"image").unwrap();
+        let image_time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        File::open(caches.build.join("0a/0a22-d"))
+            .unwrap()
+            .set_modified(image_time)
+            .unwrap();
+        // What s2i extracted: the same entry, a new one in the same
+        // directory (extracted just now), one in a new directory.
+        let artifacts = dir.path().join("artifacts");
+        fs::create_dir_all(artifacts.join("go-build/0a")).unwrap();
+        fs::create_dir_all(artifacts.join("go-build/0b")).unwrap();
+        fs::write(artifacts.join("go-build/0a/0a22-d"), b"stream").unwrap();
+        fs::write(artifacts.join("go-build/0a/0a11-a"), b"entry").unwrap();
+        fs::write(artifacts.join("go-build/0b/0b33-d"), b"output").unwrap();
+
+        let report = restore(&artifacts, &caches);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let mut entries = report.build_entries.clone();
+        entries.sort();
+        assert_eq!(
+            entries,
+            [PathBuf::from("0a/0a11-a"), PathBuf::from("0b/0b33-d")]
+        );
+        assert_eq!(fs::read(caches.build.join("0a/0a22-d")).unwrap(), b"image");
+        assert_eq!(mtime(&caches.build.join("0a/0a22-d")), image_time);
+        let now = SystemTime::now();
+        for entry in &entries {
+            let time = mtime(&caches.build.join(entry));
+            assert!(!prune::needs_backdating(time, now), "{entry:?} dated back");
+        }
+        assert!(tree::is_empty_dir(&artifacts), "artifacts consumed");
+    }
+}
