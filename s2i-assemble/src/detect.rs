@@ -328,6 +328,8 @@ fn relative_import(import_url: &str, install_url: &str) -> String {
 fn is_missing(error: &str) -> bool {
     [
         "no Go files",
+        // A root of `//go:build ignore` generators is no package either.
+        "build constraints exclude all Go files",
         "directory not found",
         "cannot find package",
         "is not in std",
@@ -494,6 +496,16 @@ mod tests {
             t.iter().map(|t| t.package.as_str()).collect::<Vec<_>>(),
             ["./cmd/a", "./cmd/b"]
         );
+        let found = [
+            package(
+                "/r",
+                "",
+                Some("build constraints exclude all Go files in /r"),
+            ),
+            package("/r/cmd/a", "main", None),
+        ];
+        let t = pick_targets(&found, "", root, None).unwrap();
+        assert_eq!(t[0].package, "./cmd/a");
         let found = [package("/r", "", Some("no Go files in /r"))];
         assert_eq!(
             pick_targets(&found, "", root, None).unwrap_err().to_string(),

@@ -75,6 +75,29 @@ fn library_at_the_root_and_its_program_under_cmd() {
 }
 
 #[test]
+fn root_of_ignored_generators_and_a_program_under_cmd() {
+    let Some(case) = Case::new(
+        "root_of_ignored_generators_and_a_program_under_cmd",
+        "single-cmd",
+    ) else {
+        return;
+    };
+    // `go generate` helpers at the root are no package: the program is
+    // the one under cmd/.
+    std::fs::write(
+        case.src.join("gen.go"),
+        "//go:build ignore\n\npackage main\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let stdout = case.redact(&case.assemble_ok());
+    assert!(
+        stdout.contains("---> The root is not a main package; building with"),
+        "{stdout}"
+    );
+    assert_eq!(case.run("gobinary"), "hello from single-cmd server\n");
+}
+
+#[test]
 fn git_checkout_builds_in_place_without_running_git() {
     let Some(case) = Case::new(
         "git_checkout_builds_in_place_without_running_git",
