@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use s2i_common::manifest::RunManifest;
-use s2i_common::{atomic, paths};
+use s2i_common::{atomic, paths, rename};
 
 use crate::errors::Error;
 use crate::plan::BuildPlan;
@@ -26,33 +26,6 @@ pub struct Installed {
     pub run: PathBuf,
 }
 
-/// Swaps two paths in one step: renameat2(2) with RENAME_EXCHANGE, called
-/// directly because libc wrappers for it exist on glibc only (the shipped
-/// binaries are static musl).
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    const RENAME_EXCHANGE: nix::libc::c_uint = 1 << 1;
-    let a = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    // SAFETY: both paths are NUL-terminated strings that outlive the call.
-    let result = unsafe {
-        nix::libc::syscall(
-            nix::libc::SYS_renameat2,
-            nix::libc::AT_FDCWD,
-            a.as_ptr(),
-            nix::libc::AT_FDCWD,
-            b.as_ptr(),
-            RENAME_EXCHANGE,
-        )
-    };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 /// Puts the staged application files at `files_dir`: swapped in whole where
 /// the file system can (the old ones go with the work area), else entry by
 /// entry into the directory that is there.
@@ -60,7 +33,7 @@ fn replace_app_files(staged: &Path, files_dir: &Path) -> Result<(), Error> {
     if fs::symlink_metadata(files_dir).is_err() {
         return fs::rename(staged, files_dir).map_err(|e| Error::io("install", files_dir, e));
     }
-    if exchange(staged, files_dir).is_ok() {
+    if rename::exchange(staged, files_dir).is_ok() {
         return Ok(());
     }
     // In a container build the application root comes from an image layer,
@@ -155,22 +128,4 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
         binaries,
         run: bin.join(&plan.run_target().binary),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn exchange_swaps_two_directories() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("new"), dir.path().join("src"));
-        std::fs::create_dir(&a).unwrap();
-        std::fs::create_dir(&b).unwrap();
-        std::fs::write(a.join("file"), "new").unwrap();
-        std::fs::write(b.join("file"), "old").unwrap();
-        super::exchange(&a, &b).unwrap();
-        assert_eq!(std::fs::read_to_string(b.join("file")).unwrap(), "new");
-        assert_eq!(std::fs::read_to_string(a.join("file")).unwrap(), "old");
-        let missing = dir.path().join("missing");
-        assert!(super::exchange(&missing, &b).is_err());
-    }
 }

@@ -5,6 +5,8 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use s2i_common::rename;
+
 use crate::Size;
 
 /// Calls `visit` for every entry under `root` (not `root` itself), parents
@@ -129,7 +131,7 @@ pub fn merge(src: &Path, dest: &Path) -> io::Result<Merged> {
 
 fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> io::Result<()> {
     // One system call in the usual case: the entry is not there yet.
-    match rename_noreplace(src, dest) {
+    match rename::no_replace(src, dest) {
         Ok(()) => {
             merged.renamed += 1;
             merged.placed.push(relative.to_path_buf());
@@ -139,7 +141,7 @@ fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> 
         Err(e) if e.raw_os_error() == Some(18) /* EXDEV */ => {
             let staging = hidden_sibling(dest);
             remove(&staging)?;
-            let copied = copy_tree(src, &staging).and_then(|()| rename_noreplace(&staging, dest));
+            let copied = copy_tree(src, &staging).and_then(|()| rename::no_replace(&staging, dest));
             if copied.is_err() {
                 let _ = remove(&staging);
             }
@@ -177,41 +179,6 @@ fn merge_existing(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged)
         }
     }
     Ok(())
-}
-
-/// Renames `src` to `dest` unless `dest` exists (then `AlreadyExists`):
-/// renameat2(2) with RENAME_NOREPLACE, called directly because libc wrappers
-/// for it exist on glibc only (the shipped binaries are static musl). Where
-/// the filesystem does not support the flag, a check then a plain rename.
-pub fn rename_noreplace(src: &Path, dest: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    const RENAME_NOREPLACE: nix::libc::c_uint = 1;
-    let from = CString::new(src.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    let to = CString::new(dest.as_os_str().as_bytes()).map_err(io::Error::other)?;
-    // SAFETY: both paths are NUL-terminated strings that outlive the call.
-    let result = unsafe {
-        nix::libc::syscall(
-            nix::libc::SYS_renameat2,
-            nix::libc::AT_FDCWD,
-            from.as_ptr(),
-            nix::libc::AT_FDCWD,
-            to.as_ptr(),
-            RENAME_NOREPLACE,
-        )
-    };
-    if result == 0 {
-        return Ok(());
-    }
-    let error = io::Error::last_os_error();
-    match error.raw_os_error() {
-        Some(nix::libc::EINVAL | nix::libc::ENOSYS) => match fs::symlink_metadata(dest) {
-            Ok(_) => Err(io::ErrorKind::AlreadyExists.into()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::rename(src, dest),
-            Err(e) => Err(e),
-        },
-        _ => Err(error),
-    }
 }
 
 fn hidden_sibling(path: &Path) -> PathBuf {

@@ -3,12 +3,13 @@
 //! Each module does one job: [`envfile`] reads `.s2i/environment` the way the
 //! s2i CLI does, [`manifest`] is the contract between `s2i-assemble` (which
 //! writes it) and `s2i-run` (which reads it), [`paths`] names the places of
-//! the S2I layout, and [`atomic`] writes files so that a reader never sees
-//! half of one.
+//! the S2I layout, [`atomic`] writes files so that a reader never sees
+//! half of one, and [`rename`] has the renames std lacks.
 
 pub mod atomic;
 pub mod envfile;
 pub mod location;
 pub mod manifest;
 pub mod paths;
+pub mod rename;
 pub mod settings;
