@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::config::Config;
-use crate::errors::Error;
+use crate::errors::{Error, TargetSetting};
 use crate::gotool::{self, one_line};
 use crate::source::TopLevel;
 
@@ -346,14 +346,14 @@ fn is_missing(error: &str) -> bool {
 
 /// Picks the main packages from what `go list` found.
 ///
-/// `named` is the setting that gave the patterns (GO_TARGETS, or
-/// INSTALL_URL) and the patterns: then each must be a main package. Otherwise the root wins if it is `package
+/// `named` is the setting that gave the patterns, and the patterns: then
+/// each must be a main package. Otherwise the root wins if it is `package
 /// main`, else every main package under cmd/.
 pub fn pick_targets(
     packages: &[Package],
     warnings: &str,
     root: &Path,
-    named: Option<(&'static str, &[String])>,
+    named: Option<(TargetSetting, &[String])>,
 ) -> Result<Vec<Target>, Error> {
     let target = |p: &Package| Target {
         package: relative_package(p, root),
@@ -389,7 +389,7 @@ pub fn pick_targets(
             }
             if p.name != "main" {
                 // INSTALL_URL is an import path: say it back as one.
-                let target = if setting == "INSTALL_URL" {
+                let target = if setting == TargetSetting::InstallUrl {
                     p.import_path.clone()
                 } else {
                     relative_package(p, root)
@@ -521,11 +521,11 @@ mod tests {
             &found,
             "",
             root,
-            Some(("GO_TARGETS", &["./pkg/util".into()])),
+            Some((TargetSetting::GoTargets, &["./pkg/util".into()])),
         )
         .unwrap_err();
         assert!(
-            matches!(e, Error::TargetNotMain { ref target, ref name, setting: "GO_TARGETS" } if target == "./pkg/util" && name == "util"),
+            matches!(e, Error::TargetNotMain { ref target, ref name, setting: TargetSetting::GoTargets } if target == "./pkg/util" && name == "util"),
             "{e}"
         );
         let missing = Package {
@@ -539,7 +539,7 @@ mod tests {
             &[missing],
             "",
             root,
-            Some(("GO_TARGETS", &["./nope".into()])),
+            Some((TargetSetting::GoTargets, &["./nope".into()])),
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "GO_TARGETS names ./nope, which is not a package here (stat nope: directory not found): set GO_TARGETS to main package directories (package main), e.g. ./cmd/api");
@@ -547,7 +547,7 @@ mod tests {
             &[],
             "go: warning: \"./x/...\" matched no packages\n",
             root,
-            Some(("GO_TARGETS", &["./x/...".into()])),
+            Some((TargetSetting::GoTargets, &["./x/...".into()])),
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("GO_TARGETS names ./x/..., which is not a package here (the pattern matched no packages)"));

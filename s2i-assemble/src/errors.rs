@@ -57,14 +57,13 @@ pub enum Error {
         needs: String,
         have: String,
     },
-    /// `setting` is GO_TARGETS, or INSTALL_URL for GOPATH sources.
     TargetMissing {
-        setting: &'static str,
+        setting: TargetSetting,
         target: String,
         detail: String,
     },
     TargetNotMain {
-        setting: &'static str,
+        setting: TargetSetting,
         target: String,
         name: String,
     },
@@ -171,12 +170,34 @@ message_keys! {
     Interrupted => "stopped by …: the build was cancelled",
 }
 
-/// How to name main packages in `setting`.
-fn target_fix(setting: &str) -> &'static str {
-    if setting == "INSTALL_URL" {
-        "set INSTALL_URL to the import path of a main package (package main) under IMPORT_URL, e.g. IMPORT_URL/cmd/server"
-    } else {
-        "set GO_TARGETS to main package directories (package main), e.g. ./cmd/api"
+/// The setting that named the main packages to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetSetting {
+    GoTargets,
+    /// For GOPATH sources: an import path under IMPORT_URL.
+    InstallUrl,
+}
+
+impl TargetSetting {
+    /// How to name main packages in it.
+    fn fix(self) -> &'static str {
+        match self {
+            TargetSetting::GoTargets => {
+                "set GO_TARGETS to main package directories (package main), e.g. ./cmd/api"
+            }
+            TargetSetting::InstallUrl => {
+                "set INSTALL_URL to the import path of a main package (package main) under IMPORT_URL, e.g. IMPORT_URL/cmd/server"
+            }
+        }
+    }
+}
+
+impl fmt::Display for TargetSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TargetSetting::GoTargets => "GO_TARGETS",
+            TargetSetting::InstallUrl => "INSTALL_URL",
+        })
     }
 }
 
@@ -265,7 +286,7 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{setting} names {target}, which is not a package here ({detail}): {}",
-                target_fix(setting)
+                setting.fix()
             ),
             Error::TargetNotMain {
                 setting,
@@ -274,7 +295,7 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{setting} names {target}, which is `package {name}`, not a main package: {}",
-                target_fix(setting)
+                setting.fix()
             ),
             Error::NoMainPackage { root } => write!(
                 f,
@@ -374,12 +395,12 @@ mod tests {
                 have: "go1.27.3".into(),
             },
             Error::TargetMissing {
-                setting: "GO_TARGETS",
+                setting: TargetSetting::GoTargets,
                 target: "./cmd/web".into(),
                 detail: "directory not found".into(),
             },
             Error::TargetNotMain {
-                setting: "INSTALL_URL",
+                setting: TargetSetting::InstallUrl,
                 target: "./internal/x".into(),
                 name: "x".into(),
             },

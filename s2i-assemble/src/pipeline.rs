@@ -26,7 +26,7 @@ use crate::build::{self, Interrupt};
 use crate::cli::Options;
 use crate::config;
 use crate::detect::{self, Kind, Target};
-use crate::errors::Error;
+use crate::errors::{Error, TargetSetting};
 use crate::gotool;
 use crate::install;
 use crate::plan::{self, BuildPlan};
@@ -270,11 +270,11 @@ fn detect_plan(
         std::fs::write(&path, go_mod).map_err(|e| Error::io("write", &path, e))?;
     }
 
-    let named: Option<(&'static str, Vec<String>)> = if !config.targets.is_empty() {
-        Some(("GO_TARGETS", config.targets.clone()))
+    let named: Option<(TargetSetting, Vec<String>)> = if !config.targets.is_empty() {
+        Some((TargetSetting::GoTargets, config.targets.clone()))
     } else if matches!(kind, Kind::Gopath { .. }) && config.install_url.is_some() {
         Some((
-            "INSTALL_URL",
+            TargetSetting::InstallUrl,
             detect::default_patterns(&kind, &declared, config),
         ))
     } else {
