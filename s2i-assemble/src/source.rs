@@ -192,7 +192,7 @@ pub fn prepare(
                     // a copy costs five. The check stands in for the read.
                     readable(entry.path()).map_err(|e| unreadable(e, dest))?;
                     if fs::hard_link(entry.path(), dest).is_err() {
-                        fs::copy(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
+                        copy_file(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
                     }
                 }
                 Some(dest) => {
