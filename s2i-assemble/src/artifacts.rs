@@ -77,7 +77,7 @@ pub fn restore(
     let build_use = restored
         .restored
         .iter()
-        .any(|r| r.what == "build cache")
+        .any(|r| r.cache == restore::Cache::Build)
         .then(|| BuildCacheUse::begin(&dirs.build, restored.build_entries));
     Caches {
         dirs,

@@ -49,8 +49,7 @@ pub struct Report {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
-    /// "build cache" or "module cache".
-    pub what: &'static str,
+    pub cache: Cache,
     pub size: Size,
     /// "moved", "copied", "moved and copied" or "extracted".
     pub how: &'static str,
@@ -65,19 +64,20 @@ impl Report {
 
 impl std::fmt::Display for Restored {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({})", self.what, self.size, self.how)
+        write!(f, "{}: {} ({})", self.cache.what(), self.size, self.how)
     }
 }
 
 /// Where an entry of the artifacts goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Cache {
+pub enum Cache {
     Build,
     Module,
 }
 
 impl Cache {
-    fn what(self) -> &'static str {
+    /// "build cache" or "module cache", for the build log.
+    pub fn what(self) -> &'static str {
         match self {
             Cache::Build => "build cache",
             Cache::Module => "module cache",
@@ -302,7 +302,7 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
             _ => "moved and copied",
         };
         report.restored.push(Restored {
-            what: cache.what(),
+            cache,
             size: survey.sizes.get(&cache).copied().unwrap_or_default(),
             how,
         });
@@ -373,7 +373,7 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
     }
     if extraction.build.is_some() {
         report.restored.push(Restored {
-            what: Cache::Build.what(),
+            cache: Cache::Build,
             size: extraction.build_size,
             how: "extracted",
         });
@@ -382,7 +382,7 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
     if extraction.module.is_some() && staging.is_dir() {
         match tree::merge(&staging, &caches.module) {
             Ok(_) => report.restored.push(Restored {
-                what: Cache::Module.what(),
+                cache: Cache::Module,
                 size: extraction.module_size,
                 how: "extracted",
             }),
