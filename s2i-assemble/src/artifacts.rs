@@ -27,12 +27,16 @@ pub struct Caches {
     /// Set only when artifacts were restored: see [`restore`].
     build_use: Option<BuildCacheUse>,
     restored: bool,
+    /// What is left of the artifacts, being removed while go builds; the
+    /// build's end waits for it.
+    _clearing: restore::Clearing,
 }
 
 /// Restores the caches from `artifacts` (a directory s2i extracted, or a tar
 /// file) into GOCACHE and GOMODCACHE as this build will set them.
 pub fn restore(
     artifacts: &Path,
+    src: &Path,
     config: &Config,
     kind: &Kind,
     app_root: &Path,
@@ -59,7 +63,16 @@ pub fn restore(
             artifacts.display()
         ));
     }
-    let restored = restore::restore(artifacts, &dirs);
+    // What is left of the artifacts goes while go builds, unless go could
+    // see it go: artifacts inside the sources (a local `--artifacts`).
+    let (restored, clearing) = if inside(artifacts, src) {
+        (
+            restore::restore(artifacts, &dirs),
+            restore::Clearing::done(),
+        )
+    } else {
+        restore::restore_clearing_in_background(artifacts, &dirs)
+    };
     if restored.found_artifacts() {
         for cache in &restored.restored {
             println!("     {cache}");
@@ -83,7 +96,14 @@ pub fn restore(
         dirs,
         build_use,
         restored: restored_any,
+        _clearing: clearing,
     }
+}
+
+/// True when `path` is `dir` or below it (both as they resolve).
+fn inside(path: &Path, dir: &Path) -> bool {
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    resolve(path).starts_with(resolve(dir))
 }
 
 /// After a successful build: removes the caches (`GO_CLEAN_CACHE=true`) or

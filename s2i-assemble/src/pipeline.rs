@@ -103,6 +103,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let caches = (!options.dry_run).then(|| {
         artifacts::restore(
             &options.artifacts,
+            &src,
             &config,
             &kind,
             &app_root,

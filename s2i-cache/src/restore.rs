@@ -170,6 +170,56 @@ impl TopLevel {
 /// what is not moved into place is removed, so it does not end up in the
 /// application image.
 pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
+    let (report, clearing) = restore_clearing_in_background(artifacts, caches);
+    drop(clearing);
+    report
+}
+
+/// [`restore`], except that what is left of an artifacts directory (the
+/// directories emptied by the move: hundreds of `rmdir`s) is removed on a
+/// thread of its own, while the caller goes on with the build. Dropping the
+/// [`Clearing`] waits until the removal is done.
+pub fn restore_clearing_in_background(artifacts: &Path, caches: &CacheDirs) -> (Report, Clearing) {
+    let mut leftovers = None;
+    let report = restore_leaving(artifacts, caches, &mut leftovers);
+    let clearing = leftovers.and_then(|dir: PathBuf| {
+        let path = dir.clone();
+        let thread = std::thread::Builder::new().spawn(move || clear(&path));
+        if thread.is_err() {
+            clear(&dir); // no thread to be had: the caller waits for it
+        }
+        thread.ok()
+    });
+    (report, Clearing(clearing))
+}
+
+/// The removal of what is left of the artifacts, under way: dropping it
+/// waits for its end.
+#[must_use = "dropping it waits for the artifacts' removal"]
+pub struct Clearing(Option<std::thread::JoinHandle<()>>);
+
+impl Clearing {
+    /// Nothing under way.
+    pub fn done() -> Clearing {
+        Clearing(None)
+    }
+}
+
+impl Drop for Clearing {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The restore itself; `leftovers` is set to the artifacts directory when
+/// what is left of it is to be removed.
+fn restore_leaving(
+    artifacts: &Path,
+    caches: &CacheDirs,
+    leftovers: &mut Option<PathBuf>,
+) -> Report {
     let mut report = Report::default();
     let meta = match fs::symlink_metadata(artifacts) {
         Ok(meta) => meta,
@@ -187,7 +237,7 @@ pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
             refuse(&mut report, artifacts, why);
         }
         // Whatever is left (refused, unknown, or already in place) goes.
-        clear(artifacts);
+        *leftovers = Some(artifacts.to_path_buf());
     } else if meta.is_file() {
         if meta.len() == 0 {
             return report; // save-artifacts had nothing to save
@@ -222,16 +272,33 @@ struct Survey {
     read_only: Vec<(PathBuf, u32)>,
     /// Build-cache entries (relative to the build cache) and their times.
     build_entries: Vec<(PathBuf, SystemTime)>,
+    /// Every path walked, and whether it is a directory: what the move
+    /// needs, so that it reads no directory again.
+    listing: Vec<(PathBuf, bool)>,
+}
+
+impl Survey {
+    /// The listing of the tree at `top` (relative to the artifacts),
+    /// relative to `top`.
+    fn listing_under<'a>(&'a self, top: &'a Path) -> impl Iterator<Item = (&'a Path, bool)> {
+        self.listing.iter().filter_map(move |(path, is_dir)| {
+            let relative = path.strip_prefix(top).ok()?;
+            (!relative.as_os_str().is_empty()).then_some((relative, *is_dir))
+        })
+    }
 }
 
 /// Checks every entry of the extracted tree at `root` ([`validate`]) and
 /// notes what the move needs, in one walk.
 fn survey(root: &Path) -> Result<Survey, String> {
     let mut survey = Survey::default();
-    tree::walk(root, &mut |relative, meta| {
+    // The listing's directory handle makes each `stat` a short look-up.
+    tree::walk_listing(root, &mut |relative, entry| {
+        let meta = &entry.metadata()?;
         validate::check_kind(meta)
             .map_err(|what| io::Error::other(format!("{} {what}", relative.display())))?;
         survey.top.note(relative, meta.is_dir());
+        survey.listing.push((relative.to_path_buf(), meta.is_dir()));
         let Some((cache, rest)) = classify(relative) else {
             return Ok(());
         };
@@ -264,13 +331,13 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
     let now = SystemTime::now();
     for cache in survey.top.caches(report) {
         let (from, to) = match cache {
-            Cache::Build => (source.join(BUILD_ENTRY), &caches.build),
+            Cache::Build => (Path::new(BUILD_ENTRY), &caches.build),
             Cache::Module if source.join(MODULE_ENTRY).is_dir() => {
-                (source.join(MODULE_ENTRY), &caches.module)
+                (Path::new(MODULE_ENTRY), &caches.module)
             }
-            Cache::Module => (source.join("pkg/mod"), &caches.module),
+            Cache::Module => (Path::new("pkg/mod"), &caches.module),
         };
-        let merged = match tree::merge(&from, to) {
+        let merged = match tree::merge_listed(&source.join(from), to, survey.listing_under(from)) {
             Ok(merged) => merged,
             Err(e) => {
                 // Half a module cache could look complete to Go: start over.

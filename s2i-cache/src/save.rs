@@ -9,7 +9,7 @@
 //! there.
 
 use std::ffi::OsString;
-use std::fs::{self, File, Metadata};
+use std::fs::{self, DirEntry, File, Metadata};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -22,8 +22,10 @@ use crate::{prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 pub struct Saved {
     pub build: Size,
     pub module: Size,
-    /// Build-cache entries left out because the base cache has them.
-    pub in_base: Size,
+    /// How many build-cache entries were left out because the base cache
+    /// has them (counted, not sized: most are hard links to the base
+    /// cache's files, recognised by their inode number without a `stat`).
+    pub in_base: u64,
 }
 
 impl Saved {
@@ -67,7 +69,7 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
         None,
         &mut items,
         &mut saved.module,
-        &mut Size::default(),
+        &mut 0,
     )?;
     if saved.is_empty() {
         return Ok(saved);
@@ -103,8 +105,9 @@ impl BaseIndex {
     }
 
     /// True when the base has the entry at `relative` too: the same file
-    /// (a hard link), or a file of the same size, or a directory.
-    fn has(&mut self, relative: &Path, meta: &Metadata) -> bool {
+    /// (a hard link: same name and inode number, no `stat` needed), or a
+    /// file of the same size.
+    fn has(&mut self, relative: &Path, entry: &DirEntry) -> io::Result<bool> {
         let parent = relative.parent().unwrap_or(Path::new(""));
         if self.listed.as_ref().is_none_or(|(dir, _)| dir != parent) {
             let mut entries: Vec<_> = fs::read_dir(self.root.join(parent))
@@ -119,16 +122,16 @@ impl BaseIndex {
             self.listed = Some((parent.to_path_buf(), entries));
         }
         let Some((_, entries)) = &self.listed else {
-            return false;
+            return Ok(false);
         };
-        let Some(name) = relative.file_name() else {
-            return false;
-        };
-        match entries.binary_search_by(|(n, _)| n.as_os_str().cmp(name)) {
-            Err(_) => false,
-            Ok(i) if entries[i].1 == meta.ino() && !meta.is_dir() => true,
-            Ok(_) => crate::in_base(Some(&self.root), relative, meta),
-        }
+        let name = entry.file_name();
+        Ok(
+            match entries.binary_search_by(|(n, _)| n.as_os_str().cmp(&name)) {
+                Err(_) => false,
+                Ok(i) if entries[i].1 == entry.ino() => true,
+                Ok(_) => crate::in_base(Some(&self.root), relative, &entry.metadata()?),
+            },
+        )
     }
 }
 
@@ -138,7 +141,7 @@ fn collect(
     mut base: Option<&mut BaseIndex>,
     items: &mut Vec<Item>,
     size: &mut Size,
-    in_base: &mut Size,
+    in_base: &mut u64,
 ) -> io::Result<()> {
     let root_meta = match fs::symlink_metadata(root) {
         Ok(meta) if meta.is_dir() => meta,
@@ -151,21 +154,21 @@ fn collect(
         meta: root_meta,
         build_entry: false,
     });
-    tree::walk(root, &mut |relative, meta| {
-        let is_dir = meta.is_dir();
-        if !is_dir && !meta.is_file() {
+    tree::walk_listing(root, &mut |relative, entry| {
+        let kind = entry.file_type()?;
+        if !kind.is_dir() && !kind.is_file() {
             return Ok(()); // a cache holds no links or devices; never follow one
         }
-        if !is_dir {
+        if kind.is_file() {
             if let Some(base) = base.as_deref_mut() {
-                if base.has(relative, meta) {
-                    in_base.add(Size {
-                        files: 1,
-                        bytes: meta.len(),
-                    });
+                if base.has(relative, entry)? {
+                    *in_base += 1;
                     return Ok(());
                 }
             }
+        }
+        let meta = entry.metadata()?;
+        if kind.is_file() {
             size.add(Size {
                 files: 1,
                 bytes: meta.len(),
@@ -174,7 +177,7 @@ fn collect(
         items.push(Item {
             name: Path::new(name).join(relative),
             path: root.join(relative),
-            meta: meta.clone(),
+            meta,
             build_entry: name == BUILD_ENTRY && is_entry(relative),
         });
         Ok(())

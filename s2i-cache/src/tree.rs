@@ -40,6 +40,35 @@ fn walk_below(
     Ok(())
 }
 
+/// Like [`walk`], but hands over each directory entry as listed: its name,
+/// inode number and type come with the listing, so a visit that needs no
+/// more costs no `stat` ([`fs::DirEntry::metadata`] is there when it does).
+/// Directories are descended into; a symbolic link is never followed.
+pub fn walk_listing(
+    root: &Path,
+    visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
+) -> io::Result<()> {
+    walk_listing_below(root, Path::new(""), visit)
+}
+
+fn walk_listing_below(
+    root: &Path,
+    relative: &Path,
+    visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut children = fs::read_dir(root.join(relative))?.collect::<io::Result<Vec<_>>>()?;
+    // A stable order makes the saved stream reproducible.
+    children.sort_by_key(fs::DirEntry::file_name);
+    for entry in children {
+        let child = relative.join(entry.file_name());
+        visit(&child, &entry)?;
+        if entry.file_type()?.is_dir() {
+            walk_listing_below(root, &child, visit)?;
+        }
+    }
+    Ok(())
+}
+
 /// The regular files under `root` and their total size; zero if it is missing.
 pub fn size(root: &Path) -> io::Result<Size> {
     let mut size = Size::default();
@@ -130,14 +159,64 @@ pub fn merge(src: &Path, dest: &Path) -> io::Result<Merged> {
 }
 
 fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> io::Result<()> {
-    // One system call in the usual case: the entry is not there yet.
+    match place(src, dest, relative, merged)? {
+        Placed::Moved => Ok(()),
+        Placed::InPlaceAlready => merge_existing(src, dest, relative, merged),
+    }
+}
+
+/// [`merge`] for a tree whose listing is known already (`listing`: paths
+/// relative to `src` with whether each is a directory, parents before
+/// children, as [`walk`] gives them): no directory is read again.
+pub fn merge_listed<'a>(
+    src: &Path,
+    dest: &Path,
+    listing: impl IntoIterator<Item = (&'a Path, bool)>,
+) -> io::Result<Merged> {
+    let mut merged = Merged::default();
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if place(src, dest, Path::new(""), &mut merged)? == Placed::Moved
+        || !fs::symlink_metadata(dest)?.is_dir()
+    {
+        return Ok(merged);
+    }
+    // The subtree being passed over: moved whole, or in the way of a file.
+    let mut passed: Option<&Path> = None;
+    for (relative, is_dir) in listing {
+        if passed.is_some_and(|p| relative.starts_with(p)) {
+            continue;
+        }
+        passed = None;
+        let target = dest.join(relative);
+        let moved = place(&src.join(relative), &target, relative, &mut merged)? == Placed::Moved;
+        // Two directories merge child by child (the children come next);
+        // otherwise what is in place already wins.
+        if is_dir && (moved || !fs::symlink_metadata(&target)?.is_dir()) {
+            passed = Some(relative);
+        }
+    }
+    Ok(merged)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Placed {
+    Moved,
+    InPlaceAlready,
+}
+
+/// Moves `src` to the missing `dest`, by a rename (one system call in the
+/// usual case) or, across filesystems, a copy to a hidden sibling renamed
+/// into place.
+fn place(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> io::Result<Placed> {
     match rename::no_replace(src, dest) {
         Ok(()) => {
             merged.renamed += 1;
             merged.placed.push(relative.to_path_buf());
-            return Ok(());
+            Ok(Placed::Moved)
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Placed::InPlaceAlready),
         Err(e) if e.raw_os_error() == Some(18) /* EXDEV */ => {
             let staging = hidden_sibling(dest);
             remove(&staging)?;
@@ -149,16 +228,15 @@ fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> 
                 Ok(()) => {
                     merged.copied += 1;
                     merged.placed.push(relative.to_path_buf());
+                    Ok(Placed::Moved)
                 }
-                // Another filesystem, and in place already: what is there wins.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => merge_existing(src, dest, relative, merged)?,
-                Err(e) => return Err(e),
+                // Another filesystem, and in place already.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Placed::InPlaceAlready),
+                Err(e) => Err(e),
             }
-            return Ok(());
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
     }
-    merge_existing(src, dest, relative, merged)
 }
 
 /// `dest` exists: two directories merge child by child; otherwise what is in
@@ -270,6 +348,47 @@ mod tests {
                 bytes: 11
             }
         );
+    }
+
+    #[test]
+    fn merge_listed_moves_what_is_missing_and_reads_no_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("a/sub")).unwrap();
+        fs::write(src.join("a/new"), b"new").unwrap();
+        fs::write(src.join("a/both"), b"from artifacts").unwrap();
+        fs::write(src.join("a/sub/f"), b"f").unwrap();
+        fs::create_dir_all(src.join("blocked")).unwrap();
+        fs::write(src.join("blocked/f"), b"f").unwrap();
+        let dest = dir.path().join("dest");
+        fs::create_dir_all(dest.join("a")).unwrap();
+        fs::write(dest.join("a/both"), b"in place").unwrap();
+        fs::write(dest.join("blocked"), b"a file in the way").unwrap();
+        let mut listing = Vec::new();
+        walk(&src, &mut |relative, meta| {
+            listing.push((relative.to_path_buf(), meta.is_dir()));
+            Ok(())
+        })
+        .unwrap();
+        // Not listed, so not moved: the listing is all it goes by.
+        fs::write(src.join("a/unlisted"), b"u").unwrap();
+        let merged =
+            merge_listed(&src, &dest, listing.iter().map(|(p, d)| (p.as_path(), *d))).unwrap();
+        assert_eq!((merged.renamed, merged.copied), (2, 0));
+        assert_eq!(merged.placed, [Path::new("a/new"), Path::new("a/sub")]);
+        assert_eq!(fs::read(dest.join("a/new")).unwrap(), b"new");
+        assert_eq!(fs::read(dest.join("a/sub/f")).unwrap(), b"f");
+        assert_eq!(fs::read(dest.join("a/both")).unwrap(), b"in place");
+        assert_eq!(
+            fs::read(dest.join("blocked")).unwrap(),
+            b"a file in the way"
+        );
+        assert!(!dest.join("a/unlisted").exists());
+
+        let fresh = dir.path().join("fresh/nested");
+        let merged = merge_listed(&dest, &fresh, []).unwrap();
+        assert_eq!(merged.placed, [Path::new("")]);
+        assert!(fresh.join("a/sub/f").is_file());
     }
 
     #[test]

@@ -66,9 +66,10 @@ fn main() -> ExitCode {
                 "s2i-save-artifacts: saved the build cache ({}) and the module cache ({})",
                 saved.build, saved.module
             );
-            if saved.in_base.files > 0 {
+            if saved.in_base > 0 {
+                let s = if saved.in_base == 1 { "" } else { "s" };
                 message.push_str(&format!(
-                    "; left out {} the image already has",
+                    "; left out {} file{s} the image already has",
                     saved.in_base
                 ));
             }

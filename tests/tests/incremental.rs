@@ -222,6 +222,25 @@ fn round_trip_reuses_the_caches_after_a_code_change() {
         fs::read_dir(&artifacts).unwrap().next().is_none(),
         "the artifacts were moved, not copied"
     );
+
+    // What is left of the artifacts goes while go builds; a build that
+    // fails still leaves none of it behind.
+    let stream = app.save_artifacts();
+    app.fresh_app_root();
+    app.edit(
+        "main.go",
+        "module-dep now says ",
+        "module-dep now says \" + undefined + \"",
+    );
+    let Some(artifacts) = extract_like_s2i(&stream, &app.path("third"), test) else {
+        return;
+    };
+    let failed = app.assemble(&artifacts);
+    assert!(!failed.status.success(), "the broken build fails");
+    assert!(
+        fs::read_dir(&artifacts).unwrap().next().is_none(),
+        "a failed build consumed the artifacts too"
+    );
 }
 
 #[test]
