@@ -4,19 +4,25 @@
 # each in a fresh application root as the builder image has it (its
 # pre-compiled standard library in GOCACHE, named by S2I_GO_BASE_CACHE, as
 # image/Dockerfile does):
-#   clean        s2i-assemble without artifacts (the image's first build);
-#   incremental  s2i-assemble restoring the previous build's saved stream
-#                (a tar file: extraction included), then s2i-save-artifacts;
+#   incremental  s2i-assemble restoring the previous build's saved stream as
+#                s2i hands it over (extracted into an artifacts directory
+#                before assemble starts), then s2i-save-artifacts;
+#   incremental from a tar file
+#                the same, restoring from the stream as a tar file: the
+#                extraction s2i does is timed too;
 #   floor        plain `go build` with an already-warm cache;
 #   s2i-assemble alone, its caches in place (no restore, no save): what
-#                assemble itself adds to the floor, for comparison.
-# Every run first makes the same small code change (a new constant in the
-# main package), so no command gets away with a no-op build.
+#                assemble itself adds to the floor, for comparison;
+#   clean        s2i-assemble without artifacts (the image's first build).
+# The previous build is itself incremental (the steady state of a
+# BuildConfig with `incremental: true`). Every run first makes the same small
+# code change (a new constant in the main package), so no command gets away
+# with a no-op build.
 # Then the size of the saved stream after 10 builds, each changing code and
 # the dependency's version, against the classic images' approach (all of the
 # module cache plus the whole build cache, never pruned).
 #
-#   benches/incremental/bench.sh     # PACKAGES=300 RUNS=5
+#   benches/incremental/bench.sh     # PACKAGES=300 ROUNDS=5 RUNS=2 CLEAN_RUNS=3 [S2I_BIN=dir]
 #
 # Needs hyperfine, python3 and a Go (PATH first, else `cargo xtask tools`).
 set -euo pipefail
@@ -24,15 +30,22 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 PACKAGES=${PACKAGES:-300}
-RUNS=${RUNS:-5}
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-2}
+CLEAN_RUNS=${CLEAN_RUNS:-3}
 OUT=${OUT:-$root/target/bench-incremental}
 
 . benches/go-env.sh
 go_bench_tools
 
-cargo build --quiet --release -p s2i-assemble -p s2i-save-artifacts
-assemble=$root/target/release/s2i-assemble
-save=$root/target/release/s2i-save-artifacts
+# S2I_BIN: another build's binaries (say, a worktree of an older commit's
+# target/release), to compare code in the same benchmark.
+if [ -z "${S2I_BIN:-}" ]; then
+  cargo build --quiet --release -p s2i-assemble -p s2i-save-artifacts
+  S2I_BIN=$root/target/release
+fi
+assemble=$S2I_BIN/s2i-assemble
+save=$S2I_BIN/s2i-save-artifacts
 
 go_bench_workdir incremental
 mkdir -p "$OUT" "$work/floor"
@@ -66,22 +79,30 @@ $edit
 app=$work/app
 s2i="$assemble --src $work/src --app-root $app"
 # A fresh application root as the builder image ships it: the standard
-# library pre-compiled, hard-linked from the base cache. The previous one is
-# moved aside, not deleted (all are deleted at the end): on a file system
-# without a journal (this machine's ext4), creating files within a minute of
+# library pre-compiled, hard-linked from the base cache. Nothing is deleted
+# while the benchmark runs (the previous root and artifacts are moved aside;
+# all goes at the end), and the clean command runs last: on a file system
+# without a journal (this machine's ext4), creating files within minutes of
 # deleting thousands near them is several times slower (ext4's
-# recently_deleted() check on every new inode; seen with perf), which would
-# time the benchmark's own clean-up instead of the build. A real build runs
-# in a fresh container, with nothing deleted just before.
+# recently_deleted() check on every new inode; seen with perf). A clean
+# build's go deletes thousands of temporary files, so running it first made
+# the restores that followed pay for its clean-up. A real build runs in a
+# fresh container, with nothing deleted just before.
 mkdir -p "$work/trash"
-fresh_app="if [ -e $app ]; then mv $app $work/trash/\$(date +%s%N); fi; mkdir -p $app/.cache && cp -al $work/base $app/.cache/go-build"
+aside="$work/trash/\$(date +%s%N)"
+fresh_app="if [ -e $app ]; then mv $app $aside; fi; mkdir -p $app/.cache && cp -al $work/base $app/.cache/go-build"
+# /tmp/artifacts as s2i hands it over: the stream extracted into a directory.
+fresh_artifacts="if [ -e $work/artifacts ]; then mv $work/artifacts $aside; fi; mkdir $work/artifacts && tar -xf $work/saved.tar -C $work/artifacts"
 
-# The image's base cache, the previous image's saved stream, and the floor's
-# warm caches.
+# The image's base cache; the previous image's saved stream, from an
+# incremental build; the floor's warm caches.
 GOCACHE=$work/base GOMODCACHE=$work/scratch-mod go build -trimpath std
 export S2I_GO_BASE_CACHE=$work/base
 eval "$fresh_app"
 $s2i --artifacts "$work/none" >/dev/null
+APP_ROOT=$app $save > "$work/first.tar"
+eval "$fresh_app"; $edit
+$s2i --artifacts "$work/first.tar" >/dev/null
 APP_ROOT=$app $save > "$work/saved.tar"
 mkdir -p "$work/warm" && cp -a "$work/base" "$work/warm/go-build"
 export GOCACHE=$work/warm/go-build GOMODCACHE=$work/warm/go-mod
@@ -90,31 +111,53 @@ unset GOCACHE GOMODCACHE
 
 echo "== $(go version); $PACKAGES packages + 1 module dependency; $(nproc) cores"
 echo "== saved stream of the previous build: $(du -h "$work/saved.tar" | cut -f1)"
-hyperfine --style basic --runs "$RUNS" \
-  --export-markdown "$OUT/builds.md" --export-json "$OUT/builds.json" \
+# hyperfine runs one command's runs, then the next's: on a shared machine
+# the load moves in between. So the incremental builds and the floor run in
+# short rounds, each round all of them, and the verdict is the median of the
+# rounds' ratios.
+rm -f "$OUT"/round-*.json
+for n in $(seq "$ROUNDS"); do
+  hyperfine --style basic --runs "$RUNS" --export-json "$OUT/round-$n.json" \
+    --command-name "incremental (restore + s2i-assemble + s2i-save-artifacts)" \
+    --prepare "$fresh_app; $fresh_artifacts; rm -f $work/out.tar; $edit" \
+    "$s2i --artifacts $work/artifacts && APP_ROOT=$app $save > $work/out.tar" \
+    --command-name "incremental from a tar file (extraction included)" \
+    --prepare "$fresh_app; cp $work/saved.tar $work/in.tar; rm -f $work/out.tar; $edit" \
+    "$s2i --artifacts $work/in.tar && APP_ROOT=$app $save > $work/out.tar" \
+    --command-name "floor (go build, warm cache)" \
+    --prepare "$edit" \
+    "cd $work/src && GOCACHE=$work/warm/go-build GOMODCACHE=$work/warm/go-mod go build -trimpath -o $work/floor/app ." \
+    --command-name "s2i-assemble alone (its caches already in place)" \
+    --prepare "$edit" \
+    "$s2i --artifacts $work/none" | grep -E '^(Benchmark|  Time)'
+done
+# Last: a clean build's go deletes thousands of temporary files (see above).
+hyperfine --style basic --runs "$CLEAN_RUNS" --export-json "$OUT/clean.json" \
   --command-name "clean (s2i-assemble, no artifacts)" \
   --prepare "$fresh_app; $edit" \
-  "$s2i --artifacts $work/none" \
-  --command-name "incremental (restore + s2i-assemble + s2i-save-artifacts)" \
-  --prepare "$fresh_app; cp $work/saved.tar $work/in.tar; $edit" \
-  "$s2i --artifacts $work/in.tar && APP_ROOT=$app $save > $work/out.tar" \
-  --command-name "floor (go build, warm cache)" \
-  --prepare "$edit" \
-  "cd $work/src && GOCACHE=$work/warm/go-build GOMODCACHE=$work/warm/go-mod go build -trimpath -o $work/floor/app ." \
-  --command-name "s2i-assemble alone (its caches already in place)" \
-  --prepare "$edit" \
-  "$s2i --artifacts $work/none"
+  "$s2i --artifacts $work/none" | grep -E '^(Benchmark|  Time)'
 
 # Both built a program (not run: the generated app computes for minutes).
 test -x "$app/gobinary" && test -x "$work/floor/app"
 
-python3 - "$OUT/builds.json" <<'PY'
-import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-clean, inc, floor, alone = (r[k] for k in sorted(r, key=lambda k: ["clean", "incremental", "floor", "s2i-assemble"].index(k.split()[0])))
-print(f"incremental {inc:.2f}s = {inc/floor:.2f}x the floor ({floor:.2f}s; target <= 1.25x), "
-      f"{clean/inc:.1f}x faster than clean ({clean:.2f}s; target >= 5x); "
-      f"s2i-assemble alone {alone:.2f}s = {alone/floor:.2f}x the floor")
+python3 - "$OUT" "$ROUNDS" "$RUNS" <<'PY' | tee "$OUT/builds.md"
+import json, statistics, sys
+out, rounds, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names = ["incremental", "from a tar file", "floor", "s2i-assemble alone"]
+rows = [[r["mean"] for r in json.load(open(f"{out}/round-{n}.json"))["results"]]
+        for n in range(1, rounds + 1)]
+clean = json.load(open(f"{out}/clean.json"))["results"][0]["mean"]
+mean = {name: statistics.mean(r[i] for r in rows) for i, name in enumerate(names)}
+ratio = lambda i: [r[i] / r[2] for r in rows]
+median = lambda i: statistics.median(ratio(i))
+print(f"{rounds} rounds of {runs} runs each; mean times: "
+      + ", ".join(f"{name} {mean[name]:.3f} s" for name in names)
+      + f"; clean {clean:.2f} s")
+print(f"incremental / floor, median of rounds: **{median(0):.2f}x** (target <= 1.25x; "
+      f"rounds {', '.join(f'{x:.2f}' for x in ratio(0))})")
+print(f"clean / incremental: **{clean / mean['incremental']:.1f}x** faster (target >= 5x)")
+print(f"from a tar file / floor: {median(1):.2f}x (rounds {', '.join(f'{x:.2f}' for x in ratio(1))}); "
+      f"s2i-assemble alone / floor: {median(3):.2f}x")
 PY
 
 echo "== saved size over 10 builds, each changing code and greeting's version"
