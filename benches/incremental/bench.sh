@@ -22,7 +22,7 @@
 # the dependency's version, against the classic images' approach (all of the
 # module cache plus the whole build cache, never pruned).
 #
-#   benches/incremental/bench.sh     # PACKAGES=300 ROUNDS=5 RUNS=2 CLEAN_RUNS=3 [S2I_BIN=dir]
+#   benches/incremental/bench.sh     # PACKAGES=300 ROUNDS=8 RUNS=2 CLEAN_RUNS=3 [S2I_BIN=dir]
 #
 # Needs hyperfine, python3 and a Go (PATH first, else `cargo xtask tools`).
 set -euo pipefail
@@ -30,7 +30,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 PACKAGES=${PACKAGES:-300}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-8}
 RUNS=${RUNS:-2}
 CLEAN_RUNS=${CLEAN_RUNS:-3}
 OUT=${OUT:-$root/target/bench-incremental}
