@@ -170,8 +170,10 @@ impl TopLevel {
 /// what is not moved into place is removed, so it does not end up in the
 /// application image.
 pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
-    let (report, clearing) = restore_clearing_in_background(artifacts, caches);
-    drop(clearing);
+    let (report, leftovers) = restore_leaving(artifacts, caches);
+    if let Some(dir) = leftovers {
+        clear(&dir);
+    }
     report
 }
 
@@ -180,9 +182,8 @@ pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
 /// thread of its own, while the caller goes on with the build. Dropping the
 /// [`Clearing`] waits until the removal is done.
 pub fn restore_clearing_in_background(artifacts: &Path, caches: &CacheDirs) -> (Report, Clearing) {
-    let mut leftovers = None;
-    let report = restore_leaving(artifacts, caches, &mut leftovers);
-    let clearing = leftovers.and_then(|dir: PathBuf| {
+    let (report, leftovers) = restore_leaving(artifacts, caches);
+    let clearing = leftovers.and_then(|dir| {
         let path = dir.clone();
         let thread = std::thread::Builder::new().spawn(move || clear(&path));
         if thread.is_err() {
@@ -213,34 +214,30 @@ impl Drop for Clearing {
     }
 }
 
-/// The restore itself; `leftovers` is set to the artifacts directory when
-/// what is left of it is to be removed.
-fn restore_leaving(
-    artifacts: &Path,
-    caches: &CacheDirs,
-    leftovers: &mut Option<PathBuf>,
-) -> Report {
+/// The restore itself, and the artifacts directory when what is left of it
+/// is to be removed.
+fn restore_leaving(artifacts: &Path, caches: &CacheDirs) -> (Report, Option<PathBuf>) {
     let mut report = Report::default();
     let meta = match fs::symlink_metadata(artifacts) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return report,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return (report, None),
         Err(e) => {
             refuse(&mut report, artifacts, e.to_string());
-            return report;
+            return (report, None);
         }
     };
     if meta.is_dir() {
         if tree::is_empty_dir(artifacts) {
-            return report;
+            return (report, None);
         }
         if let Err(why) = restore_dir(artifacts, caches, &mut report) {
             refuse(&mut report, artifacts, why);
         }
         // Whatever is left (refused, unknown, or already in place) goes.
-        *leftovers = Some(artifacts.to_path_buf());
+        return (report, Some(artifacts.to_path_buf()));
     } else if meta.is_file() {
         if meta.len() == 0 {
-            return report; // save-artifacts had nothing to save
+            return (report, None); // save-artifacts had nothing to save
         }
         if let Err(why) = restore_tar(artifacts, caches, &mut report) {
             refuse(&mut report, artifacts, why);
@@ -252,7 +249,7 @@ fn restore_leaving(
             "it is neither a directory nor a tar file".into(),
         );
     }
-    report
+    (report, None)
 }
 
 fn refuse(report: &mut Report, artifacts: &Path, why: String) {

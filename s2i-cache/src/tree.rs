@@ -16,28 +16,9 @@ pub fn walk(
     root: &Path,
     visit: &mut dyn FnMut(&Path, &Metadata) -> io::Result<()>,
 ) -> io::Result<()> {
-    walk_below(root, Path::new(""), visit)
-}
-
-fn walk_below(
-    root: &Path,
-    relative: &Path,
-    visit: &mut dyn FnMut(&Path, &Metadata) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut children: Vec<_> = fs::read_dir(root.join(relative))?
-        .map(|entry| entry.map(|e| e.file_name()))
-        .collect::<io::Result<_>>()?;
-    // A stable order makes the saved stream reproducible.
-    children.sort();
-    for name in children {
-        let child = relative.join(name);
-        let meta = fs::symlink_metadata(root.join(&child))?;
-        visit(&child, &meta)?;
-        if meta.is_dir() {
-            walk_below(root, &child, visit)?;
-        }
-    }
-    Ok(())
+    walk_listing(root, &mut |relative, entry| {
+        visit(relative, &entry.metadata()?)
+    })
 }
 
 /// Like [`walk`], but hands over each directory entry as listed: its name,
