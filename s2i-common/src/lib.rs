@@ -4,9 +4,11 @@
 //! s2i CLI does, [`manifest`] is the contract between `s2i-assemble` (which
 //! writes it) and `s2i-run` (which reads it), [`paths`] names the places of
 //! the S2I layout, [`atomic`] writes files so that a reader never sees
-//! half of one, and [`rename`] has the renames std lacks.
+//! half of one, [`rename`] has the renames std lacks, and [`display`]
+//! shows outside names in log lines without their control characters.
 
 pub mod atomic;
+pub mod display;
 pub mod envfile;
 pub mod location;
 pub mod manifest;
