@@ -180,17 +180,69 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
     }
     if let Some((raw, origin)) = lookup(IMPORT_URL, go_toml.import_url.map(Raw::Text)) {
         note(IMPORT_URL, &raw, &origin);
-        config.import_url = Some(text(raw).trim().trim_end_matches('/').to_string());
+        config.import_url = Some(import_path(IMPORT_URL, text(raw), &origin)?);
     }
     if let Some((raw, origin)) = lookup(INSTALL_URL, go_toml.install_url.map(Raw::Text)) {
         note(INSTALL_URL, &raw, &origin);
-        config.install_url = Some(text(raw).trim().trim_end_matches('/').to_string());
+        config.install_url = Some(import_path(INSTALL_URL, text(raw), &origin)?);
     }
     debug_assert!(origins
         .iter()
         .all(|(name, _, _)| settings::find(name).is_some()));
     config.origins = origins;
     Ok(config)
+}
+
+/// IMPORT_URL's (INSTALL_URL's) value, checked to be a Go import path: the
+/// sources are laid out at `$GOPATH/src/$IMPORT_URL`, so an absolute path,
+/// a `..` or an empty element would place them outside the work area.
+fn import_path(name: &'static str, value: String, origin: &Origin) -> Result<String, Error> {
+    let path = value.trim().trim_end_matches('/');
+    let example = if name == INSTALL_URL {
+        "github.com/org/app/cmd/server"
+    } else {
+        "github.com/org/app"
+    };
+    match import_path_problem(path) {
+        None => Ok(path.to_string()),
+        Some(problem) => Err(Error::BadSetting {
+            name,
+            value,
+            why: format!(
+                "{problem} (from {origin}); an import path is relative, made of elements of \
+                 letters, digits and - . _ ~ + between single slashes, e.g. {name}={example}"
+            ),
+        }),
+    }
+}
+
+/// Why `path` is no Go import path (the rules of golang.org/x/mod/module's
+/// CheckImportPath, less its Windows-only ones), or None.
+fn import_path_problem(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return Some("it is empty".into());
+    }
+    if path.starts_with('/') {
+        return Some("it is an absolute path".into());
+    }
+    for element in path.split('/') {
+        if element.is_empty() {
+            return Some("it has an empty element (`//`)".into());
+        }
+        if element.chars().all(|c| c == '.') {
+            return Some(format!("it has a `{element}` element"));
+        }
+        if let Some(c) = element
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-._~+".contains(*c)))
+        {
+            return Some(format!("it holds {c:?}, which an import path cannot hold"));
+        }
+        if element.ends_with('.') {
+            return Some(format!("its element `{element}` ends with a dot"));
+        }
+    }
+    None
 }
 
 fn text(raw: Raw) -> String {
@@ -317,6 +369,55 @@ mod tests {
                 .starts_with("invalid GO_BUILD_FLAGS=\"-ldflags='-s\": "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn import_paths_are_checked() {
+        for good in [
+            "github.com/org/app",
+            "gopkg.in/yaml.v2",
+            "example.com/My_App-2~x/c++",
+            "app",
+        ] {
+            assert_eq!(import_path_problem(good), None, "{good}");
+        }
+        for (bad, why) in [
+            ("", "it is empty"),
+            ("/etc/app", "it is an absolute path"),
+            ("github.com//app", "it has an empty element (`//`)"),
+            ("../../escape", "it has a `..` element"),
+            ("github.com/./app", "it has a `.` element"),
+            (
+                "github.com/org/app name",
+                "it holds ' ', which an import path cannot hold",
+            ),
+            (
+                "github.com\\org",
+                "it holds '\\\\', which an import path cannot hold",
+            ),
+            ("github.com/org/app.", "its element `app.` ends with a dot"),
+            (
+                "github.com/ørg",
+                "it holds 'ø', which an import path cannot hold",
+            ),
+        ] {
+            assert_eq!(import_path_problem(bad).as_deref(), Some(why), "{bad:?}");
+        }
+        let src = source(None, Some("import_url = \"/tmp/elsewhere\"\n"));
+        let e = load(src.path(), &BTreeMap::new()).unwrap_err().to_string();
+        assert_eq!(e, "invalid IMPORT_URL=\"/tmp/elsewhere\": it is an absolute path (from .s2i/go.toml); an import path is relative, made of elements of letters, digits and - . _ ~ + between single slashes, e.g. IMPORT_URL=github.com/org/app");
+        let e = load(
+            src.path(),
+            &env(&[
+                ("IMPORT_URL", "github.com/o/a/"),
+                ("INSTALL_URL", "github.com/o/a/../../../x"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("invalid INSTALL_URL=\"github.com/o/a/../../../x\": it has a `..` element (from environment)"), "{e}");
+        let c = load(src.path(), &env(&[("IMPORT_URL", " github.com/o/a/ ")])).unwrap();
+        assert_eq!(c.import_url.as_deref(), Some("github.com/o/a"));
     }
 
     #[test]

@@ -618,3 +618,64 @@ fn one_assemble_at_a_time_per_application_root() {
     drop(held);
     case.assemble_ok();
 }
+
+/// Files under `dir` that have another name somewhere (a hard link).
+fn hard_linked_files(dir: &std::path::Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.metadata().unwrap().nlink() > 1)
+        .map(|e| e.path().display().to_string())
+        .collect()
+}
+
+#[test]
+fn import_url_that_is_no_import_path_is_refused_before_anything_is_written() {
+    let Some(case) = Case::new(
+        "import_url_that_is_no_import_path_is_refused_before_anything_is_written",
+        "gopath-legacy",
+    ) else {
+        return;
+    };
+    let outside = case.tmp.path().join("outside");
+    let absolute = outside.join("app").display().to_string();
+    let mut messages = Vec::new();
+    let mut check = |command: &mut Command| {
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        messages.push(case.redact(stderr.lines().last().unwrap_or("")));
+        assert!(!outside.exists(), "sources placed outside: {}", all(&out));
+        assert!(
+            !case.app_root.exists(),
+            "something was written: {}",
+            all(&out)
+        );
+        assert_eq!(hard_linked_files(case.tmp.path()), Vec::<String>::new());
+    };
+    for value in [
+        absolute.as_str(),
+        "../../../outside/app",
+        "github.com//app",
+        "github.com/org/my app",
+    ] {
+        check(case.command(&[]).env("IMPORT_URL", value));
+    }
+    check(
+        case.command(&[])
+            .env("IMPORT_URL", "github.com/example/legacy")
+            .env(
+                "INSTALL_URL",
+                "github.com/example/legacy/../../../../outside",
+            ),
+    );
+    std::fs::create_dir(case.src.join(".s2i")).unwrap();
+    std::fs::write(
+        case.src.join(".s2i/go.toml"),
+        format!("import_url = {absolute:?}\n"),
+    )
+    .unwrap();
+    check(&mut case.command(&[]));
+    insta::assert_snapshot!(messages.join("\n"));
+}
