@@ -75,7 +75,7 @@ pub fn restore(
     };
     if restored.found_artifacts() {
         for cache in &restored.restored {
-            println!("     {cache}");
+            report.line(&format!("     {cache}"));
         }
         for warning in &restored.warnings {
             report.warn(warning);

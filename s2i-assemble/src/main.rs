@@ -18,10 +18,18 @@ mod source;
 
 fn main() {
     let code = match cli::parse(std::env::args_os().skip(1)) {
-        Ok(cli::Command::Help) => {
-            print!("{}", cli::USAGE);
-            0
-        }
+        Ok(cli::Command::Help) => match s2i_common::stdout::write_all(cli::USAGE.as_bytes()) {
+            Ok(()) => 0,
+            // `s2i-assemble --help | head`: the reader had what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+            Err(e) => {
+                eprintln!(
+                    "s2i-assemble: cannot write to stdout: {}",
+                    s2i_common::stdout::reason(&e)
+                );
+                1
+            }
+        },
         Ok(cli::Command::Assemble(options)) => match pipeline::run(&options) {
             Ok(()) => 0,
             Err(error) => {

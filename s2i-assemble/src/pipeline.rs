@@ -146,8 +146,9 @@ pub fn run(options: &Options) -> Result<(), Error> {
         plan.go_version
     ));
     if options.dry_run {
-        print!("{plan}");
-        return Ok(());
+        // The plan is what --dry-run is for: not writing it is a failure.
+        return s2i_common::stdout::write_all(plan.to_string().as_bytes())
+            .map_err(|e| Error::io("write the plan to", "stdout", e));
     }
     interrupt.check()?;
 
@@ -209,18 +210,22 @@ pub fn run(options: &Options) -> Result<(), Error> {
     report.done(&format!("Installed into {}", plan.app_root.display()));
 
     // 8. Summary.
-    println!(
+    report.line(&format!(
         "---> Done in {:.2}s with {}",
         report.total_secs(),
         plan.go_version
-    );
+    ));
     for (path, bytes) in &installed.binaries {
         let role = if *path == installed.run {
             ", also gobinary: s2i-run starts it in src/"
         } else {
             ""
         };
-        println!("     {} ({}{role})", path.display(), report::size(*bytes));
+        report.line(&format!(
+            "     {} ({}{role})",
+            path.display(),
+            report::size(*bytes)
+        ));
     }
     Ok(())
 }

@@ -1,6 +1,11 @@
 //! What a person watching the build sees: S2I-style `---> Step` lines with
 //! the time each took, and a closing summary.
+//!
+//! The log is for people: a log that cannot be written (stdout on a full
+//! disk) does not stop the build, whose exit status S2I goes by. (`println!`
+//! would abort the process half-way instead.)
 
+use std::io::Write;
 use std::time::Instant;
 
 pub struct Report {
@@ -19,14 +24,20 @@ impl Report {
 
     /// Announces a step that takes a while (its output follows).
     pub fn begin(&mut self, title: &str) {
-        println!("---> {title}");
+        self.line(&format!("---> {title}"));
         self.step = Instant::now();
     }
 
     /// Closes the current step with its elapsed time.
     pub fn done(&mut self, title: &str) {
-        println!("---> {title} ({:.2}s)", self.step.elapsed().as_secs_f64());
+        let secs = self.step.elapsed().as_secs_f64();
+        self.line(&format!("---> {title} ({secs:.2}s)"));
         self.step = Instant::now();
+    }
+
+    /// One line of the log on stdout.
+    pub fn line(&self, text: &str) {
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
     }
 
     pub fn warn(&self, message: &str) {

@@ -43,6 +43,55 @@ fn help() {
 }
 
 #[test]
+fn help_to_a_full_disk_is_a_message_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
+        .arg("--help")
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "s2i-assemble: cannot write to stdout: No space left on device\n"
+    );
+}
+
+#[test]
+fn dry_run_plan_to_a_full_disk_fails_with_a_message() {
+    let Some(case) = Case::new(
+        "dry_run_plan_to_a_full_disk_fails_with_a_message",
+        "module-basic",
+    ) else {
+        return;
+    };
+    let out = case
+        .command(&["--dry-run"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().last(),
+        Some("s2i-assemble: cannot write the plan to stdout: No space left on device")
+    );
+}
+
+#[test]
+fn build_log_to_a_full_disk_still_builds() {
+    let Some(case) = Case::new("build_log_to_a_full_disk_still_builds", "module-basic") else {
+        return;
+    };
+    let out = case
+        .command(&[])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert_eq!(case.run("gobinary"), "hello from module-basic\n");
+}
+
+#[test]
 fn unknown_option() {
     let out = Command::new(env!("CARGO_BIN_EXE_s2i-assemble"))
         .arg("--bogus")

@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod paths;
 pub mod rename;
 pub mod settings;
+pub mod stdout;

@@ -26,8 +26,18 @@ fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         None => {}
         Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            return match s2i_common::stdout::write_all(format!("{USAGE}\n").as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // `--help | head`: the reader had what it wanted.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!(
+                        "s2i-save-artifacts: cannot write to stdout: {}",
+                        s2i_common::stdout::reason(&e)
+                    );
+                    ExitCode::FAILURE
+                }
+            };
         }
         Some(other) => {
             eprintln!(

@@ -177,3 +177,17 @@ fn arguments_are_refused() {
     assert!(output.stdout.is_empty());
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn help_to_a_full_disk_is_a_message_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_s2i-save-artifacts"))
+        .arg("--help")
+        .stdout(fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "s2i-save-artifacts: cannot write to stdout: No space left on device\n"
+    );
+}

@@ -15,10 +15,12 @@ fn main() {
         .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
     // Not print!, which panics (an abort, with panic=abort) when stdout is
     // gone: `podman run gobuilder | head` is a normal way to read this.
-    use std::io::Write;
-    if let Err(e) = std::io::stdout().write_all(usage(image.trim()).as_bytes()) {
+    if let Err(e) = s2i_common::stdout::write_all(usage(image.trim()).as_bytes()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("s2i-usage: cannot write to stdout: {e}");
+            eprintln!(
+                "s2i-usage: cannot write to stdout: {}",
+                s2i_common::stdout::reason(&e)
+            );
             std::process::exit(1);
         }
     }

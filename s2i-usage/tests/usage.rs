@@ -92,3 +92,16 @@ fn readme_settings_reference_is_the_table() {
         );
     }
 }
+
+#[test]
+fn a_full_disk_is_a_message_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_s2i-usage"))
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "s2i-usage: cannot write to stdout: No space left on device\n"
+    );
+}
