@@ -6,6 +6,7 @@
 mod cli;
 mod exec;
 mod failure;
+mod inherited;
 mod signals;
 mod supervise;
 mod target;
@@ -54,7 +55,11 @@ fn run() -> Result<i32, Failure> {
         if config.verbose {
             eprintln!("s2i-run: exec {} (no supervisor)", program.path.display());
         }
-        Err(program.exec_failure(program.execve()))
+        // The program gets SIGPIPE as s2i-run got it, not as Rust set it.
+        inherited::restore_sigpipe();
+        let errno = program.execve();
+        inherited::ignore_sigpipe();
+        Err(program.exec_failure(errno))
     }
 }
 

@@ -77,3 +77,30 @@ fn dist_build_reports_a_missing_program() {
         );
     }
 }
+
+/// The `.init_array` record of SIGPIPE (s2i-run/src/inherited.rs) runs in
+/// the static musl build too: the program is not started with it ignored.
+#[test]
+fn dist_build_hands_the_program_sigpipe_as_it_got_it() {
+    let Some(bin) = dist_s2i_run("dist_build_hands_the_program_sigpipe_as_it_got_it") else {
+        return;
+    };
+    for init in ["never", "always"] {
+        let mut command = std::process::Command::new(&bin);
+        command
+            .args(["--", "grep", "^SigIgn", "/proc/self/status"])
+            .env("S2I_RUN_INIT", init);
+        let output = run(command);
+        let line = String::from_utf8_lossy(&output.stdout);
+        let ignored = line
+            .trim()
+            .strip_prefix("SigIgn:\t")
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .unwrap_or_else(|| panic!("S2I_RUN_INIT={init}: {line:?}"));
+        assert_eq!(
+            ignored & (1 << (libc::SIGPIPE - 1)),
+            0,
+            "S2I_RUN_INIT={init}: SIGPIPE is ignored"
+        );
+    }
+}
