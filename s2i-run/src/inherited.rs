@@ -5,27 +5,31 @@
 //! Rust's runtime sets SIGPIPE to "ignore" (so that a write to a closed pipe
 //! is an error instead of death), and an ignored signal stays ignored across
 //! `execve`: a program exec'd with it ignored gets EPIPE where it expects to
-//! die quietly (`yes | head` prints "Broken pipe"). A function in
-//! `.init_array` runs before the runtime does (the C library calls those
-//! before `main`), and notes it.
+//! die quietly (`yes | head` prints "Broken pipe"). It also opens /dev/null
+//! on a standard descriptor that was closed, which hides a closed stdout from
+//! `--help`. A function in `.init_array` runs before the runtime does (the C
+//! library calls those before `main`), and notes both.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::libc;
 
 static SIGPIPE_IGNORED: AtomicBool = AtomicBool::new(false);
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 #[used]
 #[link_section = ".init_array"]
 static RECORD: extern "C" fn() = record;
 
 extern "C" fn record() {
-    // SAFETY: sigaction(2) only reads the disposition.
+    // SAFETY: sigaction(2) only reads the disposition; fcntl(2) only asks
+    // whether the descriptor is open.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut action) == 0 {
             SIGPIPE_IGNORED.store(action.sa_sigaction == libc::SIG_IGN, Ordering::Relaxed);
         }
+        STDOUT_CLOSED.store(libc::fcntl(1, libc::F_GETFD) == -1, Ordering::Relaxed);
     }
 }
 
@@ -48,4 +52,10 @@ pub fn ignore_sigpipe() {
 fn set_sigpipe(disposition: libc::sighandler_t) {
     // SAFETY: setting a disposition to SIG_DFL or SIG_IGN.
     unsafe { libc::signal(libc::SIGPIPE, disposition) };
+}
+
+/// Whether stdout was closed when s2i-run started (the descriptor now
+/// holds the /dev/null Rust's runtime put there).
+pub fn stdout_was_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
 }

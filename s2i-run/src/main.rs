@@ -67,6 +67,10 @@ fn run() -> Result<i32, Failure> {
 /// buffered stdout is code that every application image would carry for
 /// two messages.)
 fn print(text: &str) -> Result<i32, Failure> {
+    if inherited::stdout_was_closed() {
+        // What is there now is Rust's /dev/null: the text would be lost.
+        return Err(Failure::general("cannot write to stdout: it is closed"));
+    }
     let mut rest = text.as_bytes();
     while !rest.is_empty() {
         // SAFETY: write(2) from a valid buffer.

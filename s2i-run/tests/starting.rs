@@ -290,6 +290,33 @@ fn help_and_version() {
     );
 }
 
+#[test]
+fn help_and_version_fail_with_one_line_when_stdout_is_closed_or_full() {
+    for flag in ["--help", "--version"] {
+        // Closed: through a shell, which can start a program without fd 1.
+        let mut closed = std::process::Command::new("sh");
+        closed.args(["-c", "exec \"$0\" \"$1\" >&-", BIN, flag]);
+        // Full: every write fails with ENOSPC.
+        let mut full = s2i_run(&[flag]);
+        full.stdout(fs::File::create("/dev/full").unwrap());
+        for (how, mut command) in [("closed", closed), ("/dev/full", full)] {
+            command.stderr(std::process::Stdio::piped());
+            let output = Running::spawn(command).output();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{flag}, stdout {how}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{flag}, stdout {how}: {stderr}");
+            assert!(
+                stderr.starts_with("s2i-run: cannot write to stdout: "),
+                "{flag}, stdout {how}: {stderr}"
+            );
+        }
+    }
+}
+
 /// The image's one settings table (printed by s2i-usage, in the README)
 /// and s2i-run's own help name the same run-time settings.
 #[test]
