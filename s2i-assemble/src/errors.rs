@@ -83,6 +83,18 @@ pub enum Error {
         path: PathBuf,
         error: io::Error,
     },
+    /// The application root is the source directory (`same`) or above it:
+    /// installing would replace the sources' files. The paths as shown.
+    AppRootHoldsSources {
+        app_root: String,
+        src: String,
+        same: bool,
+    },
+    /// An application root inside the sources that holds files of theirs.
+    AppRootInSourcesNotEmpty {
+        app_root: String,
+        entry: String,
+    },
     /// Any other file system failure, naming what was being done.
     Io {
         doing: String,
@@ -164,6 +176,9 @@ message_keys! {
     SeveralMains => "several main packages … (…): set GO_RUN",
     RunNotBuilt => "GO_RUN=… names no program that is built",
     AppRootNotWritable => "cannot write to the application root",
+    AppRootHoldsSources { same: true } => "the application root … is the source directory",
+    AppRootHoldsSources => "the application root … holds the sources",
+    AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
     Io => "cannot … …: …",
     BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
     BuildFailed => "go build failed (…); Go's messages are above",
@@ -318,6 +333,25 @@ impl fmt::Display for Error {
                 path.display(),
                 Plain(error)
             ),
+            Error::AppRootHoldsSources { app_root, src, same } => {
+                if *same {
+                    write!(f, "the application root {app_root} is the source directory")?;
+                } else {
+                    write!(f, "the application root {app_root} holds the sources {src}")?;
+                }
+                write!(
+                    f,
+                    ": installing there would replace their files; pass --app-root a directory outside the sources, \
+                     or a new one inside them (e.g. --app-root {}/out)",
+                    src.split(" (that is, ").next().unwrap_or(src)
+                )
+            }
+            Error::AppRootInSourcesNotEmpty { app_root, entry } => write!(
+                f,
+                "the application root {app_root} is inside the sources and holds {entry}, which s2i-assemble does not write: \
+                 it would be left out of the build and its files replaced; pass --app-root a new or empty directory (e.g. ./out), \
+                 or one outside the sources"
+            ),
             Error::Io { doing, path, error } => {
                 write!(f, "cannot {doing} {}: {}", path.display(), Plain(error))
             }
@@ -418,6 +452,20 @@ mod tests {
             Error::AppRootNotWritable {
                 path: "/opt/app-root".into(),
                 error: denied(),
+            },
+            Error::AppRootHoldsSources {
+                app_root: "/tmp/p".into(),
+                src: "/tmp/p/src".into(),
+                same: false,
+            },
+            Error::AppRootHoldsSources {
+                app_root: "/tmp/src".into(),
+                src: "/tmp/src".into(),
+                same: true,
+            },
+            Error::AppRootInSourcesNotEmpty {
+                app_root: "/tmp/src/cmd".into(),
+                entry: "main.go".into(),
             },
             Error::io("create", "/opt/app-root/bin", denied()),
             Error::BuildFailed {

@@ -14,6 +14,7 @@ mod install;
 mod pipeline;
 mod plan;
 mod report;
+mod roots;
 mod source;
 
 fn main() {

@@ -1,6 +1,7 @@
 //! The assemble step, in order:
 //!
-//! 1. read the sources' top level and the settings;
+//! 1. read the sources' top level and the settings; check that the
+//!    application root does not overlap the sources;
 //! 2. find go; walk the sources (checked, the application's files copied
 //!    into a work area under the application root; copied whole only for a
 //!    bare main.go or GOPATH sources);
@@ -31,10 +32,11 @@ use crate::gotool;
 use crate::install;
 use crate::plan::{self, BuildPlan};
 use crate::report::{self, Report};
+use crate::roots;
 use crate::source;
 
 /// The work area under the application root.
-const WORK_DIR: &str = ".s2i-assemble";
+pub const WORK_DIR: &str = ".s2i-assemble";
 /// The prefix of `--dry-run`'s temporary work area.
 const WORK_PREFIX: &str = ".s2i-assemble.";
 
@@ -56,8 +58,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let src = absolute(&options.src);
     let app_root = absolute(&options.app_root);
 
-    // 1. The sources and the settings.
+    // 1. The sources and the settings; an application root inside the
+    // sources is left out of them.
     let top = source::inspect(&src)?;
+    let app_root_in_src = roots::check(&src, &app_root)?;
     let config = config::load(&src, &process_env)?;
     for warning in &config.warnings {
         report.warn(warning);
@@ -74,6 +78,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         &src,
         build_copy.as_deref(),
         (!options.dry_run).then_some(app_files.as_path()),
+        app_root_in_src.as_deref(),
     )?;
     for warning in &prepared.warnings {
         report.warn(warning);

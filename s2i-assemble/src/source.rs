@@ -111,11 +111,13 @@ fn is_linkable(rel: &Path) -> bool {
 /// Walks the sources in `src`: checks that every file can be read and that
 /// no symlink leads out of them; copies them to `build` (which must not
 /// exist) when given; copies the application's run-time files into
-/// `app_files` when given. `.git` is left out of both.
+/// `app_files` when given. `.git` is left out of both, and so is
+/// `leave_out` (an application root inside the sources, resolved).
 pub fn prepare(
     src: &Path,
     build: Option<&Path>,
     app_files: Option<&Path>,
+    leave_out: Option<&Path>,
 ) -> Result<Copied, Error> {
     let root = fs::canonicalize(src).map_err(|error| Error::SourceUnreadable {
         path: src.to_path_buf(),
@@ -132,7 +134,9 @@ pub fn prepare(
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".git"));
+        .filter_entry(|e| {
+            !(e.depth() == 1 && e.file_name() == ".git") && Some(e.path()) != leave_out
+        });
     for entry in walk {
         let entry = entry.map_err(|e| {
             let path = e
@@ -371,6 +375,7 @@ mod tests {
             src.path(),
             Some(&work.path().join("build")),
             Some(&work.path().join("app")),
+            None,
         )
         .unwrap();
         assert_eq!(copied.go_files, 1);
@@ -417,7 +422,7 @@ mod tests {
         let before = listing(src.path());
         let work = tempfile::tempdir().unwrap();
         let app = work.path().join("app");
-        let copied = prepare(src.path(), None, Some(&app)).unwrap();
+        let copied = prepare(src.path(), None, Some(&app), None).unwrap();
         assert_eq!((copied.go_files, copied.root_go_files), (3, 1));
         assert_eq!(listing(src.path()), before);
         assert_eq!(
@@ -450,7 +455,7 @@ mod tests {
             let src = tree(&[("main.go", "package main\n")]);
             fs::create_dir(src.path().join("conf")).unwrap();
             symlink(&target, src.path().join("conf/link")).unwrap();
-            let e = prepare(src.path(), None, None).unwrap_err();
+            let e = prepare(src.path(), None, None, None).unwrap_err();
             assert!(
                 matches!(&e, Error::SymlinkOutside { link, .. } if link == Path::new("conf/link")),
                 "{e}"

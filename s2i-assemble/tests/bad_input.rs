@@ -728,3 +728,155 @@ fn import_url_that_is_no_import_path_is_refused_before_anything_is_written() {
     check(&mut case.command(&[]));
     insta::assert_snapshot!(messages.join("\n"));
 }
+
+/// Every path under `dir` with what it holds (a file's bytes, a link's
+/// target), but `leave_out`: to see that nothing changed.
+fn tree_state(dir: &std::path::Path, leave_out: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut state: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            !leave_out.iter().any(|l| rel.starts_with(l))
+        })
+        .map(|e| {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            let what = if e.path_is_symlink() {
+                std::fs::read_link(e.path())
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes()
+            } else if e.file_type().is_file() {
+                std::fs::read(e.path()).unwrap()
+            } else {
+                b"/".to_vec()
+            };
+            (rel, what)
+        })
+        .collect();
+    state.sort();
+    state
+}
+
+/// Bytes of the files under `dir`, leaving out `.cache`.
+fn tree_bytes(dir: &std::path::Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".cache")
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+#[test]
+fn application_root_holding_the_sources_is_refused_before_anything_is_written() {
+    let Some(case) = Case::new(
+        "application_root_holding_the_sources_is_refused_before_anything_is_written",
+        "module-basic",
+    ) else {
+        return;
+    };
+    // The probe's layout: the sources at P/src, where the install puts the
+    // application's files.
+    let p = case.tmp.path().join("P");
+    std::fs::create_dir(&p).unwrap();
+    let src = p.join("src");
+    std::fs::rename(&case.src, &src).unwrap();
+    std::os::unix::fs::symlink(&p, case.tmp.path().join("alias")).unwrap();
+    std::os::unix::fs::symlink(&src, case.tmp.path().join("alias-src")).unwrap();
+    let before = tree_state(&p, &[]);
+    let path = |rel: &str| case.tmp.path().join(rel).display().to_string();
+    let mut messages = Vec::new();
+    for (src, app_root) in [
+        (path("P/src"), path("P")),
+        (path("P/src"), path("P/src/..")),
+        (path("P/src"), path("P/src")),
+        (path("P/src"), path("alias")),
+        (path("alias/src"), path("P")),
+        (path("P/src"), path("alias-src")),
+    ] {
+        let out = case
+            .command(&["--src", &src, "--app-root", &app_root])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        messages.push(case.redact(stderr.lines().last().unwrap_or("")));
+        assert_eq!(
+            tree_state(&p, &[]),
+            before,
+            "--src {src} --app-root {app_root} changed the sources or wrote next to them"
+        );
+    }
+    insta::assert_snapshot!(messages.join("\n"));
+}
+
+#[test]
+fn application_root_inside_the_sources_is_left_out_and_does_not_grow() {
+    let Some(mut case) = Case::new(
+        "application_root_inside_the_sources_is_left_out_and_does_not_grow",
+        "templates",
+    ) else {
+        return;
+    };
+    let before = tree_state(&case.src, &[]);
+    // README's local use, run from the sources, again and again.
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        let out = case
+            .command(&["--src", ".", "--app-root", "./out"])
+            .current_dir(&case.src)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", all(&out));
+        sizes.push(tree_bytes(&case.src.join("out")));
+    }
+    // The same through a symlink to it from outside.
+    let alias = case.tmp.path().join("alias");
+    std::os::unix::fs::symlink(case.src.join("out"), &alias).unwrap();
+    let out = case
+        .command(&["--app-root", alias.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    sizes.push(tree_bytes(&case.src.join("out")));
+    assert!(
+        sizes.windows(2).all(|w| w[0] == w[1]),
+        "the application root grew from build to build: {sizes:?} bytes"
+    );
+    assert_eq!(
+        tree_state(&case.src, &["out"]),
+        before,
+        "the sources changed"
+    );
+    case.app_root = case.src.join("out");
+    let installed = listing(&case.app_root);
+    assert!(
+        installed.contains(&"src/templates/index.tmpl".to_string())
+            && !installed.iter().any(|p| p.starts_with("src/out")),
+        "{installed:?}"
+    );
+    case.run("gobinary");
+}
+
+#[test]
+fn application_root_inside_the_sources_holding_their_files_is_refused() {
+    let Some(case) = Case::new(
+        "application_root_inside_the_sources_holding_their_files_is_refused",
+        "templates",
+    ) else {
+        return;
+    };
+    let before = tree_state(&case.src, &[]);
+    let out = case
+        .command(&["--src", ".", "--app-root", "./templates"])
+        .current_dir(&case.src)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap_or("")));
+    assert_eq!(tree_state(&case.src, &[]), before);
+}
