@@ -57,6 +57,15 @@ impl Kind {
         Ok((kind, warnings))
     }
 
+    /// As the log's `Detected …` line says it: with `a` for the singular
+    /// kinds, none for the plural ones ("GOPATH-era sources").
+    pub fn in_a_sentence(&self) -> String {
+        match self {
+            Kind::Workspace | Kind::Module | Kind::Vendored => format!("a {}", self.describe()),
+            Kind::Gopath { .. } | Kind::BareMain => self.describe(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Kind::Workspace => "Go workspace (go.work)".to_string(),
@@ -383,7 +392,7 @@ pub fn pick_targets(
                     return Err(Error::TargetMissing {
                         setting,
                         target: shown,
-                        detail: first_line(&error.err).replace(&format!("{}/", root.display()), ""),
+                        detail: go_reason(&error.err).replace(&format!("{}/", root.display()), ""),
                     });
                 }
             }
@@ -431,8 +440,26 @@ pub fn pick_targets(
     Ok(mains)
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").trim().to_string()
+/// go's reason in one line. GOPATH mode's `cannot find package "x" in any
+/// of:` lists the places on the lines below, each ending `(from $GOROOT)`:
+/// those become `in $GOROOT or $GOPATH`; any other message whose first line
+/// announces more keeps the rest, joined.
+fn go_reason(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    let rest: Vec<&str> = lines.collect();
+    if rest.is_empty() {
+        return first.to_string();
+    }
+    let places: Vec<&str> = rest
+        .iter()
+        .filter_map(|l| l.rsplit_once("(from ")?.1.strip_suffix(')'))
+        .collect();
+    match first.strip_suffix(" in any of:") {
+        Some(head) if places.len() == rest.len() => format!("{head} in {}", places.join(" or ")),
+        _ if first.ends_with(':') => format!("{first} {}", rest.join("; ")),
+        _ => first.to_string(),
+    }
 }
 
 /// `./cmd/api` for a package in `root`, else its import path.
@@ -551,6 +578,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("GO_TARGETS names ./x/..., which is not a package here (the pattern matched no packages)"));
+    }
+
+    #[test]
+    fn each_kind_reads_as_a_sentence() {
+        let kinds = [
+            Kind::Workspace,
+            Kind::Module,
+            Kind::Vendored,
+            Kind::Gopath {
+                import_url: "github.com/example/legacy".into(),
+            },
+            Kind::BareMain,
+        ];
+        let lines: Vec<String> = kinds
+            .iter()
+            .map(|k| format!("Detected {}; main package(s): .", k.in_a_sentence()))
+            .collect();
+        insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    #[test]
+    fn gos_reasons_are_whole_on_one_line() {
+        let gopath = "cannot find package \"github.com/example/nope\" in any of:\n\t/usr/lib/go/src/github.com/example/nope (from $GOROOT)\n\t/w/gopath/src/github.com/example/nope (from $GOPATH)";
+        assert_eq!(
+            go_reason(gopath),
+            "cannot find package \"github.com/example/nope\" in $GOROOT or $GOPATH"
+        );
+        assert_eq!(go_reason("no Go files in /r/x\n"), "no Go files in /r/x");
+        assert_eq!(
+            go_reason("found packages:\n\ta (a.go)\n\tb (b.go)"),
+            "found packages: a (a.go); b (b.go)"
+        );
+        assert_eq!(go_reason("first\nsecond"), "first");
     }
 
     #[test]

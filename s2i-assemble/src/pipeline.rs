@@ -145,8 +145,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
     let packages: Vec<&str> = plan.targets.iter().map(|t| t.package.as_str()).collect();
     report.done(&format!(
-        "Detected a {}; main package(s): {}; {}",
-        plan.kind.describe(),
+        "Detected {}; main package(s): {}; {}",
+        plan.kind.in_a_sentence(),
         packages.join(", "),
         plan.go_version
     ));

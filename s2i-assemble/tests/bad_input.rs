@@ -244,6 +244,23 @@ fn install_url_naming_a_library() {
 }
 
 #[test]
+fn install_url_naming_a_missing_package_says_where_go_looked() {
+    let Some(case) = Case::new(
+        "install_url_naming_a_missing_package_says_where_go_looked",
+        "gopath-legacy",
+    ) else {
+        return;
+    };
+    let case = case
+        .env("IMPORT_URL", "github.com/example/legacy")
+        .env("INSTALL_URL", "github.com/example/elsewhere");
+    let (message, _) = case.assemble_fails();
+    assert!(!message.contains("in any of:)"), "{message}");
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
 fn several_mains_in_a_workspace_and_no_choice() {
     let Some(case) = Case::new("several_mains_in_a_workspace_and_no_choice", "workspace") else {
         return;

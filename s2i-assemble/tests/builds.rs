@@ -275,7 +275,11 @@ fn bare_main_go_without_go_mod() {
         return;
     };
     insta::assert_snapshot!(case.plan());
-    case.assemble_ok();
+    let log = case.assemble_ok();
+    assert!(
+        log.contains("\n---> Detected Go files without go.mod (built as a throwaway module `app`); main package(s): ."),
+        "{log}"
+    );
     assert_eq!(case.run("gobinary"), "hello from bare-main\n");
     assert_eq!(
         listing(&case.src),
@@ -290,7 +294,11 @@ fn gopath_era_source_with_import_url() {
         return;
     };
     let case = case.env("IMPORT_URL", "github.com/example/legacy");
-    case.assemble_ok();
+    let log = case.assemble_ok();
+    assert!(
+        log.contains("\n---> Detected GOPATH-era sources (IMPORT_URL=github.com/example/legacy, GO111MODULE=off); main package(s): "),
+        "{log}"
+    );
     assert!(case.run("gobinary").contains("gopath-legacy"));
 }
 
