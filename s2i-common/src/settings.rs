@@ -183,7 +183,8 @@ only as PID 1.",
         default: "TERM",
         applies: Applies::Run,
         description: "The signal the supervisor delivers when SIGTERM arrives (e.g. `QUIT`), \
-for programs that shut down gracefully on another signal.",
+for programs that shut down gracefully on another signal. Not `STOP`, `TSTP`, `TTIN`, `TTOU`, \
+`CONT`, `CHLD` or `URG`, which cannot end a program.",
     },
     Setting {
         name: "S2I_RUN_SIGNAL_GROUP",

@@ -37,7 +37,8 @@ Supervisor settings:
   S2I_RUN_SIGNAL_GROUP=1|0  forward signals to the program's process group (1,
                             the default) or to the program alone (0)
   S2I_RUN_STOP_SIGNAL=NAME  deliver this signal when SIGTERM arrives (default
-                            TERM), e.g. QUIT; any name `kill -l` knows, RTMIN+N
+                            TERM), e.g. QUIT; a name `kill -l` knows, RTMIN+N;
+                            not one that cannot end a program (STOP, CONT...)
   S2I_RUN_GRACE=SECONDS     when the program has exited, what is left of its
                             process group gets SIGTERM, and SIGKILL this many
                             seconds later (default 5)
@@ -135,8 +136,18 @@ pub fn parse(
         "a signal name or number, such as TERM, QUIT, INT, USR1, 3 or RTMIN+2";
     let stop_signal = match setting(&env, "S2I_RUN_STOP_SIGNAL", SIGNAL_EXPECTED)? {
         None => nix::libc::SIGTERM,
-        Some(name) => signals::number(&name)
-            .ok_or_else(|| invalid("S2I_RUN_STOP_SIGNAL", &name, SIGNAL_EXPECTED))?,
+        Some(name) => {
+            let signal = signals::number(&name)
+                .ok_or_else(|| invalid("S2I_RUN_STOP_SIGNAL", &name, SIGNAL_EXPECTED))?;
+            if let Some(why) = signals::cannot_end_a_program(signal) {
+                return Err(Failure::usage(format!(
+                    "invalid S2I_RUN_STOP_SIGNAL={name:?}: {} {why}; expected a signal that ends a \
+                     program, such as TERM, QUIT, INT, USR1, KILL or RTMIN+2",
+                    signals::name(signal)
+                )));
+            }
+            signal
+        }
     };
     const GRACE_EXPECTED: &str = "a number of seconds, such as 5 or 0.5";
     let grace = match setting(&env, "S2I_RUN_GRACE", GRACE_EXPECTED)? {

@@ -80,6 +80,23 @@ pub fn number(name: &str) -> Option<i32> {
     (rt_min()..=rt_max()).contains(&n).then_some(n)
 }
 
+/// Why `signal` cannot be the one that stops the program, if it cannot:
+/// the job-control signals pause or resume it, and those a program ignores
+/// unless it asks for them do nothing. (SIGWINCH is ignored by default too,
+/// but it is Apache httpd's graceful stop; SIGKILL ends a program without
+/// letting it clean up, which is the user's choice to make.)
+pub fn cannot_end_a_program(signal: i32) -> Option<&'static str> {
+    match signal {
+        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU => {
+            Some("pauses the program instead of ending it")
+        }
+        libc::SIGCONT => Some("resumes a paused program, it does not end it"),
+        libc::SIGCHLD => Some("only tells the program that a child of its own exited"),
+        libc::SIGURG => Some("is ignored by programs (Go's runtime uses it to switch goroutines)"),
+        _ => None,
+    }
+}
+
 /// The name of a signal number for messages (`SIGTERM`, `SIGRTMIN+2`, `signal 33`).
 pub fn name(signal: i32) -> String {
     if let Some((known, _)) = NAMES.iter().find(|(_, n)| *n == signal) {

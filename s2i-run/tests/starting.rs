@@ -278,6 +278,33 @@ fn invalid_settings_and_options_name_what_is_allowed() {
 }
 
 #[test]
+fn stop_signals_that_cannot_end_a_program_are_refused() {
+    for name in [
+        "STOP", "SIGTSTP", "ttin", "TTOU", "CONT", "CHLD", "URG", "19",
+    ] {
+        let mut command = s2i_run(&["--", "true"]);
+        command.env("S2I_RUN_STOP_SIGNAL", name);
+        let output = run(command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "s2i-run: invalid S2I_RUN_STOP_SIGNAL=\"{name}\": SIG"
+            )) && stderr.contains("; expected a signal that ends a program, such as TERM"),
+            "{name}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    // KILL ends any program (without letting it clean up: the user's call);
+    // WINCH is Apache httpd's graceful stop.
+    for name in ["KILL", "WINCH", "QUIT", "RTMIN+2"] {
+        let mut command = s2i_run(&["--", "true"]);
+        command.env("S2I_RUN_STOP_SIGNAL", name);
+        assert_eq!(run(command).status.code(), Some(0), "{name}");
+    }
+}
+
+#[test]
 fn help_and_version() {
     let output = run(s2i_run(&["--help"]));
     assert!(output.status.success());
