@@ -11,6 +11,7 @@ pub mod containers;
 pub mod elf;
 pub mod go;
 pub mod hostile_tar;
+pub mod openapi;
 pub mod troubleshooting;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.

