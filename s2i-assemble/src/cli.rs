@@ -1,4 +1,4 @@
-//! The command line: `s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]`.
+//! The command line: `s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]`, or `-V|--version`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -23,6 +23,7 @@ Options:
   --dry-run        print the build plan (what was detected, the packages, the
                    exact go commands and environment) and build nothing
   -h, --help       print this help
+  -V, --version    print the version
 
 Settings come from the environment, then the source's .s2i/environment, then
 its .s2i/go.toml; `s2i-usage` lists them all.
@@ -35,6 +36,7 @@ Local use, no container:
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     Help,
+    Version,
     Assemble(Options),
 }
 
@@ -59,6 +61,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
             Long("src") => options.src = parser.value().map_err(usage)?.into(),
             Long("app-root") => options.app_root = parser.value().map_err(usage)?.into(),
             Long("artifacts") => options.artifacts = parser.value().map_err(usage)?.into(),
@@ -93,6 +96,8 @@ mod tests {
         assert_eq!(o.src, PathBuf::from("/tmp/src"));
         assert_eq!(args(&["-h"]).unwrap(), Command::Help);
         assert_eq!(args(&["--src", "x", "--help"]).unwrap(), Command::Help);
+        assert_eq!(args(&["--version"]).unwrap(), Command::Version);
+        assert_eq!(args(&["-V"]).unwrap(), Command::Version);
     }
 
     #[test]

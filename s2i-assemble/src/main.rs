@@ -19,18 +19,10 @@ mod source;
 
 fn main() {
     let code = match cli::parse(std::env::args_os().skip(1)) {
-        Ok(cli::Command::Help) => match s2i_common::stdout::write_all(cli::USAGE.as_bytes()) {
-            Ok(()) => 0,
-            // `s2i-assemble --help | head`: the reader had what it wanted.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-            Err(e) => {
-                eprintln!(
-                    "s2i-assemble: cannot write to stdout: {}",
-                    s2i_common::stdout::reason(&e)
-                );
-                1
-            }
-        },
+        Ok(cli::Command::Help) => print(cli::USAGE),
+        Ok(cli::Command::Version) => {
+            print(concat!("s2i-assemble ", env!("CARGO_PKG_VERSION"), "\n"))
+        }
         Ok(cli::Command::Assemble(options)) => match pipeline::run(&options) {
             Ok(()) => 0,
             Err(error) => {
@@ -44,4 +36,20 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Writes `text` to stdout: 0, or 1 with a message when it cannot.
+fn print(text: &str) -> i32 {
+    match s2i_common::stdout::write_all(text.as_bytes()) {
+        Ok(()) => 0,
+        // `s2i-assemble --help | head`: the reader had what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!(
+                "s2i-assemble: cannot write to stdout: {}",
+                s2i_common::stdout::reason(&e)
+            );
+            1
+        }
+    }
 }

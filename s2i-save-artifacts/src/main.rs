@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use s2i_cache::{save, CacheDirs};
 use s2i_common::paths;
 
-const USAGE: &str = "usage: s2i-save-artifacts > artifacts.tar
+const USAGE: &str = "usage: s2i-save-artifacts > artifacts.tar   (or -h|--help, -V|--version)
 
 Writes Go's build cache ($APP_ROOT/.cache/go-build) and module cache
 ($APP_ROOT/.cache/go-mod) to stdout as a tar stream (go-build/, go-mod/),
@@ -25,19 +25,13 @@ environment:
 fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         None => {}
-        Some("-h" | "--help") => {
-            return match s2i_common::stdout::write_all(format!("{USAGE}\n").as_bytes()) {
-                Ok(()) => ExitCode::SUCCESS,
-                // `--help | head`: the reader had what it wanted.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!(
-                        "s2i-save-artifacts: cannot write to stdout: {}",
-                        s2i_common::stdout::reason(&e)
-                    );
-                    ExitCode::FAILURE
-                }
-            };
+        Some("-h" | "--help") => return print(&format!("{USAGE}\n")),
+        Some("-V" | "--version") => {
+            return print(concat!(
+                "s2i-save-artifacts ",
+                env!("CARGO_PKG_VERSION"),
+                "\n"
+            ))
         }
         Some(other) => {
             eprintln!(
@@ -88,6 +82,22 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("s2i-save-artifacts: cannot write the artifacts stream: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes `text` to stdout (help, version): success, or a message.
+fn print(text: &str) -> ExitCode {
+    match s2i_common::stdout::write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `--help | head`: the reader had what it wanted.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "s2i-save-artifacts: cannot write to stdout: {}",
+                s2i_common::stdout::reason(&e)
+            );
             ExitCode::FAILURE
         }
     }

@@ -9,13 +9,20 @@ const IMAGE_VARIABLE: &str = "S2I_BUILDER_IMAGE";
 const DEFAULT_IMAGE: &str = "s2i-go";
 
 fn main() {
+    // Arguments are ignored (S2I passes none), but for the version.
+    let version = matches!(std::env::args().nth(1).as_deref(), Some("-V" | "--version"));
     let image = std::env::var(IMAGE_VARIABLE)
         .ok()
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
     // Not print!, which panics (an abort, with panic=abort) when stdout is
     // gone: `podman run gobuilder | head` is a normal way to read this.
-    if let Err(e) = s2i_common::stdout::write_all(usage(image.trim()).as_bytes()) {
+    let text = if version {
+        concat!("s2i-usage ", env!("CARGO_PKG_VERSION"), "\n").to_string()
+    } else {
+        usage(image.trim())
+    };
+    if let Err(e) = s2i_common::stdout::write_all(text.as_bytes()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!(
                 "s2i-usage: cannot write to stdout: {}",

@@ -37,3 +37,26 @@ fn every_binary_in_dist_is_static() {
         assert!(dist.join(name).is_file(), "dist/{name} is missing");
     }
 }
+
+/// Each binary names itself and the workspace's version with `--version`
+/// and `-V`: how the image tests tell that an image's scripts are the ones
+/// built from these sources.
+#[test]
+fn every_binary_prints_its_version() {
+    for name in ["s2i-run", "s2i-assemble", "s2i-usage", "s2i-save-artifacts"] {
+        let bin = s2i_tests::workspace_bin(name);
+        for flag in ["--version", "-V"] {
+            let out = std::process::Command::new(&bin)
+                .arg(flag)
+                .output()
+                .expect("run the binary");
+            assert!(out.status.success(), "{name} {flag}: {}", out.status);
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                format!("{name} {}\n", env!("CARGO_PKG_VERSION")),
+                "{name} {flag}"
+            );
+            assert!(out.stderr.is_empty(), "{name} {flag} wrote to stderr");
+        }
+    }
+}
