@@ -18,8 +18,7 @@ use crate::detect::Kind;
 use crate::plan::{self, BuildPlan};
 use crate::report::Report;
 
-/// `GO_CLEAN_CACHE`: remove the caches at the end of the build.
-pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
+pub use s2i_common::settings::GO_CLEAN_CACHE;
 
 /// The caches of this build, and what watches the build cache's use.
 pub struct Caches {
@@ -193,6 +192,7 @@ fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
     })
 }
 
+/// The shared boolean grammar; config.rs has refused any other word.
 fn is_true(value: Option<&String>) -> bool {
-    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+    value.and_then(|v| s2i_common::values::boolean(v)) == Some(true)
 }

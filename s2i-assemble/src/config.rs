@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use s2i_common::envfile;
 use s2i_common::settings::{
-    self, GO_BUILD_FLAGS, GO_LDFLAGS, GO_RUN, GO_TAGS, GO_TARGETS, IMPORT_URL, INSTALL_URL,
+    self, GO_BUILD_FLAGS, GO_CLEAN_CACHE, GO_LDFLAGS, GO_RUN, GO_TAGS, GO_TARGETS, IMPORT_URL,
+    INSTALL_URL,
 };
+use s2i_common::{envfile, values};
 use serde::Deserialize;
 
 use crate::errors::Error;
@@ -185,6 +186,16 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
     if let Some((raw, origin)) = lookup(INSTALL_URL, go_toml.install_url.map(Raw::Text)) {
         note(INSTALL_URL, &raw, &origin);
         config.install_url = Some(import_path(INSTALL_URL, text(raw), &origin)?);
+    }
+    // Read at the end of the build (artifacts.rs), refused here, before it.
+    if let Some(value) = config.env.get(GO_CLEAN_CACHE) {
+        if !value.trim().is_empty() && values::boolean(value).is_none() {
+            return Err(Error::BadSetting {
+                name: GO_CLEAN_CACHE,
+                value: value.clone(),
+                why: format!("expected {}", values::BOOLEAN_EXPECTED),
+            });
+        }
     }
     debug_assert!(origins
         .iter()
@@ -418,6 +429,23 @@ mod tests {
         assert!(e.starts_with("invalid INSTALL_URL=\"github.com/o/a/../../../x\": it has a `..` element (from environment)"), "{e}");
         let c = load(src.path(), &env(&[("IMPORT_URL", " github.com/o/a/ ")])).unwrap();
         assert_eq!(c.import_url.as_deref(), Some("github.com/o/a"));
+    }
+
+    #[test]
+    fn go_clean_cache_takes_the_shared_boolean_words_and_refuses_others() {
+        for word in ["true", "ON", "yes", "1", "false", "off", "No", "0", ""] {
+            let src = source(None, None);
+            assert!(
+                load(src.path(), &env(&[("GO_CLEAN_CACHE", word)])).is_ok(),
+                "{word:?}"
+            );
+        }
+        let src = source(Some("GO_CLEAN_CACHE=maybe\n"), None);
+        let e = load(src.path(), &BTreeMap::new()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid GO_CLEAN_CACHE=\"maybe\": expected true or false (or 1/0, yes/no, on/off)"
+        );
     }
 
     #[test]

@@ -132,57 +132,38 @@ impl Error {
     }
 }
 
-/// Each variant's key: the start of its message as printed, `…` standing
-/// for each value (or, when the message starts with a value, its first
-/// constant words); a variant whose message has two forms has a key for
-/// each, the more specific first. README.md's troubleshooting section quotes every key;
-/// the test below checks that it does, and that each key is in its message.
-/// One table, so that a new variant does not compile without its key, and
-/// the test sees every key.
-macro_rules! message_keys {
-    ($($variant:ident $({ $($field:ident: $value:pat),* })? => $key:literal,)*) => {
-        impl Error {
-            /// Every variant's key, in the order of [`Error::key`]'s table.
-            #[cfg_attr(not(test), allow(dead_code))]
-            pub const KEYS: &'static [&'static str] = &[$($key),*];
-
-            #[cfg_attr(not(test), allow(dead_code))]
-            pub fn key(&self) -> &'static str {
-                match self {
-                    $(Error::$variant { $($($field: $value,)*)? .. } => $key,)*
-                }
-            }
-        }
-    };
-}
-
-message_keys! {
-    Usage => "; usage: s2i-assemble",
-    SourceMissing => "source directory … does not exist",
-    SourceNotDirectory => "source … is not a directory",
-    SourceEmpty => "source directory … is empty",
-    SourceUnreadable => "cannot read …: …; make it readable by the build user",
-    SymlinkOutside => "symlink … points outside the source tree",
-    NoGoSources => "no Go sources in … (no go.mod, go.work or .go file)",
-    VendorNeedsImportUrl => "vendor/ has no modules.txt and there is no go.mod",
-    GoTomlInvalid => "invalid …/.s2i/go.toml, line …, column …",
-    BadSetting => "invalid …=\"…\": …",
-    GoNotFound => "no `go` toolchain found; looked in",
-    GoCommand => "`go …` failed: ",
-    GoTooOld => "needs Go …, but this builder has",
-    TargetMissing => "… names …, which is not a package here",
-    TargetNotMain => "… names …, which is `package …`, not a main package",
-    NoMainPackage => "no main package to build: ",
-    SeveralMains => "several main packages … (…): set GO_RUN",
-    RunNotBuilt => "GO_RUN=… names no program that is built",
-    AppRootNotWritable => "cannot write to the application root",
-    AppRootHoldsSources { same: true } => "the application root … is the source directory",
-    AppRootHoldsSources => "the application root … holds the sources",
-    AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
-    Io => "cannot … …: …",
-    BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
-    BuildFailed => "go build failed (…); Go's messages are above",
-    Interrupted => "stopped by …: the build was cancelled",
+// Each variant's key (see s2i_common::message_keys!): README.md's
+// troubleshooting section quotes every key; the tests below check that it
+// does, and that each key is in its message.
+s2i_common::message_keys! {
+    Error {
+        Usage => "; usage: s2i-assemble",
+        SourceMissing => "source directory … does not exist",
+        SourceNotDirectory => "source … is not a directory",
+        SourceEmpty => "source directory … is empty",
+        SourceUnreadable => "cannot read …: …; make it readable by the build user",
+        SymlinkOutside => "symlink … points outside the source tree",
+        NoGoSources => "no Go sources in … (no go.mod, go.work or .go file)",
+        VendorNeedsImportUrl => "vendor/ has no modules.txt and there is no go.mod",
+        GoTomlInvalid => "invalid …/.s2i/go.toml, line …, column …",
+        BadSetting => "invalid …=\"…\": …",
+        GoNotFound => "no `go` toolchain found; looked in",
+        GoCommand => "`go …` failed: ",
+        GoTooOld => "needs Go …, but this builder has",
+        TargetMissing => "… names …, which is not a package here",
+        TargetNotMain => "… names …, which is `package …`, not a main package",
+        NoMainPackage => "no main package to build: ",
+        SeveralMains => "several main packages … (…): set GO_RUN",
+        RunNotBuilt => "GO_RUN=… names no program that is built",
+        AppRootNotWritable => "cannot write to the application root",
+        AppRootHoldsSources { same: true } => "the application root … is the source directory",
+        AppRootHoldsSources => "the application root … holds the sources",
+        AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
+        Io => "cannot … …: …",
+        BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
+        BuildFailed => "go build failed (…); Go's messages are above",
+        Interrupted => "stopped by …: the build was cancelled",
+    }
 }
 
 /// The setting that named the main packages to build.

@@ -6,13 +6,19 @@
 //! the S2I layout, [`atomic`] writes files so that a reader never sees
 //! half of one, [`rename`] has the renames std lacks, and [`display`]
 //! shows outside names in log lines without their control characters.
+//! [`settings`] is the one table of settings, [`values`] and [`signals`] the
+//! grammars of their values, and [`message_keys!`] ties each error variant
+//! to its README troubleshooting entry.
 
 pub mod atomic;
 pub mod display;
 pub mod envfile;
 pub mod location;
 pub mod manifest;
+mod messages;
 pub mod paths;
 pub mod rename;
 pub mod settings;
+pub mod signals;
 pub mod stdout;
+pub mod values;

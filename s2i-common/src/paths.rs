@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Where the Red Hat builder images keep the application (`APP_ROOT`).
-pub const DEFAULT_APP_ROOT: &str = "/opt/app-root";
+pub const DEFAULT_APP_ROOT: &str = crate::settings::APP_ROOT.default;
 /// Where S2I puts the application sources.
 pub const DEFAULT_SRC: &str = "/tmp/src";
 /// Where S2I puts what the previous image's `save-artifacts` streamed out.
@@ -25,7 +25,7 @@ pub const GO_MOD_CACHE: &str = ".cache/go-mod";
 
 /// The application root: `$APP_ROOT` when set and not empty, else `/opt/app-root`.
 pub fn app_root() -> PathBuf {
-    app_root_from(std::env::var_os("APP_ROOT"))
+    app_root_from(std::env::var_os(crate::settings::APP_ROOT.name))
 }
 
 /// [`app_root`] for a given value of `APP_ROOT`, so callers and tests need not

@@ -5,21 +5,43 @@
 //! (a test keeps the two equal), and `s2i-assemble` reads its own settings by
 //! these names, so documentation and behaviour cannot drift apart.
 
-/// When a setting is read.
+/// Which binaries read a setting: [`Applies::Build`], [`Applies::Run`],
+/// [`Applies::SaveArtifacts`], or several (`Applies::Build.and(Applies::Run)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applies {
-    /// By `s2i-assemble`, while building.
-    Build,
-    /// By `s2i-run`, when the application starts.
-    Run,
-}
+pub struct Applies(u8);
 
+// Named like the enum variants they were, so that rows read the same.
+#[allow(non_upper_case_globals)]
 impl Applies {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Applies::Build => "build",
-            Applies::Run => "run",
-        }
+    /// By `s2i-assemble`, while building.
+    pub const Build: Applies = Applies(1);
+    /// By `s2i-run`, when the application starts.
+    pub const Run: Applies = Applies(2);
+    /// By `s2i-save-artifacts`, when S2I saves the caches of an image.
+    pub const SaveArtifacts: Applies = Applies(4);
+
+    /// Read by both.
+    pub const fn and(self, other: Applies) -> Applies {
+        Applies(self.0 | other.0)
+    }
+
+    /// Whether `other`'s binary reads it (among others, maybe).
+    pub const fn includes(self, other: Applies) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// `build`, `run`, `build, run, save-artifacts`.
+    pub fn as_str(self) -> String {
+        [
+            (Applies::Build, "build"),
+            (Applies::Run, "run"),
+            (Applies::SaveArtifacts, "save-artifacts"),
+        ]
+        .iter()
+        .filter(|(one, _)| self.includes(*one))
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -45,6 +67,78 @@ pub const GO_LDFLAGS: &str = "GO_LDFLAGS";
 pub const GO_TAGS: &str = "GO_TAGS";
 pub const IMPORT_URL: &str = "IMPORT_URL";
 pub const INSTALL_URL: &str = "INSTALL_URL";
+/// `GO_CLEAN_CACHE`: remove Go's caches at the end of the build (a boolean).
+pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
+
+/// `APP_ROOT`: where the application is installed, and run from.
+pub const APP_ROOT: Setting = Setting {
+    name: "APP_ROOT",
+    toml_key: None,
+    default: "/opt/app-root",
+    applies: Applies::Build.and(Applies::Run).and(Applies::SaveArtifacts),
+    description: "The application root: binaries in `bin/`, the one to run also at \
+`gobinary`, the run manifest `s2i-run.toml`, the application's files in `src/`, Go's caches in \
+`.cache/`.",
+};
+
+/// The settings `s2i-run` reads, one constant each: `s2i-run` uses their
+/// names and defaults one by one, so that the table's texts stay out of the
+/// binary that ships in every application image.
+pub mod run {
+    use super::{Applies, Setting};
+
+    pub const APP_ARGS: Setting = Setting {
+        name: "APP_ARGS",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Arguments added to the program's own when `s2i-run` starts it, split like \
+shell words (`--name \"two words\"`); nothing is expanded.",
+    };
+    pub const INIT: Setting = Setting {
+        name: "S2I_RUN_INIT",
+        toml_key: None,
+        default: "auto",
+        applies: Applies::Run,
+        description: "How `s2i-run` starts the program: `never` execs straight into it; \
+`always` supervises it (signal forwarding, zombie reaping, exit status); `auto` supervises \
+only as PID 1.",
+    };
+    pub const STOP_SIGNAL: Setting = Setting {
+        name: "S2I_RUN_STOP_SIGNAL",
+        toml_key: None,
+        default: "TERM",
+        applies: Applies::Run,
+        description: "The signal the supervisor delivers when SIGTERM arrives (e.g. `QUIT`), \
+for programs that shut down gracefully on another signal: a name (`TERM`, `SIGQUIT`, any case), \
+a number, or `RTMIN+N`. Not `STOP`, `TSTP`, `TTIN`, `TTOU`, `CONT`, `CHLD` or `URG`, which \
+cannot end a program.",
+    };
+    pub const SIGNAL_GROUP: Setting = Setting {
+        name: "S2I_RUN_SIGNAL_GROUP",
+        toml_key: None,
+        default: "true",
+        applies: Applies::Run,
+        description: "A boolean: `true` forwards signals to the program's process group, \
+`false` to the program alone.",
+    };
+    pub const GRACE: Setting = Setting {
+        name: "S2I_RUN_GRACE",
+        toml_key: None,
+        default: "5",
+        applies: Applies::Run,
+        description: "A duration: how long what is left of the program's process group has \
+between SIGTERM and SIGKILL once the program has exited.",
+    };
+    pub const VERBOSE: Setting = Setting {
+        name: "S2I_RUN_VERBOSE",
+        toml_key: None,
+        default: "false",
+        applies: Applies::Run,
+        description: "A boolean: `true` logs to stderr how the program is started, the \
+signals forwarded and the processes reaped (as `s2i-run -v`).",
+    };
+}
 
 /// Every setting, in the order the documentation lists them.
 pub const SETTINGS: &[Setting] = &[
@@ -138,11 +232,11 @@ incremental builds.",
 incremental builds.",
     },
     Setting {
-        name: "GO_CLEAN_CACHE",
+        name: GO_CLEAN_CACHE,
         toml_key: None,
         default: "false",
         applies: Applies::Build,
-        description: "`true` removes Go's caches at the end of the build: the smallest \
+        description: "A boolean: `true` removes Go's caches at the end of the build: the smallest \
 application image, but the next incremental build starts clean (see Incremental builds).",
     },
     Setting {
@@ -153,62 +247,13 @@ application image, but the next incremental build starts clean (see Incremental 
         description: "Go's own variables pass through to `go` untouched. `.s2i/go.toml` may set \
 any variable in its `[env]` table.",
     },
-    Setting {
-        name: "APP_ROOT",
-        toml_key: None,
-        default: "/opt/app-root",
-        applies: Applies::Build,
-        description: "The application root: binaries in `bin/`, the one to run also at \
-`gobinary`, the run manifest `s2i-run.toml`, the application's files in `src/`.",
-    },
-    Setting {
-        name: "APP_ARGS",
-        toml_key: None,
-        default: "",
-        applies: Applies::Run,
-        description: "Arguments added to the program's own when `s2i-run` starts it.",
-    },
-    Setting {
-        name: "S2I_RUN_INIT",
-        toml_key: None,
-        default: "auto",
-        applies: Applies::Run,
-        description: "How `s2i-run` starts the program: `never` execs straight into it; \
-`always` supervises it (signal forwarding, zombie reaping, exit status); `auto` supervises \
-only as PID 1.",
-    },
-    Setting {
-        name: "S2I_RUN_STOP_SIGNAL",
-        toml_key: None,
-        default: "TERM",
-        applies: Applies::Run,
-        description: "The signal the supervisor delivers when SIGTERM arrives (e.g. `QUIT`), \
-for programs that shut down gracefully on another signal. Not `STOP`, `TSTP`, `TTIN`, `TTOU`, \
-`CONT`, `CHLD` or `URG`, which cannot end a program.",
-    },
-    Setting {
-        name: "S2I_RUN_SIGNAL_GROUP",
-        toml_key: None,
-        default: "1",
-        applies: Applies::Run,
-        description: "`1`: forward signals to the program's process group; `0`: to the \
-program alone.",
-    },
-    Setting {
-        name: "S2I_RUN_GRACE",
-        toml_key: None,
-        default: "5",
-        applies: Applies::Run,
-        description: "Seconds between SIGTERM and SIGKILL for what is left of the program's \
-process group once the program has exited.",
-    },
-    Setting {
-        name: "S2I_RUN_VERBOSE",
-        toml_key: None,
-        default: "",
-        applies: Applies::Run,
-        description: "`1`: the supervisor logs forwarded signals and reaped processes to stderr.",
-    },
+    APP_ROOT,
+    run::APP_ARGS,
+    run::INIT,
+    run::STOP_SIGNAL,
+    run::SIGNAL_GROUP,
+    run::GRACE,
+    run::VERBOSE,
 ];
 
 /// The setting called `name`, if there is one.
@@ -259,6 +304,8 @@ pub fn text_table(width: usize) -> String {
         }
         if s.applies == Applies::Run {
             head.push_str("  [at run time]");
+        } else if s.applies.includes(Applies::Run) {
+            head.push_str("  [at build and run time]");
         }
         out.push_str(&head);
         out.push('\n');

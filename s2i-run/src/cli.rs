@@ -4,55 +4,88 @@
 //! binary ships in every application image. Options stop at `--` or at the
 //! first argument that is not an option, which starts the command, so
 //! `s2i-run -- app -v` and `s2i-run app -v` both pass `-v` to `app`.
+//!
+//! Settings are read by their row of the one settings table
+//! (`s2i_common::settings::run`), defaults included, and parsed with the
+//! grammars every binary shares (`s2i_common::values`, `::signals`).
 
 use std::ffi::OsString;
 use std::time::Duration;
 
-use crate::failure::Failure;
-use crate::signals;
+use s2i_common::settings::{run, Setting, APP_ROOT};
+use s2i_common::{signals, values};
 
-pub const USAGE: &str = "usage: s2i-run [-v] [-- COMMAND [ARG]...]";
+use crate::errors::{Error, USAGE_LINE};
 
-pub const HELP: &str = "\
+/// `s2i-run --help`, with the settings' names and defaults from the table.
+pub fn help() -> String {
+    format!(
+        "\
 s2i-run: start the application as a well-behaved PID 1, or simply exec it.
 
-usage: s2i-run [-v] [-- COMMAND [ARG]...]
+{USAGE_LINE}
 
 What it starts, the first that applies:
   -- COMMAND [ARG]...     the command given (looked up in PATH when it has no /)
   $APP_ROOT/s2i-run.toml  the run manifest s2i-assemble writes: program, args,
                           working directory, and variables set where unset
   $APP_ROOT/gobinary      the classic Go builder images' binary
-APP_ROOT defaults to /opt/app-root. APP_ARGS adds arguments, split like shell
+{app_root} defaults to {app_root_default}. {app_args} adds arguments, split like shell
 words (quotes group words; nothing is expanded, no shell runs).
 
-How it starts it, S2I_RUN_INIT=auto|always|never (default auto):
+How it starts it, {init}=auto|always|never (default {init_default}):
   exec mode (never, or auto when not PID 1): exec straight into the program,
     same pid, same environment, nothing left behind
   supervisor mode (always, or auto when PID 1): start the program in its own
     session and process group, forward signals to it, reap every zombie, and
     exit with its exit status (128+N if it died of signal N)
 
-Supervisor settings:
-  S2I_RUN_SIGNAL_GROUP=1|0  forward signals to the program's process group (1,
-                            the default) or to the program alone (0)
-  S2I_RUN_STOP_SIGNAL=NAME  deliver this signal when SIGTERM arrives (default
-                            TERM), e.g. QUIT; a name `kill -l` knows, RTMIN+N;
-                            not one that cannot end a program (STOP, CONT...)
-  S2I_RUN_GRACE=SECONDS     when the program has exited, what is left of its
-                            process group gets SIGTERM, and SIGKILL this many
-                            seconds later (default 5)
-  S2I_RUN_VERBOSE=1         log forwarded signals and reaped processes
+Supervisor settings (BOOLEAN: true or false, also 1/0, yes/no, on/off):
+  {group}=BOOLEAN  forward signals to the program's process
+      group (true) or to the program alone (false); default {group_default}
+  {stop}=NAME  deliver this signal when SIGTERM arrives, e.g.
+      QUIT; a name `kill -l` knows, RTMIN+N; not one that cannot end a
+      program (STOP, CONT...); default {stop_default}
+  {grace}=DURATION  when the program has exited, what is left of
+      its process group gets SIGTERM, and SIGKILL this long after (5, 0.5,
+      500ms, 2m); default {grace_default}
+  {verbose}=BOOLEAN  log how the program is started, forwarded
+      signals and reaped processes; default {verbose_default}
 
 Options:
-  -v, --verbose  same as S2I_RUN_VERBOSE=1
+  -v, --verbose  same as {verbose}=true
   -h, --help     print this help
   -V, --version  print the version
 
 Exit status: the program's own; 127 if it is not found, 126 if it cannot be
 executed, 2 for a bad option or setting, 1 for other errors (an invalid run
 manifest, a missing working directory).
-";
+",
+        app_root = APP_ROOT.name,
+        app_root_default = APP_ROOT.default,
+        app_args = run::APP_ARGS.name,
+        init = run::INIT.name,
+        init_default = run::INIT.default,
+        group = run::SIGNAL_GROUP.name,
+        group_default = run::SIGNAL_GROUP.default,
+        stop = run::STOP_SIGNAL.name,
+        stop_default = run::STOP_SIGNAL.default,
+        grace = run::GRACE.name,
+        grace_default = run::GRACE.default,
+        verbose = run::VERBOSE.name,
+        verbose_default = run::VERBOSE.default,
+    )
+}
+
+/// The settings [`parse`] reads, for the test that ties them to the table.
+#[cfg(test)]
+pub const READS: &[Setting] = &[
+    run::INIT,
+    run::SIGNAL_GROUP,
+    run::VERBOSE,
+    run::STOP_SIGNAL,
+    run::GRACE,
+];
 
 /// How to start the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +117,12 @@ pub enum Action {
 }
 
 /// Parses the arguments (without the program name) and the settings, read
-/// through `env` so tests need not touch the process environment.
+/// through `env` (by their row of the table) so tests need not touch the
+/// process environment.
 pub fn parse(
     args: impl IntoIterator<Item = OsString>,
-    env: impl Fn(&str) -> Option<OsString>,
-) -> Result<Action, Failure> {
+    env: impl Fn(&Setting) -> Option<OsString>,
+) -> Result<Action, Error> {
     let mut verbose_flag = false;
     let mut args = args.into_iter();
     let mut command = Vec::new();
@@ -102,9 +136,9 @@ pub fn parse(
             Some("-V" | "--version") => return Ok(Action::Version),
             Some("-v" | "--verbose") => verbose_flag = true,
             Some(option) if option.starts_with('-') && option.len() > 1 => {
-                return Err(Failure::usage(format!(
-                    "unknown option `{option}`\n{USAGE} (see s2i-run --help)"
-                )));
+                return Err(Error::UnknownOption {
+                    option: option.to_string(),
+                });
             }
             _ => {
                 command.push(arg);
@@ -114,48 +148,22 @@ pub fn parse(
         }
     }
     if command.first().is_some_and(|c| c.is_empty()) {
-        return Err(Failure::usage(format!(
-            "the command after `--` is empty\n{USAGE}"
-        )));
+        return Err(Error::EmptyCommand);
     }
 
-    let init = match setting(&env, "S2I_RUN_INIT", "auto, always or never")?.as_deref() {
-        None | Some("auto") => InitMode::Auto,
-        Some("always") => InitMode::Always,
-        Some("never") => InitMode::Never,
-        Some(other) => return Err(invalid("S2I_RUN_INIT", other, "auto, always or never")),
+    const INIT_EXPECTED: &str = "auto, always or never";
+    let init = match setting(&env, &run::INIT, INIT_EXPECTED)?.as_str() {
+        "auto" => InitMode::Auto,
+        "always" => InitMode::Always,
+        "never" => InitMode::Never,
+        other => return Err(invalid(&run::INIT, other, INIT_EXPECTED)),
     };
-    let signal_group = flag(
-        &env,
-        "S2I_RUN_SIGNAL_GROUP",
-        true,
-        "1 (the process group) or 0 (the program alone)",
-    )?;
-    let verbose = flag(&env, "S2I_RUN_VERBOSE", false, "1 (log) or 0 (quiet)")? || verbose_flag;
-    const SIGNAL_EXPECTED: &str =
-        "a signal name or number, such as TERM, QUIT, INT, USR1, 3 or RTMIN+2";
-    let stop_signal = match setting(&env, "S2I_RUN_STOP_SIGNAL", SIGNAL_EXPECTED)? {
-        None => nix::libc::SIGTERM,
-        Some(name) => {
-            let signal = signals::number(&name)
-                .ok_or_else(|| invalid("S2I_RUN_STOP_SIGNAL", &name, SIGNAL_EXPECTED))?;
-            if let Some(why) = signals::cannot_end_a_program(signal) {
-                return Err(Failure::usage(format!(
-                    "invalid S2I_RUN_STOP_SIGNAL={name:?}: {} {why}; expected a signal that ends a \
-                     program, such as TERM, QUIT, INT, USR1, KILL or RTMIN+2",
-                    signals::name(signal)
-                )));
-            }
-            signal
-        }
-    };
-    const GRACE_EXPECTED: &str = "a number of seconds, such as 5 or 0.5";
-    let grace = match setting(&env, "S2I_RUN_GRACE", GRACE_EXPECTED)? {
-        None => Duration::from_secs(5),
-        Some(text) => {
-            seconds(text.trim()).ok_or_else(|| invalid("S2I_RUN_GRACE", &text, GRACE_EXPECTED))?
-        }
-    };
+    let signal_group = boolean(&env, &run::SIGNAL_GROUP)?;
+    let verbose = boolean(&env, &run::VERBOSE)? || verbose_flag;
+    let stop_signal = stop_signal(&setting(&env, &run::STOP_SIGNAL, signals::SIGNAL_EXPECTED)?)?;
+    let grace = setting(&env, &run::GRACE, values::DURATION_EXPECTED)?;
+    let grace = values::duration(&grace)
+        .ok_or_else(|| invalid(&run::GRACE, &grace, values::DURATION_EXPECTED))?;
     Ok(Action::Run(Config {
         init,
         signal_group,
@@ -166,72 +174,61 @@ pub fn parse(
     }))
 }
 
-/// A setting's value; unset and empty are the same (a Dockerfile cannot unset).
+/// A setting's value, or its default from the table when it is unset or
+/// empty (a Dockerfile cannot unset a variable).
 fn setting(
-    env: &impl Fn(&str) -> Option<OsString>,
-    name: &str,
-    expected: &str,
-) -> Result<Option<String>, Failure> {
-    match env(name) {
-        None => Ok(None),
-        Some(value) if value.is_empty() => Ok(None),
-        Some(value) => value
+    env: &impl Fn(&Setting) -> Option<OsString>,
+    setting: &Setting,
+    expected: &'static str,
+) -> Result<String, Error> {
+    match env(setting) {
+        Some(value) if !value.is_empty() => value
             .into_string()
-            .map(Some)
-            .map_err(|value| invalid(name, &value.to_string_lossy(), expected)),
+            .map_err(|value| invalid(setting, &value.to_string_lossy(), expected)),
+        _ => Ok(setting.default.to_string()),
     }
 }
 
-fn flag(
-    env: &impl Fn(&str) -> Option<OsString>,
-    name: &str,
-    default: bool,
-    expected: &str,
-) -> Result<bool, Failure> {
-    match setting(env, name, expected)?.as_deref() {
-        None => Ok(default),
-        Some("1") => Ok(true),
-        Some("0") => Ok(false),
-        Some(other) => Err(invalid(name, other, expected)),
+fn boolean(env: &impl Fn(&Setting) -> Option<OsString>, of: &Setting) -> Result<bool, Error> {
+    let value = setting(env, of, values::BOOLEAN_EXPECTED)?;
+    values::boolean(&value).ok_or_else(|| invalid(of, &value, values::BOOLEAN_EXPECTED))
+}
+
+/// The signal to deliver for SIGTERM: one that can end a program.
+fn stop_signal(name: &str) -> Result<i32, Error> {
+    let signal = signals::number(name)
+        .ok_or_else(|| invalid(&run::STOP_SIGNAL, name, signals::SIGNAL_EXPECTED))?;
+    match signals::cannot_end_a_program(signal) {
+        None => Ok(signal),
+        Some(why) => Err(Error::StopSignalCannotEnd {
+            value: name.to_string(),
+            signal,
+            why,
+        }),
     }
 }
 
-/// `5`, `0.5`, `.25`: decimal seconds, to the nanosecond. (By hand: float
-/// parsing is the bigger part of a number parser, and buys nothing here.)
-fn seconds(text: &str) -> Option<Duration> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
-        return None;
+fn invalid(setting: &Setting, value: &str, expected: &'static str) -> Error {
+    Error::InvalidSetting {
+        name: setting.name,
+        value: value.to_string(),
+        expected,
     }
-    let secs = if whole.is_empty() {
-        0
-    } else {
-        whole.parse::<u64>().ok()?
-    };
-    let nanos = fraction
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(9)
-        .fold(0u32, |n, digit| n * 10 + u32::from(digit - b'0'));
-    Some(Duration::new(secs, nanos))
-}
-
-fn invalid(name: &str, value: &str, expected: &str) -> Failure {
-    Failure::usage(format!("invalid {name}={value:?}: expected {expected}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_with(args: &[&str], vars: &[(&str, &str)]) -> Result<Action, Failure> {
+    fn parse_with(args: &[&str], vars: &[(&str, &str)]) -> Result<Action, Error> {
         let vars: Vec<(String, OsString)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
-        parse(args.iter().map(OsString::from), |name| {
-            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        parse(args.iter().map(OsString::from), |setting| {
+            vars.iter()
+                .find(|(k, _)| k == setting.name)
+                .map(|(_, v)| v.clone())
         })
     }
 
@@ -259,9 +256,12 @@ mod tests {
         let c = config(&["app", "--", "-x"], &[]);
         assert!(!c.verbose);
         assert_eq!(c.command, ["app", "--", "-x"]);
-        assert_eq!(parse_with(&["-h", "app"], &[]), Ok(Action::Help));
-        assert_eq!(parse_with(&["--version"], &[]), Ok(Action::Version));
-        assert_eq!(parse_with(&["-x"], &[]).unwrap_err().code, 2);
+        assert!(matches!(parse_with(&["-h", "app"], &[]), Ok(Action::Help)));
+        assert!(matches!(
+            parse_with(&["--version"], &[]),
+            Ok(Action::Version)
+        ));
+        assert_eq!(parse_with(&["-x"], &[]).unwrap_err().exit_code(), 2);
     }
 
     #[test]
@@ -288,15 +288,65 @@ mod tests {
     }
 
     #[test]
-    fn grace_is_decimal_seconds() {
-        assert_eq!(seconds("5"), Some(Duration::from_secs(5)));
-        assert_eq!(seconds("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(seconds(".25"), Some(Duration::from_millis(250)));
-        assert_eq!(seconds("2."), Some(Duration::from_secs(2)));
-        assert_eq!(seconds("0.1234567891"), Some(Duration::new(0, 123_456_789)));
-        for bad in ["", ".", "abc", "-1", "1e3", "1.2.3", "+1", " 1"] {
-            assert_eq!(seconds(bad), None, "{bad:?}");
+    fn booleans_and_durations_take_the_shared_grammars() {
+        let c = config(
+            &[],
+            &[
+                ("S2I_RUN_SIGNAL_GROUP", "FALSE"),
+                ("S2I_RUN_VERBOSE", "yes"),
+                ("S2I_RUN_GRACE", "500ms"),
+            ],
+        );
+        assert!(!c.signal_group && c.verbose);
+        assert_eq!(c.grace, Duration::from_millis(500));
+        let c = config(
+            &[],
+            &[("S2I_RUN_SIGNAL_GROUP", "off"), ("S2I_RUN_VERBOSE", "true")],
+        );
+        assert!(!c.signal_group && c.verbose);
+        assert_eq!(
+            config(&[], &[("S2I_RUN_GRACE", "2m")]).grace,
+            Duration::from_secs(120)
+        );
+    }
+
+    /// Every run-time row of the settings table that is about how s2i-run
+    /// starts the program is read by [`parse`], by its row, and no other.
+    #[test]
+    fn parse_reads_its_settings_by_their_rows_of_the_table() {
+        use s2i_common::settings::{Applies, SETTINGS};
+        let asked = std::cell::RefCell::new(Vec::new());
+        parse(Vec::new(), |setting: &Setting| {
+            asked.borrow_mut().push(*setting);
+            None
+        })
+        .unwrap();
+        let asked = asked.into_inner();
+        assert_eq!(asked, READS);
+        for setting in &asked {
+            assert!(
+                SETTINGS.contains(setting) && setting.applies.includes(Applies::Run),
+                "{} is not a run-time row of the table",
+                setting.name
+            );
         }
+    }
+
+    #[test]
+    fn every_default_in_the_table_parses() {
+        assert_eq!(
+            config(&[], &[]),
+            config(
+                &[],
+                &[
+                    ("S2I_RUN_INIT", run::INIT.default),
+                    ("S2I_RUN_SIGNAL_GROUP", run::SIGNAL_GROUP.default),
+                    ("S2I_RUN_VERBOSE", run::VERBOSE.default),
+                    ("S2I_RUN_STOP_SIGNAL", run::STOP_SIGNAL.default),
+                    ("S2I_RUN_GRACE", run::GRACE.default),
+                ]
+            )
+        );
     }
 
     #[test]
@@ -306,13 +356,14 @@ mod tests {
             ("S2I_RUN_GRACE", "abc"),
             ("S2I_RUN_GRACE", "-1"),
             ("S2I_RUN_STOP_SIGNAL", "NOPE"),
-            ("S2I_RUN_SIGNAL_GROUP", "yes"),
+            ("S2I_RUN_SIGNAL_GROUP", "y"),
             ("S2I_RUN_VERBOSE", "2"),
         ] {
             let failure = parse_with(&[], &[(name, value)]).unwrap_err();
-            assert_eq!(failure.code, 2);
-            assert!(failure.message.contains(name), "{failure:?}");
-            assert!(failure.message.contains("expected"), "{failure:?}");
+            assert_eq!(failure.exit_code(), 2);
+            let message = failure.to_string();
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains("expected"), "{message}");
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use nix::libc;
 
-use crate::failure::{self, Failure};
+use crate::errors::{self, Error};
 use crate::target::Target;
 
 /// Where execvp looks when PATH is unset.
@@ -32,26 +32,23 @@ pub struct Prepared {
 pub fn prepare(
     target: Target,
     mut environment: Vec<(OsString, OsString)>,
-) -> Result<Prepared, Failure> {
+) -> Result<Prepared, Error> {
     for (name, value) in &target.env_defaults {
         if !environment.iter().any(|(n, _)| n == name.as_str()) {
             environment.push((name.into(), value.into()));
         }
     }
     if let Some(dir) = &target.workdir {
-        std::env::set_current_dir(dir).map_err(|e| {
-            Failure::general(format!(
-                "cannot start {}: cannot change to its working directory {}: {}",
-                target.describe(),
-                dir.display(),
-                failure::errno_text(e.raw_os_error().unwrap_or(0))
-            ))
+        std::env::set_current_dir(dir).map_err(|e| Error::NoWorkdir {
+            program: target.describe(),
+            dir: dir.clone(),
+            reason: s2i_common::stdout::reason(&e),
         })?;
     }
     let path = locate(&target, &environment)?;
 
-    let c_string = |bytes: Vec<u8>, what: &str| {
-        CString::new(bytes).map_err(|_| Failure::usage(format!("{what} contains a NUL byte")))
+    let c_string = |bytes: Vec<u8>, what: &'static str| {
+        CString::new(bytes).map_err(|_| Error::NulByte { what })
     };
     let c_path = c_string(path.as_os_str().as_bytes().to_vec(), "the program's path")?;
     let mut strings = Vec::new();
@@ -89,7 +86,7 @@ pub fn prepare(
 /// The program's path: as given when it has a `/`, else the first match in
 /// PATH that can be executed (or, failing that, one that exists, so that
 /// the error says "permission denied" as execvp's would).
-fn locate(target: &Target, environment: &[(OsString, OsString)]) -> Result<PathBuf, Failure> {
+fn locate(target: &Target, environment: &[(OsString, OsString)]) -> Result<PathBuf, Error> {
     let program = Path::new(&target.program);
     if target.program.as_bytes().contains(&b'/') {
         return Ok(program.to_path_buf());
@@ -116,11 +113,9 @@ fn locate(target: &Target, environment: &[(OsString, OsString)]) -> Result<PathB
         }
         not_executable.get_or_insert(candidate);
     }
-    not_executable.ok_or_else(|| {
-        crate::target::not_found(
-            target,
-            &format!("not found in PATH ({})", search.to_string_lossy()),
-        )
+    not_executable.ok_or_else(|| Error::NotInPath {
+        program: target.describe(),
+        path: search.to_string_lossy().into_owned(),
     })
 }
 
@@ -137,7 +132,7 @@ impl Prepared {
         // SAFETY: the path and the null-terminated arrays point into strings
         // owned by `self`, alive for the call.
         unsafe { libc::execve(self.c_path.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr()) };
-        failure::last_errno()
+        errors::last_errno()
     }
 
     /// The interpreter a script's `#!` line names, if it has one.
@@ -154,29 +149,24 @@ impl Prepared {
     }
 
     /// What to say, and exit with, when `execve` failed with `errno`.
-    pub fn exec_failure(&self, errno: i32) -> Failure {
-        let what = self.target.describe();
-        let cannot = |detail: &str| {
-            Failure::new(
-                failure::NOT_EXECUTABLE,
-                format!("cannot start {what}: {detail}"),
-            )
-        };
+    pub fn exec_failure(&self, errno: i32) -> Error {
+        let program = self.target.describe();
         match errno {
             libc::ENOENT if self.path.symlink_metadata().is_ok() => match self.interpreter() {
-                Some(interpreter) => cannot(&format!(
-                    "its interpreter {interpreter} (from its #! line) does not exist"
-                )),
-                None => cannot("it exists, but its dynamic loader (ELF interpreter) does not"),
+                Some(interpreter) => Error::NoInterpreter {
+                    program,
+                    interpreter,
+                },
+                None => Error::NoLoader { program },
             },
-            libc::ENOENT => crate::target::not_found(&self.target, "no such file"),
-            libc::EACCES if self.path.is_dir() => cannot("it is a directory"),
-            libc::EACCES => cannot(
-                "permission denied: it is not executable (chmod +x), \
-                 or its file system is mounted noexec",
-            ),
-            libc::ENOEXEC => cannot("not an executable format (a script needs a #! line)"),
-            other => cannot(&failure::errno_text(other)),
+            libc::ENOENT => self.target.not_found(),
+            libc::EACCES if self.path.is_dir() => Error::IsDirectory { program },
+            libc::EACCES => Error::PermissionDenied { program },
+            libc::ENOEXEC => Error::NotExecutableFormat { program },
+            other => Error::ExecFailed {
+                program,
+                reason: errors::errno_text(other),
+            },
         }
     }
 }

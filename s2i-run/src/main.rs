@@ -4,38 +4,41 @@
 //! zombies and passes the exit status on. See `s2i-run --help`.
 
 mod cli;
+mod errors;
 mod exec;
-mod failure;
 mod inherited;
 mod signals;
 mod supervise;
 mod target;
 
 use cli::{Action, InitMode};
-use failure::Failure;
+use errors::Error;
 
 fn main() {
     let status = match run() {
         Ok(status) => status,
-        Err(failure) => {
+        Err(error) => {
             // Every line prefixed, so that logs grepped for it show it whole.
-            for line in failure.message.lines() {
+            for line in error.to_string().lines() {
                 eprintln!("s2i-run: {line}");
             }
-            failure.code
+            error.exit_code()
         }
     };
     std::process::exit(status);
 }
 
-fn run() -> Result<i32, Failure> {
-    let config = match cli::parse(std::env::args_os().skip(1), |name| std::env::var_os(name))? {
+fn run() -> Result<i32, Error> {
+    let config = match cli::parse(std::env::args_os().skip(1), |setting| {
+        std::env::var_os(setting.name)
+    })? {
         Action::Run(config) => config,
-        Action::Help => return print(cli::HELP),
+        Action::Help => return print(&cli::help()),
         Action::Version => return print(concat!("s2i-run ", env!("CARGO_PKG_VERSION"), "\n")),
     };
     let app_root = s2i_common::paths::app_root();
-    let target = target::resolve(config.command, &app_root, std::env::var_os("APP_ARGS"))?;
+    let app_args = std::env::var_os(s2i_common::settings::run::APP_ARGS.name);
+    let target = target::resolve(config.command, &app_root, app_args)?;
     let program = exec::prepare(target, std::env::vars_os().collect())?;
 
     let supervise = match config.init {
@@ -66,23 +69,22 @@ fn run() -> Result<i32, Failure> {
 /// Writes `text` to stdout. (Straight to the file descriptor: std's
 /// buffered stdout is code that every application image would carry for
 /// two messages.)
-fn print(text: &str) -> Result<i32, Failure> {
+fn print(text: &str) -> Result<i32, Error> {
     if inherited::stdout_was_closed() {
         // What is there now is Rust's /dev/null: the text would be lost.
-        return Err(Failure::general("cannot write to stdout: it is closed"));
+        return Err(Error::StdoutClosed);
     }
     let mut rest = text.as_bytes();
     while !rest.is_empty() {
         // SAFETY: write(2) from a valid buffer.
         let n = unsafe { nix::libc::write(1, rest.as_ptr().cast(), rest.len()) };
         if n < 0 {
-            if failure::last_errno() == nix::libc::EINTR {
+            if errors::last_errno() == nix::libc::EINTR {
                 continue;
             }
-            let reason = failure::last_errno_text();
-            return Err(Failure::general(format!(
-                "cannot write to stdout: {reason}"
-            )));
+            return Err(Error::StdoutWrite {
+                reason: errors::last_errno_text(),
+            });
         }
         rest = &rest[n as usize..];
     }

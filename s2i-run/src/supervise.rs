@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 
 use nix::libc;
 
+use crate::errors::{self, warn, Error, Warning};
 use crate::exec::Prepared;
-use crate::failure::{self, Failure};
 use crate::signals;
+use s2i_common::signals::name as signal_name;
 
 /// The supervisor's settings (from [`crate::cli::Config`]).
 pub struct Settings {
@@ -44,7 +45,7 @@ const TICK: Duration = Duration::from_secs(1);
 const KILL_WAIT: Duration = Duration::from_secs(1);
 
 /// Runs the program under supervision; returns the exit status to exit with.
-pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Failure> {
+pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Error> {
     let is_pid1 = std::process::id() == 1;
     let all_signals = signals::full_set();
     let child_mask = signals::block_all();
@@ -56,10 +57,9 @@ pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Failure> {
         // Orphans go to the nearest subreaper, rather than to the real PID 1.
         // SAFETY: plain prctl(2) call.
         if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
-            eprintln!(
-                "s2i-run: warning: cannot become a child subreaper ({}); orphans will not be reaped here",
-                failure::last_errno_text()
-            );
+            warn(Warning::NotSubreaper {
+                reason: errors::last_errno_text(),
+            });
         }
     }
 
@@ -77,24 +77,22 @@ pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Failure> {
 }
 
 /// Forks the child, which execs `program`; waits for the exec to succeed or fail.
-fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t, Failure> {
+fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t, Error> {
     let mut pipe = [0 as libc::c_int; 2];
     // SAFETY: pipe2(2) on a two-element array.
     if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Failure::general(format!(
-            "cannot create a pipe: {}",
-            failure::last_errno_text()
-        )));
+        return Err(Error::Pipe {
+            reason: errors::last_errno_text(),
+        });
     }
     let [read_end, write_end] = pipe;
     // SAFETY: the supervisor has no other thread; the child below only makes
     // async-signal-safe calls before execve or _exit.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(Failure::general(format!(
-            "cannot fork: {}",
-            failure::last_errno_text()
-        )));
+        return Err(Error::Fork {
+            reason: errors::last_errno_text(),
+        });
     }
     if pid == 0 {
         // SAFETY (the whole block): async-signal-safe system calls only.
@@ -106,9 +104,9 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
             let bytes = errno.to_ne_bytes();
             libc::write(write_end, bytes.as_ptr().cast(), bytes.len());
             let status = if errno == libc::ENOENT {
-                failure::NOT_FOUND
+                errors::NOT_FOUND
             } else {
-                failure::NOT_EXECUTABLE
+                errors::NOT_EXECUTABLE
             };
             libc::_exit(status);
         }
@@ -120,7 +118,7 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
         let mut got;
         loop {
             got = libc::read(read_end, bytes.as_mut_ptr().cast(), bytes.len());
-            if got >= 0 || failure::last_errno() != libc::EINTR {
+            if got >= 0 || errors::last_errno() != libc::EINTR {
                 break;
             }
         }
@@ -226,16 +224,16 @@ impl Supervisor<'_> {
             let as_what = if delivered == received {
                 String::new()
             } else {
-                format!(" as {}", signals::name(delivered))
+                format!(" as {}", signal_name(delivered))
             };
             let outcome = if result == 0 {
                 String::new()
             } else {
-                format!(": {}", failure::last_errno_text())
+                format!(": {}", errors::last_errno_text())
             };
             eprintln!(
                 "s2i-run: forwarded {}{as_what} to {whom} {}{outcome}",
-                signals::name(received),
+                signal_name(received),
                 self.child
             );
         }
@@ -262,10 +260,7 @@ impl Supervisor<'_> {
             let now = Instant::now();
             if now >= deadline {
                 if killed {
-                    eprintln!(
-                        "s2i-run: warning: process group {} outlived SIGKILL; exiting anyway",
-                        self.child
-                    );
+                    warn(Warning::GroupOutlivedKill { group: self.child });
                     return;
                 }
                 self.signal_group(libc::SIGKILL);
@@ -284,7 +279,7 @@ impl Supervisor<'_> {
         if self.settings.verbose {
             eprintln!(
                 "s2i-run: sending {} to what is left of process group {}",
-                signals::name(signal),
+                signal_name(signal),
                 self.child
             );
         }
@@ -295,13 +290,13 @@ impl Supervisor<'_> {
     /// Whether any process (zombies included) is left in the application's group.
     fn group_alive(&self) -> bool {
         // SAFETY: kill(2) with signal 0 only checks.
-        unsafe { libc::kill(-self.child, 0) == 0 || failure::last_errno() == libc::EPERM }
+        unsafe { libc::kill(-self.child, 0) == 0 || errors::last_errno() == libc::EPERM }
     }
 }
 
 fn describe_status(raw: libc::c_int) -> String {
     if libc::WIFSIGNALED(raw) {
-        format!("killed by {}", signals::name(libc::WTERMSIG(raw)))
+        format!("killed by {}", signal_name(libc::WTERMSIG(raw)))
     } else {
         format!("exit code {}", libc::WEXITSTATUS(raw))
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use s2i_common::manifest::{ManifestError, RunManifest};
 use s2i_common::paths;
 
-use crate::failure::{self, Failure};
+use crate::errors::Error;
 
 /// The program to start and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub fn resolve(
     command: Vec<OsString>,
     app_root: &Path,
     app_args: Option<OsString>,
-) -> Result<Target, Failure> {
+) -> Result<Target, Error> {
     let mut target = if let Some((program, args)) = command.split_first() {
         Target {
             program: program.clone(),
@@ -54,7 +54,7 @@ pub fn resolve(
     Ok(target)
 }
 
-fn from_app_root(app_root: &Path) -> Result<Target, Failure> {
+fn from_app_root(app_root: &Path) -> Result<Target, Error> {
     // Absolute, because the program is started after changing to the
     // manifest's working directory: a relative APP_ROOT would then miss.
     let app_root = &match std::env::current_dir() {
@@ -85,32 +85,22 @@ fn from_app_root(app_root: &Path) -> Result<Target, Failure> {
                 },
             })
         }
-        Err(error) => Err(Failure::general(format!(
-            "{error}\ns2i-assemble writes this file: rebuild the application image, or fix or remove the file"
-        ))),
+        Err(error) => Err(Error::Manifest { error }),
     }
 }
 
 /// `APP_ARGS` split like a shell splits words, with no shell and nothing
 /// expanded: `--name "two words"` is two arguments.
-fn split_app_args(app_args: Option<OsString>) -> Result<Vec<OsString>, Failure> {
+fn split_app_args(app_args: Option<OsString>) -> Result<Vec<OsString>, Error> {
     let Some(value) = app_args else {
         return Ok(Vec::new());
     };
-    let text = value.into_string().map_err(|v| {
-        Failure::usage(format!(
-            "invalid APP_ARGS={:?}: it is not valid UTF-8",
-            v.to_string_lossy()
-        ))
+    let text = value.into_string().map_err(|v| Error::AppArgsNotUtf8 {
+        value: v.to_string_lossy().into_owned(),
     })?;
     shell_words::split(&text)
         .map(|words| words.into_iter().map(OsString::from).collect())
-        .map_err(|_| {
-            Failure::usage(format!(
-                "invalid APP_ARGS={text:?}: a quote is not closed; \
-                 expected arguments split like shell words, such as --name \"two words\""
-            ))
-        })
+        .map_err(|_| Error::AppArgsUnclosedQuote { value: text })
 }
 
 impl Target {
@@ -126,26 +116,19 @@ impl Target {
         }
     }
 
-    /// The message when the program does not exist, with the fix.
-    pub fn not_found_hint(&self) -> Option<String> {
+    /// The error when the program does not exist: with no command and no
+    /// manifest, there was nothing to start.
+    pub fn not_found(&self) -> Error {
         match &self.origin {
-            Origin::Classic { manifest } => Some(format!(
-                "nothing to start: no command was given, there is no run manifest {} and no {}; \
-                 give a command (s2i-run -- COMMAND [ARG]...) or build the application with s2i-assemble",
-                manifest.display(),
-                Path::new(&self.program).display()
-            )),
-            _ => None,
+            Origin::Classic { manifest } => Error::NothingToStart {
+                manifest: manifest.clone(),
+                classic: PathBuf::from(&self.program),
+            },
+            _ => Error::NoSuchFile {
+                program: self.describe(),
+            },
         }
     }
-}
-
-/// The failure for a program that cannot be found.
-pub fn not_found(target: &Target, detail: &str) -> Failure {
-    let message = target
-        .not_found_hint()
-        .unwrap_or_else(|| format!("cannot start {}: {detail}", target.describe()));
-    Failure::new(failure::NOT_FOUND, message)
 }
 
 #[cfg(test)]
@@ -204,7 +187,7 @@ mod tests {
         let t = resolve(Vec::new(), root.path(), None).unwrap();
         assert_eq!(Path::new(&t.program), root.path().join("gobinary"));
         assert!(t.args.is_empty() && t.workdir.is_none());
-        assert!(t.not_found_hint().unwrap().contains("nothing to start"));
+        assert!(t.not_found().to_string().contains("nothing to start"));
     }
 
     #[test]
@@ -215,7 +198,7 @@ mod tests {
             Some("'oops".into()),
         )
         .unwrap_err();
-        assert_eq!(failure.code, 2);
-        assert!(failure.message.contains("APP_ARGS"), "{failure:?}");
+        assert_eq!(failure.exit_code(), 2);
+        assert!(failure.to_string().contains("APP_ARGS"), "{failure:?}");
     }
 }

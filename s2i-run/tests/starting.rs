@@ -263,7 +263,7 @@ fn invalid_settings_and_options_name_what_is_allowed() {
         (&[][..], ("S2I_RUN_INIT", "bogus")),
         (&[], ("S2I_RUN_GRACE", "abc")),
         (&[], ("S2I_RUN_STOP_SIGNAL", "SIGNOPE")),
-        (&[], ("S2I_RUN_SIGNAL_GROUP", "yes")),
+        (&[], ("S2I_RUN_SIGNAL_GROUP", "y")),
         (&[], ("S2I_RUN_VERBOSE", "2")),
         (&["--", "true"], ("APP_ARGS", "--name 'unclosed")),
         (&["--bogus"], ("S2I_RUN_VERBOSE", "0")),
@@ -345,27 +345,52 @@ fn help_and_version_fail_with_one_line_when_stdout_is_closed_or_full() {
 }
 
 /// The image's one settings table (printed by s2i-usage, in the README)
-/// and s2i-run's own help name the same run-time settings.
+/// and s2i-run's own help name the same run-time settings, with the same
+/// defaults.
 #[test]
-fn help_names_every_run_setting_of_the_settings_table_and_no_other() {
+fn help_names_every_run_setting_of_the_settings_table_with_its_default_and_no_other() {
     use s2i_common::settings::{Applies, SETTINGS};
     let help = stdout_of(&run(s2i_run(&["--help"])));
-    for setting in SETTINGS.iter().filter(|s| s.applies == Applies::Run) {
+    for setting in SETTINGS.iter().filter(|s| s.applies.includes(Applies::Run)) {
         assert!(
             help.contains(setting.name),
             "{} is in the settings table but not in s2i-run --help",
             setting.name
         );
+        if setting.name.starts_with("S2I_RUN_") {
+            assert!(
+                help.contains(&format!("default {}", setting.default)),
+                "s2i-run --help does not give {}'s default {}",
+                setting.name,
+                setting.default
+            );
+        }
     }
     for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         if word.starts_with("S2I_RUN_") {
             assert!(
                 SETTINGS
                     .iter()
-                    .any(|s| s.name == word && s.applies == Applies::Run),
+                    .any(|s| s.name == word && s.applies.includes(Applies::Run)),
                 "s2i-run --help names {word}, which the settings table lacks"
             );
         }
+    }
+}
+
+/// One boolean grammar for every binary: `true`, not only `1`.
+#[test]
+fn verbose_setting_takes_true_like_every_boolean_setting() {
+    for word in ["true", "YES", "on", "1"] {
+        let mut command = s2i_run(&["--", "true"]);
+        command
+            .env("S2I_RUN_INIT", "never")
+            .env("S2I_RUN_VERBOSE", word)
+            .env("S2I_RUN_SIGNAL_GROUP", "false");
+        let output = run(command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{word}: {stderr}");
+        assert!(stderr.starts_with("s2i-run: exec "), "{word}: {stderr}");
     }
 }
 
