@@ -19,6 +19,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::errors::Error;
+use crate::gofailure;
 use crate::plan::BuildPlan;
 
 /// How long go gets to stop (and remove its temporary files) after SIGTERM.
@@ -103,7 +104,7 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
     }
 
     // go's messages go on to our stderr line by line, and are kept to
-    // recognise an unreachable dependency.
+    // recognise what failed.
     let stderr = child.stderr.take().expect("stderr is piped");
     // A guessed root that is not main: what happens next says so better.
     let hidden: &[u8] = if plan.root_guessed {
@@ -142,47 +143,6 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
     if status.success() {
         Ok(())
     } else {
-        Err(Error::BuildFailed {
-            status: status.to_string(),
-            offline: is_offline_failure(&messages),
-        })
-    }
-}
-
-/// go's words for a module it could not download.
-fn is_offline_failure(messages: &str) -> bool {
-    const SIGNS: &[&str] = &[
-        "dial tcp",
-        "no such host",
-        "module lookup disabled by GOPROXY=off",
-        "connection refused",
-        "i/o timeout",
-        "proxyconnect",
-        "unrecognized import path",
-        "cannot find module providing package",
-        "could not read Username",
-        "sum.golang.org",
-        "@v/list: no such file",
-        "reading file://",
-    ];
-    SIGNS.iter().any(|sign| messages.contains(sign))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_offline_failure;
-
-    #[test]
-    fn recognises_go_download_failures() {
-        assert!(is_offline_failure(
-            "main.go:3:8: example.com/dep@v1.0.0: module lookup disabled by GOPROXY=off\n"
-        ));
-        assert!(is_offline_failure("go: example.com/dep@v1.0.0: Get \"https://proxy.golang.org/...\": dial tcp: lookup proxy.golang.org: no such host"));
-        assert!(!is_offline_failure(
-            "./main.go:5:2: undefined: fmt.Printn\n"
-        ));
-        assert!(!is_offline_failure(
-            "./main.go:4:1: syntax error: non-declaration statement outside function body\n"
-        ));
+        Err(gofailure::build_error(plan, &status.to_string(), &messages))
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::errors::{Error, TargetSetting};
-use crate::gotool::{self, one_line};
+use crate::gotool;
 use crate::source::TopLevel;
 
 /// How the sources are built.
@@ -95,10 +95,7 @@ pub fn go_version(go: &Path, env: &BTreeMap<String, String>) -> Result<String, E
     let out = gotool::output(go, &["env", "GOVERSION"], Path::new("/"), env)?;
     let version = out.stdout.trim().to_string();
     if !out.success || version.is_empty() {
-        return Err(Error::GoCommand {
-            command: "go env GOVERSION".into(),
-            detail: one_line(&out.stderr),
-        });
+        return Err(out.failure("go env GOVERSION", go, Path::new("/"), env));
     }
     Ok(version)
 }
@@ -174,10 +171,7 @@ pub fn declared(
                 have: go_version.to_string(),
             });
         }
-        return Err(Error::GoCommand {
-            command: format!("go {sub} edit -json {file}"),
-            detail: one_line(&out.stderr),
-        });
+        return Err(out.failure("go work edit -json go.work", go, dir, &env));
     }
     let parsed: ModFile = serde_json::from_str(&out.stdout).map_err(|e| Error::GoCommand {
         command: format!("go {sub} edit -json {file}"),
@@ -223,6 +217,11 @@ pub struct Package {
     pub name: String,
     pub dir: String,
     pub target: String,
+    /// Its Go files without `import "C"`, those with it, and those build
+    /// constraints left out (see `cgo`).
+    pub go_files: Vec<String>,
+    pub cgo_files: Vec<String>,
+    pub ignored_go_files: Vec<String>,
     pub error: Option<PackageError>,
 }
 
@@ -270,7 +269,7 @@ pub fn list(
         "list".into(),
         "-find".into(),
         "-e".into(),
-        "-json=ImportPath,Name,Dir,Target,Error".into(),
+        "-json=ImportPath,Name,Dir,Target,GoFiles,CgoFiles,IgnoredGoFiles,Error".into(),
     ];
     if !tags.is_empty() {
         args.push(format!("-tags={}", tags.join(",")));
@@ -279,10 +278,7 @@ pub fn list(
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = gotool::output(go, &arg_refs, dir, env)?;
     if !out.success {
-        return Err(Error::GoCommand {
-            command: format!("go {}", args.join(" ")),
-            detail: one_line(&out.stderr),
-        });
+        return Err(out.failure("go list -find", go, dir, env));
     }
     let packages = serde_json::Deserializer::from_str(&out.stdout)
         .into_iter::<Package>()
@@ -462,6 +458,22 @@ fn go_reason(text: &str) -> String {
     }
 }
 
+/// The listed packages that `targets` are.
+pub fn packages_of<'a>(
+    packages: &'a [Package],
+    targets: &[Target],
+    root: &Path,
+) -> Vec<&'a Package> {
+    packages
+        .iter()
+        .filter(|p| {
+            targets
+                .iter()
+                .any(|t| t.package == relative_package(p, root))
+        })
+        .collect()
+}
+
 /// `./cmd/api` for a package in `root`, else its import path.
 fn relative_package(p: &Package, root: &Path) -> String {
     match Path::new(&p.dir).strip_prefix(root) {
@@ -496,6 +508,7 @@ mod tests {
                 String::new()
             },
             error: error.map(|e| PackageError { err: e.into() }),
+            ..Package::default()
         }
     }
 

@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::gofailure::GoFailure;
+
 #[derive(Debug)]
 pub enum Error {
     /// A bad command line.
@@ -101,11 +103,18 @@ pub enum Error {
         path: PathBuf,
         error: io::Error,
     },
-    /// `go build` failed; its messages are above. `offline` when a
-    /// dependency could not be downloaded.
-    BuildFailed {
+    /// A go command failed; its messages are above, and `failure` is what
+    /// they say (see `gofailure`).
+    GoFailed {
+        command: &'static str,
         status: String,
-        offline: bool,
+        failure: GoFailure,
+    },
+    /// A main package or a dependency needs cgo, and cgo is off.
+    CgoDisabled {
+        package: String,
+        /// CGO_ENABLED=0 is this builder's default, not the user's setting.
+        by_default: bool,
     },
     /// SIGTERM or SIGINT arrived: the build was stopped.
     Interrupted {
@@ -121,6 +130,12 @@ impl Error {
             Error::Interrupted { signal } => 128 + signal,
             _ => 1,
         }
+    }
+
+    /// A go failure that may be about the packages built (see
+    /// [`GoFailure::concerns_packages`]).
+    pub fn concerns_packages(&self) -> bool {
+        matches!(self, Error::GoFailed { failure, .. } if failure.concerns_packages())
     }
 
     pub fn io(doing: impl Into<String>, path: impl Into<PathBuf>, error: io::Error) -> Error {
@@ -160,8 +175,20 @@ s2i_common::message_keys! {
         AppRootHoldsSources => "the application root … holds the sources",
         AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
         Io => "cannot … …: …",
-        BuildFailed { offline: true } => "go build failed (…); Go's messages are above; a dependency could not be downloaded",
-        BuildFailed => "go build failed (…); Go's messages are above",
+        GoFailed { failure: GoFailure::NotTidy { .. } } => "go.mod and go.sum are out of date (…): run `go mod tidy`",
+        GoFailed { failure: GoFailure::NoModule { .. } } => "no module in go.mod provides package …: run `go get …`",
+        GoFailed { failure: GoFailure::Download { .. } } => "cannot download … with GOPROXY=… (…): vendor the dependencies",
+        GoFailed { failure: GoFailure::Auth { .. } } => "… refused access to … without valid credentials (…): give go credentials for …",
+        GoFailed { failure: GoFailure::Tls { .. } } => "the certificate of … is signed by an unknown authority",
+        GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
+        GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
+        GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
+        GoFailed { failure: GoFailure::ExcludedByConstraints { .. } } => "build constraints exclude every Go file of … in this build",
+        GoFailed { failure: GoFailure::Compile { .. } } => "compile error at …: fix the code",
+        GoFailed { failure: GoFailure::ModSyntax { .. } } => "… line … is invalid (…): fix that line",
+        GoFailed { failure: GoFailure::Toolchain { .. } } => "GOTOOLCHAIN=… could not download go…",
+        GoFailed => "go … failed (…); Go's messages are above",
+        CgoDisabled => "package … needs cgo (import \"C\"), but CGO_ENABLED=0",
         Interrupted => "stopped by …: the build was cancelled",
     }
 }
@@ -336,12 +363,24 @@ impl fmt::Display for Error {
             Error::Io { doing, path, error } => {
                 write!(f, "cannot {doing} {}: {}", path.display(), Plain(error))
             }
-            Error::BuildFailed { status, offline } => {
-                write!(f, "go build failed ({status}); Go's messages are above")?;
-                if *offline {
-                    write!(f, "; a dependency could not be downloaded: vendor it (`go mod vendor`, commit vendor/), or set GOPROXY to a module proxy the builder can reach")?;
-                }
-                Ok(())
+            Error::GoFailed {
+                command,
+                status,
+                failure,
+            } => failure.write(f, command, status),
+            Error::CgoDisabled {
+                package,
+                by_default,
+            } => {
+                let why = if *by_default {
+                    "this builder's default, for static binaries that run on the scratch runtime image"
+                } else {
+                    "as set"
+                };
+                write!(
+                    f,
+                    "package {package} needs cgo (import \"C\"), but CGO_ENABLED=0 ({why}): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image"
+                )
             }
             Error::Interrupted { signal } => write!(
                 f,
@@ -364,6 +403,14 @@ impl std::error::Error for Error {}
 mod tests {
     use super::*;
     use s2i_tests::troubleshooting::{key_matches, readme_entries};
+
+    fn go_failed(failure: GoFailure) -> Error {
+        Error::GoFailed {
+            command: "go build",
+            status: "exit status: 1".into(),
+            failure,
+        }
+    }
 
     /// One error of each variant (and of each form a message has).
     fn one_of_each() -> Vec<Error> {
@@ -449,13 +496,60 @@ mod tests {
                 entry: "main.go".into(),
             },
             Error::io("create", "/opt/app-root/bin", denied()),
-            Error::BuildFailed {
-                status: "exit status: 1".into(),
-                offline: true,
-            },
-            Error::BuildFailed {
-                status: "exit status: 1".into(),
-                offline: false,
+            go_failed(GoFailure::NotTidy {
+                what: "go: updates to go.mod needed".into(),
+            }),
+            go_failed(GoFailure::NoModule {
+                package: "github.com/acme/widgets".into(),
+                lookup: Some("module lookup disabled by GOPROXY=off".into()),
+            }),
+            go_failed(GoFailure::Download {
+                modules: vec!["example.com/greeting@v1.0.0".into()],
+                goproxy: "off".into(),
+                reason: "module lookup disabled by GOPROXY=off".into(),
+            }),
+            go_failed(GoFailure::Auth {
+                host: "github.com".into(),
+                module: Some("github.com/acme/private@v1.0.0".into()),
+                reason: "401 Unauthorized",
+                goprivate: true,
+            }),
+            go_failed(GoFailure::Tls {
+                host: "proxy.corp.example".into(),
+                module: None,
+            }),
+            go_failed(GoFailure::ChecksumMismatch {
+                module: "example.com/greeting@v1.0.0".into(),
+            }),
+            go_failed(GoFailure::Vendor {
+                detail: "go: inconsistent vendoring".into(),
+            }),
+            go_failed(GoFailure::CgoNoCompiler {
+                compiler: "gcc".into(),
+            }),
+            go_failed(GoFailure::ExcludedByConstraints {
+                package: Some("example.com/app".into()),
+                dir: ".".into(),
+            }),
+            go_failed(GoFailure::Compile {
+                location: "main.go:7".into(),
+                package: Some("example.com/app".into()),
+                message: "undefined: x".into(),
+            }),
+            go_failed(GoFailure::ModSyntax {
+                file: "go.mod".into(),
+                line: "5".into(),
+                reason: "unknown directive: requir".into(),
+            }),
+            go_failed(GoFailure::Toolchain {
+                version: "go1.99.1".into(),
+                gotoolchain: "auto".into(),
+                reason: "toolchain not available".into(),
+            }),
+            go_failed(GoFailure::Other),
+            Error::CgoDisabled {
+                package: "example.com/app".into(),
+                by_default: true,
             },
             Error::Interrupted { signal: 15 },
         ]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::errors::Error;
+use crate::gofailure;
 
 /// The usual install folders, after PATH and $GOROOT/bin.
 const USUAL_DIRS: [&str; 2] = ["/usr/local/go/bin", "/usr/lib/go/bin"];
@@ -129,6 +130,7 @@ pub fn output(
         })?;
     Ok(Captured {
         success: out.status.success(),
+        status: out.status.to_string(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
@@ -136,19 +138,25 @@ pub fn output(
 
 pub struct Captured {
     pub success: bool,
+    /// How go ended: `exit status: 1`.
+    pub status: String,
     pub stdout: String,
     pub stderr: String,
 }
 
-/// go's message in one line: its last non-empty lines, joined.
-pub fn one_line(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let start = lines.len().saturating_sub(3);
-    lines[start..].join(" / ")
+impl Captured {
+    /// The error for this failed `command`: go's stderr shown whole, as
+    /// go would have shown it, and the line that explains it after.
+    pub fn failure(
+        &self,
+        command: &'static str,
+        go: &Path,
+        dir: &Path,
+        env: &BTreeMap<String, String>,
+    ) -> Error {
+        eprint!("{}", self.stderr);
+        gofailure::error(command, &self.status, &self.stderr, env, dir, go)
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,15 @@
 
 mod artifacts;
 mod build;
+mod cgo;
 mod cli;
 mod config;
 mod detect;
 mod errors;
+mod gofailure;
 mod gotool;
 mod install;
+mod modfile;
 mod pipeline;
 mod plan;
 mod report;

@@ -24,12 +24,14 @@ use nix::fcntl::{Flock, FlockArg};
 
 use crate::artifacts;
 use crate::build::{self, Interrupt};
+use crate::cgo;
 use crate::cli::Options;
 use crate::config;
 use crate::detect::{self, Kind, Target};
 use crate::errors::{Error, TargetSetting};
 use crate::gotool;
 use crate::install;
+use crate::modfile;
 use crate::plan::{self, BuildPlan};
 use crate::report::{self, Report};
 use crate::roots;
@@ -172,7 +174,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         plan.command_line()
     ));
     match build::go_build(&plan, &interrupt) {
-        Err(failed @ Error::BuildFailed { .. }) if plan.root_guessed => {
+        Err(failed @ Error::GoFailed { .. }) if plan.root_guessed && failed.concerns_packages() => {
             // Either the root's own errors, or it is not `package main`:
             // `go list` tells which, and where the main packages are.
             let listed = detect(false)?;
@@ -251,7 +253,8 @@ fn detect_plan(
     work: &Path,
     guess_root: bool,
 ) -> Result<BuildPlan, Error> {
-    let (env, set_env) = plan::go_env(&config.env, &kind, app_root, work);
+    let (mut env, mut set_env) = plan::go_env(&config.env, &kind, app_root, work);
+    modfile::redirect(&kind, config, &mut env, &mut set_env, build_dir, work)?;
     let go_version = detect::go_version(&go, &env)?;
     let declared = detect::declared(&go, build_dir, &kind, &env, &go_version)?;
     let toolchain_local = env
@@ -302,10 +305,14 @@ fn detect_plan(
                 Some((_, patterns)) => patterns.clone(),
                 None => detect::default_patterns(&kind, &declared, config),
             };
+            let listing_env = cgo::listing_env(&env);
             let (packages, go_warnings) =
-                detect::list(&go, build_dir, &patterns, &config.tags, &env)?;
+                detect::list(&go, build_dir, &patterns, &config.tags, &listing_env)?;
             let named = named.as_ref().map(|(setting, p)| (*setting, p.as_slice()));
-            detect::pick_targets(&packages, &go_warnings, build_dir, named)?
+            let targets = detect::pick_targets(&packages, &go_warnings, build_dir, named)?;
+            let listed = detect::packages_of(&packages, &targets, build_dir);
+            cgo::check_targets(&listed, &env, &set_env)?;
+            targets
         }
     };
     let several_place = if kind == Kind::Workspace {

@@ -650,7 +650,9 @@ fn failed_build_keeps_the_previous_installation() {
     bad.app_root = good.app_root.clone();
     let (message, _) = bad.assemble_fails();
     assert!(
-        message.starts_with("s2i-assemble: go build failed"),
+        message.starts_with(
+            "s2i-assemble: compile error at main.go:8 in package example.com/badtypes"
+        ),
         "{message}"
     );
     assert_eq!(

@@ -146,6 +146,11 @@ impl Case {
             (self.go.dirs.gopath.display().to_string(), "[GOPATH]".into()),
             (self.go.dirs.home.display().to_string(), "[HOME]".into()),
             (self.tmp.path().display().to_string(), "[TMP]".into()),
+            // As go prints paths when it runs from `/` (`go work edit`).
+            (
+                self.tmp.path().display().to_string()[1..].to_string(),
+                "[TMP]".into(),
+            ),
             (self.go.bin.display().to_string(), "[GO]".into()),
             (
                 std::env::temp_dir()
@@ -254,4 +259,97 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
             out.push(rel);
         }
     }
+}
+
+impl Case {
+    /// Assembles with stdout and stderr into one file, as a build log shows
+    /// them (s2i-assemble writes both in order), and returns the exit code
+    /// and that log, redacted (loopback ports too).
+    pub fn assemble_log(&self, args: &[&str]) -> (Option<i32>, String) {
+        use std::io::{Read, Seek};
+        let mut log = tempfile::tempfile().unwrap();
+        let status = self
+            .command(args)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log.try_clone().unwrap())
+            .status()
+            .expect("s2i-assemble starts");
+        log.rewind().unwrap();
+        let mut text = String::new();
+        log.read_to_string(&mut text).unwrap();
+        (status.code(), redact_ports(&self.redact(&text)))
+    }
+}
+
+/// `127.0.0.1:41234` -> `127.0.0.1:[PORT]`.
+pub fn redact_ports(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        let (before, after) = rest.split_at(at + "127.0.0.1:".len());
+        out.push_str(before);
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(if digits > 0 { "[PORT]" } else { "" });
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An HTTP server on 127.0.0.1 that answers every request with one status
+/// (`401 Unauthorized`) and body: a module proxy or git host that refuses.
+/// It serves until the test process ends.
+pub struct RefusingServer {
+    pub port: u16,
+}
+
+impl RefusingServer {
+    pub fn start(status: &'static str, body: &'static str) -> RefusingServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                // The request line and headers, up to the empty line.
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    line.clear();
+                }
+                let mut stream = &stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nWWW-Authenticate: Basic realm=\"private\"\r\n\
+                     Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        RefusingServer { port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Every file under `root` with its bytes, to compare a tree before and after.
+pub fn contents(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .display()
+            .to_string();
+        let bytes = if entry.file_type().is_file() {
+            std::fs::read(entry.path()).unwrap()
+        } else {
+            Vec::new()
+        };
+        files.push((rel, bytes));
+    }
+    files
 }

@@ -1,0 +1,257 @@
+//! cgo while `CGO_ENABLED=0`, s2i-assemble's default. With cgo off, go
+//! silently leaves out every file that has `import "C"`: a package made
+//! only of such files has "no Go files" (`build constraints exclude all Go
+//! files`), one that has other files too fails on what the left-out files
+//! defined (`undefined: ...`). Neither says cgo; this module finds out,
+//! asking `go list` with cgo on which of the packages in question have cgo
+//! files, and names the package.
+//!
+//! It costs a successful build nothing: before the build it reads the
+//! listing detection makes anyway (made with cgo on, see [`listing_env`]);
+//! after a failed build that looks like it, it asks `go list` about the
+//! package go named.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::detect::Package;
+use crate::errors::Error;
+use crate::gofailure::GoFailure;
+use crate::gotool;
+use crate::plan::BuildPlan;
+
+/// A package as `go list -json=ImportPath,Name,Dir,CgoFiles` with cgo on lists it.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+struct CgoListed {
+    import_path: String,
+    name: String,
+    dir: String,
+    cgo_files: Vec<String>,
+}
+
+/// `Some(by_default)` when cgo is off: `CGO_ENABLED=0` in go's environment,
+/// set by s2i-assemble (`by_default`) or by the user.
+fn cgo_off(env: &BTreeMap<String, String>, set_env: &[(String, String)]) -> Option<bool> {
+    (env.get("CGO_ENABLED").map(String::as_str) == Some("0"))
+        .then(|| set_env.iter().any(|(name, _)| name == "CGO_ENABLED"))
+}
+
+/// The environment for detection's `go list -find`: cgo on, so that a
+/// main package made only of cgo files is listed as what it is rather
+/// than skipped (`./cmd/...` matches no package that build constraints
+/// empty); [`check_targets`] then says it needs cgo. Listing runs no C
+/// compiler.
+pub fn listing_env(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut env = env.clone();
+    if env.get("CGO_ENABLED").map(String::as_str) == Some("0") {
+        env.insert("CGO_ENABLED".into(), "1".into());
+    }
+    env
+}
+
+/// Before the build, from detection's listing (with cgo on): a main
+/// package to build whose Go files are all cgo files, with no file left
+/// out by build constraints (where a `!cgo` fallback would be), cannot
+/// build with cgo off. One that has other files too is left to the build
+/// (see [`after_failed_build`]).
+pub fn check_targets(
+    targets: &[&Package],
+    env: &BTreeMap<String, String>,
+    set_env: &[(String, String)],
+) -> Result<(), Error> {
+    let Some(by_default) = cgo_off(env, set_env) else {
+        return Ok(());
+    };
+    let only_cgo = |p: &&&Package| {
+        !p.cgo_files.is_empty() && p.go_files.is_empty() && p.ignored_go_files.is_empty()
+    };
+    match targets.iter().find(only_cgo) {
+        Some(p) => Err(Error::CgoDisabled {
+            package: p.import_path.clone(),
+            by_default,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// After a failed build: when what go said is what cgo being off looks
+/// like, the error that names the package needing cgo; None otherwise.
+pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error> {
+    let by_default = cgo_off(&plan.env, &plan.set_env)?;
+    let package = match failure {
+        GoFailure::ExcludedByConstraints { package, dir } => package
+            .clone()
+            .unwrap_or_else(|| plan.build_dir.join(dir).display().to_string()),
+        // Code that calls what the left-out cgo files define.
+        GoFailure::Compile {
+            package: Some(package),
+            message,
+            ..
+        } if message.starts_with("undefined: ") => package.clone(),
+        _ => return None,
+    };
+    // The build's own flags that change what go lists.
+    let flags: Vec<&str> = plan
+        .go_args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.starts_with("-tags=") || a.starts_with("-mod="))
+        .collect();
+    let found = list_with_cgo(&plan.go, &plan.build_dir, &plan.env, &flags, &[package]);
+    // A root built on the guess that it is a main package may be a
+    // library: then the main packages are elsewhere (see `pipeline`).
+    let guessed_library = |p: &CgoListed| {
+        plan.root_guessed && p.name != "main" && Path::new(&p.dir) == plan.build_dir
+    };
+    needing_cgo(&found, |p| !guessed_library(p)).map(|package| Error::CgoDisabled {
+        package,
+        by_default,
+    })
+}
+
+/// `CGO_ENABLED=1 go list -e -json=... FLAGS PACKAGES`: what it lists, or
+/// nothing when go fails (the original failure then stands).
+fn list_with_cgo(
+    go: &Path,
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    flags: &[&str],
+    packages: &[String],
+) -> Vec<CgoListed> {
+    let mut env = env.clone();
+    env.insert("CGO_ENABLED".into(), "1".into());
+    let mut args = vec!["list", "-e", "-json=ImportPath,Name,Dir,CgoFiles"];
+    args.extend(flags);
+    args.extend(packages.iter().map(String::as_str));
+    match gotool::output(go, &args, dir, &env) {
+        Ok(out) if out.success => parse(&out.stdout),
+        _ => Vec::new(),
+    }
+}
+
+fn parse(json: &str) -> Vec<CgoListed> {
+    serde_json::Deserializer::from_str(json)
+        .into_iter::<CgoListed>()
+        .map_while(Result::ok)
+        .collect()
+}
+
+/// The first package with cgo files that `relevant` accepts.
+fn needing_cgo(found: &[CgoListed], relevant: impl Fn(&CgoListed) -> bool) -> Option<String> {
+    found
+        .iter()
+        .find(|p| !p.cgo_files.is_empty() && relevant(p))
+        .map(|p| p.import_path.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `CGO_ENABLED=1 go list -e -json=ImportPath,Name,Dir,CgoFiles` of a
+    /// library and a main package, as Go 1.27 printed it.
+    const LISTED: &str = r#"{
+	"Dir": "/tmp/src/cdep",
+	"ImportPath": "example.com/cgoapp/cdep",
+	"Name": "cdep",
+	"CgoFiles": [
+		"abs.go"
+	]
+}
+{
+	"Dir": "/tmp/src",
+	"ImportPath": "example.com/cgoapp",
+	"Name": "main"
+}
+"#;
+
+    #[test]
+    fn the_package_with_cgo_files_is_named() {
+        let found = parse(LISTED);
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            needing_cgo(&found, |_| true).as_deref(),
+            Some("example.com/cgoapp/cdep")
+        );
+        assert_eq!(needing_cgo(&found, |p| p.name == "main"), None);
+    }
+
+    /// `go list -find -json` with cgo on, as Go 1.27 lists a main package
+    /// of cgo files only, one with a plain file too, and one with a file
+    /// left out (a `!cgo` fallback, say).
+    const TARGETS: &str = r#"{
+	"Dir": "/tmp/src/cmd/tool",
+	"ImportPath": "example.com/cgoapp/cmd/tool",
+	"Name": "main",
+	"CgoFiles": [
+		"main.go"
+	]
+}
+{
+	"Dir": "/tmp/src/cmd/part",
+	"ImportPath": "example.com/cgoapp/cmd/part",
+	"Name": "main",
+	"GoFiles": [
+		"main.go"
+	],
+	"CgoFiles": [
+		"abs.go"
+	]
+}
+{
+	"Dir": "/tmp/src/cmd/fallback",
+	"ImportPath": "example.com/cgoapp/cmd/fallback",
+	"Name": "main",
+	"CgoFiles": [
+		"abs.go"
+	],
+	"IgnoredGoFiles": [
+		"abs_nocgo.go"
+	]
+}
+"#;
+
+    #[test]
+    fn a_main_package_of_cgo_files_only_is_named_before_the_build() {
+        let listed: Vec<Package> = serde_json::Deserializer::from_str(TARGETS)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let env: BTreeMap<String, String> = [("CGO_ENABLED".to_string(), "0".to_string())]
+            .into_iter()
+            .collect();
+        let ours = [("CGO_ENABLED".to_string(), "0".to_string())];
+        let all: Vec<&Package> = listed.iter().collect();
+        match check_targets(&all, &env, &ours) {
+            Err(Error::CgoDisabled {
+                package,
+                by_default,
+            }) => {
+                assert_eq!(package, "example.com/cgoapp/cmd/tool");
+                assert!(by_default);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Left to the build: a plain file too, or a file left out.
+        assert!(check_targets(&all[1..], &env, &ours).is_ok());
+        // cgo on: nothing to say.
+        assert!(check_targets(&all, &listing_env(&env), &[]).is_ok());
+    }
+
+    #[test]
+    fn cgo_off_by_default_or_as_set() {
+        let env = |v: &str| -> BTreeMap<String, String> {
+            [("CGO_ENABLED".to_string(), v.to_string())]
+                .into_iter()
+                .collect()
+        };
+        let ours = [("CGO_ENABLED".to_string(), "0".to_string())];
+        assert_eq!(cgo_off(&env("0"), &ours), Some(true));
+        assert_eq!(cgo_off(&env("0"), &[]), Some(false));
+        assert_eq!(cgo_off(&env("1"), &[]), None);
+        assert_eq!(cgo_off(&BTreeMap::new(), &[]), None);
+    }
+}

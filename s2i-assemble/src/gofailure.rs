@@ -1,0 +1,954 @@
+//! Go's own failures, recognised from what go printed on stderr, so that
+//! the line after go's output names the problem and its one fix.
+//!
+//! [`classify`] is a pure function of go's stderr and the environment go
+//! ran with; it is tested from real go output recorded under
+//! `tests/go-stderr/`. Go's wording is stable across releases (checked
+//! against Go 1.19, 1.26 and 1.27), but only parts of it are relied on:
+//! the phrases go has printed for years, and the module, package, file or
+//! host they name.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::cgo;
+use crate::errors::Error;
+use crate::gotool;
+use crate::plan::BuildPlan;
+
+/// What a failed go command was about, with what go named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoFailure {
+    /// go.sum lacks an entry, or go.mod lacks a requirement (`updates to
+    /// go.mod needed`): `what` says which, in go's terms.
+    NotTidy { what: String },
+    /// An import that no module in go.mod provides; `lookup` is why go
+    /// could not look one up, when it tried (`-mod=mod`).
+    NoModule {
+        package: String,
+        lookup: Option<String>,
+    },
+    /// A module that could not be downloaded.
+    Download {
+        /// `module@version`s go named (empty when it named none).
+        modules: Vec<String>,
+        goproxy: String,
+        reason: String,
+    },
+    /// A proxy or git host that wants credentials, or refused them.
+    Auth {
+        host: String,
+        module: Option<String>,
+        reason: &'static str,
+        /// GOPRIVATE may be the fix: go fetched the module through a
+        /// proxy, and GOPRIVATE does not name it yet.
+        goprivate: bool,
+    },
+    /// A server certificate signed by an authority the builder does not trust.
+    Tls {
+        host: String,
+        module: Option<String>,
+    },
+    /// go.sum does not match what was downloaded (go's SECURITY ERROR).
+    ChecksumMismatch { module: String },
+    /// vendor/ and go.mod disagree.
+    Vendor { detail: String },
+    /// CGO_ENABLED=1 without a C compiler.
+    CgoNoCompiler { compiler: String },
+    /// Build constraints leave a package with no Go file (GOOS, tags, or
+    /// cgo off: see `cgo` for the last).
+    ExcludedByConstraints {
+        package: Option<String>,
+        dir: String,
+    },
+    /// The first compile error: where, in which package, and go's words.
+    Compile {
+        location: String,
+        package: Option<String>,
+        message: String,
+    },
+    /// go.mod or go.work cannot be read.
+    ModSyntax {
+        file: String,
+        line: String,
+        reason: String,
+    },
+    /// GOTOOLCHAIN could not download the Go that go.mod (or GOTOOLCHAIN) asks for.
+    Toolchain {
+        version: String,
+        gotoolchain: String,
+        reason: String,
+    },
+    /// The sources need a newer Go than this one (old go's own words).
+    TooOld { file: &'static str, needs: String },
+    /// Anything else: go's messages above say it.
+    Other,
+}
+
+/// The error for a go command that failed with `stderr` (which the user
+/// has seen already): go's failure recognised, or `command` named.
+pub fn error(
+    command: &'static str,
+    status: &str,
+    stderr: &str,
+    env: &BTreeMap<String, String>,
+    dir: &Path,
+    go: &Path,
+) -> Error {
+    match classify(stderr, env, dir) {
+        GoFailure::TooOld { file, needs } => Error::GoTooOld {
+            file,
+            needs,
+            have: gotool::version_file(go).unwrap_or_else(|| "an older Go".to_string()),
+        },
+        failure => Error::GoFailed {
+            command,
+            status: status.to_string(),
+            failure,
+        },
+    }
+}
+
+/// The error for a failed `go build` of `plan`, whose messages the user
+/// has seen: what cgo being off looks like is checked with go list (see
+/// `cgo`), the rest is go's failure recognised.
+pub fn build_error(plan: &BuildPlan, status: &str, messages: &str) -> Error {
+    let failure = classify(messages, &plan.env, &plan.build_dir);
+    if let Some(cgo) = cgo::after_failed_build(plan, &failure) {
+        return cgo;
+    }
+    match failure {
+        GoFailure::TooOld { .. } => error(
+            "go build",
+            status,
+            messages,
+            &plan.env,
+            &plan.build_dir,
+            &plan.go,
+        ),
+        failure => Error::GoFailed {
+            command: "go build",
+            status: status.to_string(),
+            failure,
+        },
+    }
+}
+
+/// go's default GOPROXY.
+const DEFAULT_GOPROXY: &str = "https://proxy.golang.org,direct";
+
+/// Recognises go's failure in `stderr`. `env` is the environment go ran
+/// with, `dir` where it ran (paths under it are shown relative).
+pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoFailure {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let var = |name: &str| env.get(name).map(String::as_str).unwrap_or("");
+    let goproxy = match var("GOPROXY") {
+        "" => DEFAULT_GOPROXY.to_string(),
+        set => set.to_string(),
+    };
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 13] = [
+        &|| checksum_mismatch(&lines),
+        &|| toolchain(&lines, var("GOTOOLCHAIN")),
+        &|| mod_syntax(&lines, dir),
+        &|| vendor(&lines),
+        &|| cgo_no_compiler(&lines),
+        &|| too_old(&lines),
+        &|| auth(&lines, &goproxy, var("GOPRIVATE"), var("GONOPROXY")),
+        &|| tls(&lines),
+        &|| not_tidy(&lines),
+        &|| no_module(&lines),
+        &|| download(&lines, &goproxy),
+        &|| excluded(&lines, dir),
+        &|| compile(&lines, dir),
+    ];
+    classifiers
+        .iter()
+        .find_map(|classify| classify())
+        .unwrap_or(GoFailure::Other)
+}
+
+/// `verifying example.com/m@v1.0.0[/go.mod]: checksum mismatch`.
+fn checksum_mismatch(lines: &[&str]) -> Option<GoFailure> {
+    let line = lines.iter().find(|l| l.contains(": checksum mismatch"))?;
+    let module = module_at_version(line)
+        .or_else(|| {
+            let before = line.split(": checksum mismatch").next()?;
+            before.rsplit(' ').next().map(str::to_string)
+        })
+        .unwrap_or_default();
+    Some(GoFailure::ChecksumMismatch { module })
+}
+
+/// `go: download go1.99.1 for linux/amd64: toolchain not available`, or
+/// `go: download go1.99.1: golang.org/toolchain@...: <why>`.
+fn toolchain(lines: &[&str], gotoolchain: &str) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let rest = line.strip_prefix("go: download go")?;
+        let version = format!(
+            "go{}",
+            rest.split([' ', ':']).next().filter(|v| !v.is_empty())?
+        );
+        let reason = last_part(rest);
+        Some(GoFailure::Toolchain {
+            version,
+            gotoolchain: if gotoolchain.is_empty() {
+                "auto".to_string()
+            } else {
+                gotoolchain.to_string()
+            },
+            reason,
+        })
+    })
+}
+
+/// `go.mod:5: unknown directive: requir` (after `go: errors parsing
+/// go.mod:`), `/abs/go.work:7: ...`, or Go 1.19's `reading go.work:
+/// /abs/go.work:7: ...`. An old go that cannot read a `go 1.21.0` line
+/// needs a newer Go, which is another class.
+fn mod_syntax(lines: &[&str], dir: &Path) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let line = line.trim_start_matches("go: ");
+        let line = line.strip_prefix("reading go.work: ").unwrap_or(line);
+        let (place, reason) = line.split_once(": ")?;
+        let (path, number) = place.rsplit_once(':')?;
+        let file_name = Path::new(path).file_name()?.to_str()?;
+        if !matches!(file_name, "go.mod" | "go.work") || !number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        if let Some(needs) = reason
+            .strip_prefix("invalid go version '")
+            .and_then(|r| r.split('\'').next())
+        {
+            if reason.contains("must match format") {
+                return Some(GoFailure::TooOld {
+                    file: if file_name == "go.work" {
+                        "go.work"
+                    } else {
+                        "go.mod"
+                    },
+                    needs: needs.to_string(),
+                });
+            }
+        }
+        Some(GoFailure::ModSyntax {
+            file: relative(path, dir),
+            line: number.to_string(),
+            reason: reason.trim().to_string(),
+        })
+    })
+}
+
+/// `go: inconsistent vendoring in DIR:`, or a package missing from
+/// vendor/ (`import lookup disabled by -mod=vendor`; Go 1.19: `cannot find
+/// package "." in: DIR/vendor/PKG`).
+fn vendor(lines: &[&str]) -> Option<GoFailure> {
+    if lines.iter().any(|l| l.contains("inconsistent vendoring")) {
+        return Some(GoFailure::Vendor {
+            detail: "go: inconsistent vendoring".to_string(),
+        });
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("import lookup disabled by -mod=vendor") {
+            let package = between(line, "providing package ", ":")?;
+            return Some(GoFailure::Vendor {
+                detail: format!("it has no package {package}"),
+            });
+        }
+        if line.contains("cannot find package \".\" in:") {
+            let next = lines.get(i + 1)?.trim();
+            let (_, package) = next.split_once("/vendor/")?;
+            return Some(GoFailure::Vendor {
+                detail: format!("it has no package {package}"),
+            });
+        }
+    }
+    None
+}
+
+/// `cgo: C compiler "gcc" not found: ...`.
+fn cgo_no_compiler(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let compiler = between(line, "C compiler \"", "\" not found")?;
+        Some(GoFailure::CgoNoCompiler {
+            compiler: compiler.to_string(),
+        })
+    })
+}
+
+/// Go before 1.21, failing on newer code: `note: module requires Go 1.21`.
+fn too_old(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let needs = line.trim().strip_prefix("note: module requires Go ")?;
+        Some(GoFailure::TooOld {
+            file: "go.mod",
+            needs: needs.trim().to_string(),
+        })
+    })
+}
+
+/// A proxy answering 401/403, or git asking for or refusing credentials.
+fn auth(lines: &[&str], goproxy: &str, goprivate: &str, gonoproxy: &str) -> Option<GoFailure> {
+    const SIGNS: &[(&str, &str)] = &[
+        (
+            "could not read Username for '",
+            "git asked for a user name: terminal prompts disabled",
+        ),
+        (
+            "could not read Password for '",
+            "git asked for a password: terminal prompts disabled",
+        ),
+        ("Authentication failed for '", "authentication failed"),
+        ("The requested URL returned error: 401", "401 Unauthorized"),
+        ("The requested URL returned error: 403", "403 Forbidden"),
+        (": 401 Unauthorized", "401 Unauthorized"),
+        (": 403 Forbidden", "403 Forbidden"),
+        (
+            "Permission denied (publickey)",
+            "ssh: Permission denied (publickey)",
+        ),
+    ];
+    let (line, reason) = lines.iter().find_map(|line| {
+        SIGNS
+            .iter()
+            .find(|(sign, _)| line.contains(sign))
+            .map(|(_, reason)| (*line, *reason))
+    })?;
+    let host = if line.contains("Permission denied (publickey)") {
+        // `git@github.com: Permission denied (publickey).`
+        line.trim().split(':').next().map(|user_host| {
+            user_host
+                .rsplit('@')
+                .next()
+                .unwrap_or(user_host)
+                .to_string()
+        })
+    } else {
+        url_in(line).map(host_of)
+    }
+    .unwrap_or_else(|| "the server".to_string());
+    let module = module_named(lines);
+    let module_path = module.as_deref().map(|m| m.split('@').next().unwrap_or(m));
+    // Fetched through a proxy: a private module is better fetched from its
+    // host directly, which GOPRIVATE (or GONOPROXY) asks for.
+    let goprivate = module_path.is_some_and(|path| {
+        proxies(goproxy).next().is_some()
+            && !matches_patterns(path, goprivate)
+            && !matches_patterns(path, gonoproxy)
+    });
+    Some(GoFailure::Auth {
+        host,
+        module,
+        reason,
+        goprivate,
+    })
+}
+
+/// `x509: certificate signed by unknown authority` (go), `server
+/// certificate verification failed` / `SSL certificate problem` (git).
+fn tls(lines: &[&str]) -> Option<GoFailure> {
+    const SIGNS: &[&str] = &[
+        "certificate signed by unknown authority",
+        "server certificate verification failed",
+        "SSL certificate problem",
+    ];
+    let line = lines
+        .iter()
+        .find(|line| SIGNS.iter().any(|sign| line.contains(sign)))?;
+    Some(GoFailure::Tls {
+        host: url_in(line)
+            .map(host_of)
+            .unwrap_or_else(|| "the server".to_string()),
+        module: module_named(lines),
+    })
+}
+
+/// `missing go.sum entry for module providing package P`, `M@V: missing
+/// go.sum entry for go.mod file`, Go 1.19's `M@V: missing go.sum entry`,
+/// `updates to go.mod needed`.
+fn not_tidy(lines: &[&str]) -> Option<GoFailure> {
+    for line in lines {
+        if line.contains("updates to go.mod needed") {
+            return Some(GoFailure::NotTidy {
+                what: "go: updates to go.mod needed".to_string(),
+            });
+        }
+        if !line.contains("missing go.sum entry") {
+            continue;
+        }
+        let what = if let Some(package) = between(line, "providing package ", " (")
+            .or_else(|| between(line, "providing package ", ";"))
+        {
+            format!("go.sum has no entry for the module of {package}")
+        } else if let Some(module) = module_at_version(line) {
+            let of = if line.contains("for go.mod file") {
+                "'s go.mod"
+            } else {
+                ""
+            };
+            format!("go.sum has no entry for {module}{of}")
+        } else {
+            "go.sum lacks entries".to_string()
+        };
+        return Some(GoFailure::NotTidy { what });
+    }
+    None
+}
+
+/// `no required module provides package P`, or under `-mod=mod`
+/// `cannot find module providing package P: <why the lookup failed>`.
+fn no_module(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        if let Some(package) = between(line, "no required module provides package ", ";")
+            .or_else(|| line.split("no required module provides package ").nth(1))
+        {
+            return Some(GoFailure::NoModule {
+                package: package.trim().to_string(),
+                lookup: None,
+            });
+        }
+        let rest = line.split("cannot find module providing package ").nth(1)?;
+        let (package, why) = rest.split_once(": ").unwrap_or((rest, ""));
+        Some(GoFailure::NoModule {
+            package: package.trim().to_string(),
+            lookup: Some(last_part(why)).filter(|w| !w.is_empty()),
+        })
+    })
+}
+
+/// A module go could not fetch: the proxy is off, unreachable, or does not
+/// have it.
+fn download(lines: &[&str], goproxy: &str) -> Option<GoFailure> {
+    const SIGNS: &[&str] = &[
+        "module lookup disabled by GOPROXY=off",
+        "dial tcp",
+        "no such host",
+        "connection refused",
+        "i/o timeout",
+        "proxyconnect",
+        "TLS handshake timeout",
+        "unknown revision",
+        "unrecognized import path",
+        "invalid version",
+        ": 404 Not Found",
+        ": 410 Gone",
+        ": 500 Internal Server Error",
+        ": 502 Bad Gateway",
+        ": 503 Service Unavailable",
+        ": 504 Gateway Timeout",
+        "no secure protocol found for repository",
+        "no protocol found for repository",
+        "git ls-remote",
+        "reading file://",
+    ];
+    let (index, line) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, line)| SIGNS.iter().any(|sign| line.contains(sign)))?;
+    let mut modules: Vec<String> = module_at_version(line).into_iter().collect();
+    if modules.is_empty() {
+        modules = downloading(lines);
+    }
+    let mut reason = if let Some(url) = url_in(line) {
+        let after = line.split(url).nth(1).unwrap_or("");
+        after.trim_start_matches(['"', '\'', ':', ' ']).to_string()
+    } else {
+        last_part(line)
+    };
+    // A proxy's own words, on the next line: `server response: not found:
+    // M@V: invalid version: unknown revision v1.0.0`.
+    if let Some(response) = lines
+        .get(index + 1)
+        .and_then(|next| next.trim().strip_prefix("server response:"))
+    {
+        let response = last_part(response);
+        if !response.is_empty() {
+            reason = format!("{reason}: {response}");
+        }
+    }
+    Some(GoFailure::Download {
+        modules,
+        goproxy: goproxy.to_string(),
+        reason,
+    })
+}
+
+/// `package P: build constraints exclude all Go files in DIR` (the main
+/// package) or `imports P: build constraints ...` (a dependency).
+fn excluded(lines: &[&str], dir: &Path) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let (before, excluded_dir) =
+            line.split_once(": build constraints exclude all Go files in ")?;
+        let before = before.trim();
+        let package = before
+            .strip_prefix("package ")
+            .or_else(|| before.strip_prefix("imports "))
+            .map(str::to_string);
+        Some(GoFailure::ExcludedByConstraints {
+            package,
+            dir: relative(excluded_dir.trim(), dir),
+        })
+    })
+}
+
+/// The first `file.go:LINE[:COL]: message`, and the `# package` above it.
+fn compile(lines: &[&str], dir: &Path) -> Option<GoFailure> {
+    let mut package = None;
+    for line in lines {
+        if let Some(header) = line.strip_prefix("# ") {
+            package = Some(header.trim().to_string());
+            continue;
+        }
+        let Some((place, message)) = line.split_once(": ") else {
+            continue;
+        };
+        let mut parts = place.split(':');
+        let (Some(file), Some(number)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let column_ok = parts
+            .next()
+            .is_none_or(|c| c.bytes().all(|b| b.is_ascii_digit()));
+        if file.ends_with(".go")
+            && !file.contains(' ')
+            && !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && column_ok
+            && parts.next().is_none()
+        {
+            let file = relative(file, dir);
+            return Some(GoFailure::Compile {
+                location: format!("{}:{number}", file.trim_start_matches("./")),
+                package,
+                message: message.trim().to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// The last `: `-separated part of go's message: the reason in `A: B: reason`.
+fn last_part(text: &str) -> String {
+    text.rsplit(": ").next().unwrap_or(text).trim().to_string()
+}
+
+/// The text between `start` and the next `end` in `line`.
+fn between<'a>(line: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = line.split_once(start)?.1;
+    Some(rest.split_once(end)?.0)
+}
+
+/// The first `module@version` in a line (`example.com/m@v1.0.0:`), not a
+/// proxy URL's `/@v/`.
+fn module_at_version(line: &str) -> Option<String> {
+    line.split_whitespace().find_map(|word| {
+        let word = word.trim_matches(|c| matches!(c, ':' | '"' | '\'' | ',' | '(' | ')'));
+        let (module, version) = word.split_once("@v")?;
+        let plausible = !module.is_empty()
+            && !word.contains("://")
+            && !word.contains("/@v/")
+            && module.contains('.')
+            && version.starts_with(|c: char| c.is_ascii_digit());
+        plausible.then(|| word.to_string())
+    })
+}
+
+/// The module an authentication or TLS failure was about: named on a
+/// line (`M@V:`, `reading M/go.mod at revision V`), else the last one go
+/// said it was downloading.
+fn module_named(lines: &[&str]) -> Option<String> {
+    for line in lines {
+        if let Some(rest) = line.split("reading ").nth(1) {
+            if let Some((path, version)) = rest.split_once("/go.mod at revision ") {
+                let version = version.split(':').next().unwrap_or(version);
+                return Some(format!("{path}@{version}"));
+            }
+        }
+        if let Some(module) = module_at_version(line) {
+            return Some(module);
+        }
+    }
+    downloading(lines).pop()
+}
+
+/// `go: downloading M V` lines, as `M@V` (not toolchains: `go1.99 (linux/amd64)`).
+fn downloading(lines: &[&str]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("go: downloading ")?;
+            let mut words = rest.split_whitespace();
+            let (module, version) = (words.next()?, words.next()?);
+            (version.starts_with('v') && words.next().is_none())
+                .then(|| format!("{module}@{version}"))
+        })
+        .collect()
+}
+
+/// The first URL in a line: `Get "URL"`, `reading URL:`, `'URL'`
+/// (`file://` too, for a GOPROXY in a folder).
+fn url_in(line: &str) -> Option<&str> {
+    let start = ["https://", "http://", "file://"]
+        .iter()
+        .find_map(|scheme| line.find(scheme))?;
+    let rest = &line[start..];
+    let end = rest
+        .find(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim_end_matches(':'))
+}
+
+/// `host[:port]` of a URL, without any user name or password in it.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+        .to_string()
+}
+
+/// The proxy URLs of a GOPROXY list (not `direct` or `off`).
+fn proxies(goproxy: &str) -> impl Iterator<Item = &str> {
+    goproxy
+        .split([',', '|'])
+        .map(|p| p.trim().trim_end_matches('/'))
+        .filter(|p| p.contains("://"))
+}
+
+/// Whether a module path matches a GOPRIVATE-style list of glob patterns,
+/// each matching a prefix of the path's elements.
+fn matches_patterns(path: &str, patterns: &str) -> bool {
+    let elements: Vec<&str> = path.split('/').collect();
+    patterns
+        .split(',')
+        .map(|p| p.trim().trim_end_matches('/'))
+        .filter(|p| !p.is_empty())
+        .any(|pattern| {
+            let wanted: Vec<&str> = pattern.split('/').collect();
+            wanted.len() <= elements.len() && wanted.iter().zip(&elements).all(|(w, e)| glob(w, e))
+        })
+}
+
+/// `*` and `?` globbing within one path element.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.chars().next() {
+        None => text.is_empty(),
+        Some('*') => (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .any(|i| glob(&pattern[1..], &text[i..])),
+        Some('?') => text
+            .chars()
+            .next()
+            .is_some_and(|c| glob(&pattern[1..], &text[c.len_utf8()..])),
+        Some(p) => text
+            .chars()
+            .next()
+            .is_some_and(|c| c == p && glob(&pattern[p.len_utf8()..], &text[c.len_utf8()..])),
+    }
+}
+
+/// `path` relative to `dir` when it is in it (absolute, or as go prints
+/// paths when run from `/`); else as go printed it.
+fn relative(path: &str, dir: &Path) -> String {
+    let dir_text = dir.to_string_lossy();
+    let dir_text = dir_text.trim_end_matches('/');
+    for prefix in [dir_text, dir_text.trim_start_matches('/')] {
+        if prefix.is_empty() {
+            continue;
+        }
+        if let Some(rest) = path.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) {
+            return rest.to_string();
+        }
+    }
+    path.to_string()
+}
+
+impl GoFailure {
+    /// Whether the failure may be about the packages built rather than the
+    /// module as a whole (its requirements, downloads, go.mod): a root built
+    /// on the guess that it is a main package fails this way when it is
+    /// not one (see `pipeline`).
+    pub fn concerns_packages(&self) -> bool {
+        matches!(
+            self,
+            GoFailure::Other | GoFailure::Compile { .. } | GoFailure::ExcludedByConstraints { .. }
+        )
+    }
+
+    /// The line after go's output: `<problem>: <fix>`. `command` is the go
+    /// command that failed (`go build`), `status` how it ended.
+    pub fn write(&self, f: &mut fmt::Formatter<'_>, command: &str, status: &str) -> fmt::Result {
+        match self {
+            GoFailure::NotTidy { what } => write!(
+                f,
+                "go.mod and go.sum are out of date ({what}): run `go mod tidy` in the sources and commit go.mod and go.sum"
+            ),
+            GoFailure::NoModule { package, lookup } => {
+                write!(f, "no module in go.mod provides package {package}")?;
+                if let Some(lookup) = lookup {
+                    write!(f, ", and go could not look one up ({lookup})")?;
+                }
+                write!(
+                    f,
+                    ": run `go get {package}` in the sources and commit go.mod and go.sum"
+                )
+            }
+            GoFailure::Download {
+                modules,
+                goproxy,
+                reason,
+            } => {
+                let named = match modules.len() {
+                    0 => "a dependency".to_string(),
+                    1..=3 => modules.join(", "),
+                    n => format!("{} and {} more", modules[..3].join(", "), n - 3),
+                };
+                write!(
+                    f,
+                    "cannot download {named} with GOPROXY={goproxy} ({reason}): vendor the dependencies (`go mod vendor`, commit vendor/), or set GOPROXY to a module proxy the builder can reach that has them"
+                )
+            }
+            GoFailure::Auth {
+                host,
+                module,
+                reason,
+                goprivate,
+            } => {
+                let module = module.as_deref().unwrap_or("a dependency");
+                write!(
+                    f,
+                    "{host} refused access to {module} without valid credentials ({reason}): give go credentials for {host} in $HOME/.netrc (an OpenShift build input secret holding a .netrc lands in $HOME)"
+                )?;
+                if *goprivate {
+                    let path = module.split('@').next().unwrap_or(module);
+                    write!(
+                        f,
+                        "; a private module that the proxy does not serve needs GOPRIVATE={path} too, so that go fetches it from its host directly"
+                    )?;
+                }
+                Ok(())
+            }
+            GoFailure::Tls { host, module } => {
+                write!(f, "the certificate of {host} is signed by an unknown authority")?;
+                if let Some(module) = module {
+                    write!(f, " (fetching {module})")?;
+                }
+                write!(
+                    f,
+                    ": give the build that CA: SSL_CERT_FILE=<a PEM bundle that includes it> for go, GIT_SSL_CAINFO too where git fetches"
+                )
+            }
+            GoFailure::ChecksumMismatch { module } => write!(
+                f,
+                "{module} as downloaded does not match go.sum (checksum mismatch, go's SECURITY ERROR): check that dependency's source (a re-tagged version, a proxy serving other content); once it is trusted, delete its lines from go.sum, run `go mod tidy` and commit go.sum"
+            ),
+            GoFailure::Vendor { detail } => write!(
+                f,
+                "vendor/ does not match go.mod ({detail}): run `go mod vendor` in the sources and commit vendor/"
+            ),
+            GoFailure::CgoNoCompiler { compiler } => write!(
+                f,
+                "cgo needs a C compiler and this image has no {compiler} (CGO_ENABLED=1): use a builder image with {compiler}, or build without cgo (CGO_ENABLED=0, the default)"
+            ),
+            GoFailure::ExcludedByConstraints { package, dir, .. } => {
+                let what = package.as_deref().unwrap_or(dir);
+                write!(
+                    f,
+                    "build constraints exclude every Go file of {what} in this build: check its //go:build lines against GO_TAGS, GOOS and GOARCH"
+                )
+            }
+            GoFailure::Compile {
+                location, package, ..
+            } => {
+                write!(f, "compile error at {location}")?;
+                if let Some(package) = package {
+                    write!(f, " in package {package}")?;
+                }
+                write!(
+                    f,
+                    ": fix the code (Go's messages are above; `s2i-assemble --dry-run` shows the go build command to run locally)"
+                )
+            }
+            GoFailure::ModSyntax { file, line, reason } => write!(
+                f,
+                "{file} line {line} is invalid ({reason}): fix that line of {file}"
+            ),
+            GoFailure::Toolchain {
+                version,
+                gotoolchain,
+                reason,
+            } => {
+                let number = version.trim_start_matches("go");
+                write!(
+                    f,
+                    "GOTOOLCHAIN={gotoolchain} could not download {version} ({reason}): use a builder image with Go {number} or newer, or set GOPROXY to a module proxy the builder can reach (go downloads toolchains from it)"
+                )
+            }
+            // Said as Error::GoTooOld, which knows this Go's version.
+            GoFailure::TooOld { file, needs } => write!(
+                f,
+                "{file} needs Go {needs}, but this builder's is older: use a builder image with Go {needs} or newer"
+            ),
+            GoFailure::Other => write!(f, "{command} failed ({status}); Go's messages are above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_match_goprivate_patterns() {
+        assert!(matches_patterns(
+            "github.com/acme/private",
+            "github.com/acme"
+        ));
+        assert!(matches_patterns(
+            "github.com/acme/private",
+            "x.org,*.com/acme"
+        ));
+        assert!(!matches_patterns(
+            "github.com/acme/private",
+            "github.com/acm"
+        ));
+        assert!(!matches_patterns(
+            "github.com/acme",
+            "github.com/acme/private"
+        ));
+        assert!(!matches_patterns("github.com/acme", ""));
+    }
+
+    #[test]
+    fn hosts_never_carry_credentials() {
+        assert_eq!(
+            host_of("https://user:secret@git.example.com/a/b"),
+            "git.example.com"
+        );
+        assert_eq!(host_of("http://127.0.0.1:18401"), "127.0.0.1:18401");
+    }
+
+    #[test]
+    fn words_of_go() {
+        assert_eq!(
+            module_at_version("main.go:7:2: example.com/greeting@v1.0.0: reading http://127.0.0.1:1/example.com/greeting/@v/v1.0.0.zip: 404"),
+            Some("example.com/greeting@v1.0.0".to_string())
+        );
+        assert_eq!(module_at_version("git@github.com: Permission denied"), None);
+        assert_eq!(
+            relative("tmp/src/go.work", Path::new("/tmp/src")),
+            "go.work"
+        );
+        assert_eq!(
+            relative("/tmp/src/a/go.mod", Path::new("/tmp/src/")),
+            "a/go.mod"
+        );
+        assert_eq!(relative("go.mod", Path::new("/tmp/src")), "go.mod");
+    }
+}
+
+/// Every recorded go stderr under `tests/go-stderr/<class>/`: classified
+/// into its folder's class, and the line it gives, snapshotted.
+#[cfg(test)]
+mod recorded {
+    use super::*;
+
+    fn class_name(failure: &GoFailure) -> &'static str {
+        match failure {
+            GoFailure::NotTidy { .. } => "not-tidy",
+            GoFailure::NoModule { .. } => "no-module",
+            GoFailure::Download { .. } => "download",
+            GoFailure::Auth { .. } => "auth",
+            GoFailure::Tls { .. } => "tls",
+            GoFailure::ChecksumMismatch { .. } => "checksum",
+            GoFailure::Vendor { .. } => "vendor",
+            GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",
+            GoFailure::ExcludedByConstraints { .. } => "constraints",
+            GoFailure::Compile { .. } => "compile",
+            GoFailure::ModSyntax { .. } => "mod-syntax",
+            GoFailure::Toolchain { .. } => "toolchain",
+            GoFailure::TooOld { .. } => "too-old",
+            GoFailure::Other => "other",
+        }
+    }
+
+    struct Line<'a>(&'a GoFailure, &'a str);
+
+    impl fmt::Display for Line<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.write(f, self.1, "exit status: 1")
+        }
+    }
+
+    /// The base environment of the recordings (see tests/go-stderr/README.md)
+    /// and the scenario's `.env` file.
+    fn env_of(scenario: &Path) -> BTreeMap<String, String> {
+        let mut env: BTreeMap<String, String> = [
+            ("GOPROXY", "off"),
+            ("GOSUMDB", "off"),
+            ("CGO_ENABLED", "0"),
+            ("GOTOOLCHAIN", "local"),
+            ("GOWORK", "off"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        if let Ok(text) = std::fs::read_to_string(scenario.with_extension("env")) {
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                let (name, value) = line.split_once('=').expect("NAME=VALUE");
+                env.insert(name.to_string(), value.to_string());
+            }
+        }
+        env
+    }
+
+    fn command_of(scenario: &str) -> &'static str {
+        match scenario.rsplit('-').next() {
+            Some("list") => "go list -find",
+            Some("edit") => "go work edit -json",
+            Some("env") => "go env GOVERSION",
+            _ => "go build",
+        }
+    }
+
+    #[test]
+    fn recorded_go_stderr() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-stderr");
+        let mut files: Vec<_> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        assert!(files.len() > 40, "the recordings are there");
+        let mut lines = String::new();
+        let mut wrong = Vec::new();
+        for file in &files {
+            let class = file
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let name = file.file_name().unwrap().to_str().unwrap();
+            let scenario = name.split(".go1.").next().unwrap();
+            let stderr = std::fs::read_to_string(file).unwrap();
+            let env = env_of(&file.with_file_name(scenario));
+            let failure = classify(&stderr, &env, Path::new("/tmp/src"));
+            if class_name(&failure) != class {
+                wrong.push(format!("{class}/{name}: {failure:?}"));
+            }
+            let line = Line(&failure, command_of(scenario)).to_string();
+            lines.push_str(&format!("{class}/{name}\n  {line}\n"));
+        }
+        assert!(
+            wrong.is_empty(),
+            "classified wrongly:\n{}",
+            wrong.join("\n")
+        );
+        insta::assert_snapshot!(lines);
+    }
+}

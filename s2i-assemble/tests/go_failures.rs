@@ -1,0 +1,575 @@
+//! Go's own failures, end to end: for each class of `gofailure`, a source
+//! that makes the real go fail that way, and the whole build log
+//! snapshotted: go's messages, untouched, then s2i-assemble's one line
+//! naming the problem and the fix. Offline: GOPROXY=off, a file:// proxy,
+//! or a server on 127.0.0.1.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use s2i_tests::go::{fixture_proxy, set_requirement};
+use s2i_tests::require_tool;
+use support::{contents, listing, Case, RefusingServer};
+
+/// Writes `files` (path, text) under `root`.
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Assembles, expects exit code 1 and nothing installed, checks that
+/// go's own words are in the log and that our line is the last one;
+/// returns the log.
+fn fails(case: &Case, go_said: &str, our_line_starts: &str) -> String {
+    let (code, log) = case.assemble_log(&[]);
+    assert_eq!(code, Some(1), "expected a failure:\n{log}");
+    assert!(
+        log.contains(go_said),
+        "go's own message {go_said:?}:\n{log}"
+    );
+    let last = log.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!("s2i-assemble: {our_line_starts}")),
+        "the last line explains it:\n{log}"
+    );
+    if case.app_root.exists() {
+        let left = listing(&case.app_root);
+        assert!(left.is_empty(), "a failed build left {left:?}");
+    }
+    log
+}
+
+const MAIN_WIDGETS: &str =
+    "package main\n\nimport \"github.com/acme/widgets/render\"\n\nfunc main() { render.Page() }\n";
+
+#[test]
+fn missing_go_sum_entry() {
+    let Some(case) = Case::new("missing_go_sum_entry", "module-dep") else {
+        return;
+    };
+    std::fs::remove_file(case.src.join("go.sum")).unwrap();
+    let log = fails(
+        &case,
+        "missing go.sum entry for module providing package example.com/greeting",
+        "go.mod and go.sum are out of date",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn package_that_no_required_module_provides() {
+    let Some(case) = Case::new("package_that_no_required_module_provides", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("main.go", MAIN_WIDGETS),
+        ],
+    );
+    let log = fails(
+        &case,
+        "no required module provides package github.com/acme/widgets/render",
+        "no module in go.mod provides package github.com/acme/widgets/render",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn dependency_that_the_proxy_does_not_have() {
+    let Some(case) = Case::new("dependency_that_the_proxy_does_not_have", "module-dep") else {
+        return;
+    };
+    let proxy = RefusingServer::start(
+        "410 Gone",
+        "not found: example.com/greeting@v1.0.0: invalid version: unknown revision v1.0.0",
+    );
+    let case = case.env("GOPROXY", &proxy.url());
+    let log = fails(
+        &case,
+        "410 Gone",
+        "cannot download example.com/greeting@v1.0.0 with GOPROXY=http://127.0.0.1:",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn private_module_proxy_asks_for_credentials() {
+    let Some(case) = Case::new("private_module_proxy_asks_for_credentials", "module-dep") else {
+        return;
+    };
+    let proxy = RefusingServer::start("401 Unauthorized", "unauthorized");
+    let case = case.env("GOPROXY", &proxy.url());
+    let log = fails(&case, "401 Unauthorized", "127.0.0.1:");
+    assert!(
+        log.contains("refused access to example.com/greeting@v1.0.0"),
+        "{log}"
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// A private repository on a git host that asks for a user name: git's
+/// `https://github.com/` is rewritten to a server on 127.0.0.1 that
+/// answers 401, as github.com does without credentials.
+#[test]
+fn private_git_host_asks_for_credentials() {
+    let test = "private_git_host_asks_for_credentials";
+    let Some(case) = Case::new(test, "") else {
+        return;
+    };
+    if require_tool("git", test).is_none() {
+        return;
+    }
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire github.com/acme/private v1.0.0\n"),
+            (
+                "go.sum",
+                "github.com/acme/private v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
+                 github.com/acme/private v1.0.0/go.mod h1:bRuIjpk30d+tlgrtuSf5jzQPa6I1xgEjNsI2ddCB1yE=\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport \"github.com/acme/private\"\n\nfunc main() { private.Hello() }\n",
+            ),
+        ],
+    );
+    let host = RefusingServer::start("401 Unauthorized", "unauthorized");
+    let case = case
+        .env("GOPROXY", "direct")
+        .env("GOPRIVATE", "github.com/acme")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_COUNT", "1")
+        .env(
+            "GIT_CONFIG_KEY_0",
+            &format!("url.{}/.insteadOf", host.url()),
+        )
+        .env("GIT_CONFIG_VALUE_0", "https://github.com/");
+    let log = fails(&case, "terminal prompts disabled", "127.0.0.1:");
+    assert!(
+        log.contains("refused access to github.com/acme/private@v1.0.0"),
+        "{log}"
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// `openssl s_server` on 127.0.0.1 with a certificate made here: a proxy
+/// whose CA the builder does not have.
+struct TlsServer {
+    child: Child,
+    port: u16,
+}
+
+impl TlsServer {
+    fn start(dir: &Path) -> TlsServer {
+        let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(made.success(), "openssl req");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Listening once a connection is accepted.
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        TlsServer { child, port }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn proxy_certificate_from_an_unknown_authority() {
+    let test = "proxy_certificate_from_an_unknown_authority";
+    let Some(case) = Case::new(test, "module-dep") else {
+        return;
+    };
+    if require_tool("openssl", test).is_none() {
+        return;
+    }
+    let server = TlsServer::start(case.tmp.path());
+    let case = case.env("GOPROXY", &format!("https://127.0.0.1:{}", server.port));
+    let log = fails(
+        &case,
+        "x509: certificate signed by unknown authority",
+        "the certificate of 127.0.0.1:",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn checksum_mismatch_is_a_security_error() {
+    let Some(case) = Case::new("checksum_mismatch_is_a_security_error", "module-dep") else {
+        return;
+    };
+    let proxy = fixture_proxy(&case.tmp.path().join("proxy")).unwrap();
+    let go_sum = case.src.join("go.sum");
+    let text = std::fs::read_to_string(&go_sum).unwrap();
+    let tampered: String = text
+        .lines()
+        .map(
+            |line| match line.strip_prefix("example.com/greeting v1.0.0 h1:") {
+                Some(_) => {
+                    "example.com/greeting v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+                        .to_string()
+                }
+                None => format!("{line}\n"),
+            },
+        )
+        .collect();
+    std::fs::write(&go_sum, tampered).unwrap();
+    let case = case.env("GOPROXY", &proxy.url());
+    let log = fails(
+        &case,
+        "SECURITY ERROR",
+        "example.com/greeting@v1.0.0 as downloaded does not match go.sum",
+    );
+    assert!(
+        !log.contains("GONOSUMCHECK")
+            && !log.contains("GOFLAGS=-insecure")
+            && !log.contains("GONOSUMDB"),
+        "never advise turning verification off:\n{log}"
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// The same mismatch on a layout without root Go files, where detection's
+/// `go list -find` is the command that fails: its message whole, not cut.
+#[test]
+fn checksum_mismatch_seen_by_go_list() {
+    let Some(case) = Case::new("checksum_mismatch_seen_by_go_list", "") else {
+        return;
+    };
+    let proxy = fixture_proxy(&case.tmp.path().join("proxy")).unwrap();
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.19\n\nrequire example.com/greeting v1.0.0\n"),
+            (
+                "go.sum",
+                "example.com/greeting v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
+                 example.com/greeting v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            ),
+            (
+                "cmd/app/main.go",
+                "package main\n\nimport \"example.com/greeting\"\n\nfunc main() { println(greeting.Hello()) }\n",
+            ),
+        ],
+    );
+    let case = case.env("GOPROXY", &proxy.url());
+    let log = fails(
+        &case,
+        "For more information, see 'go help module-auth'.",
+        "example.com/greeting@v1.0.0/go.mod as downloaded does not match go.sum",
+    );
+    assert!(!log.contains("---> Building"), "detection failed:\n{log}");
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn inconsistent_vendoring() {
+    let Some(case) = Case::new("inconsistent_vendoring", "vendored") else {
+        return;
+    };
+    set_requirement(&case.src, "example.com/greeting", "v1.1.0").unwrap();
+    let log = fails(
+        &case,
+        "inconsistent vendoring",
+        "vendor/ does not match go.mod",
+    );
+    insta::assert_snapshot!(log);
+}
+
+const GO_MOD_CGO: &str = "module example.com/cgoapp\n\ngo 1.21\n";
+const MAIN_CGO: &str = "package main\n\n// #include <stdlib.h>\nimport \"C\"\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(int(C.abs(-3))) }\n";
+
+/// The root is built without asking go list first: the failed build does.
+#[test]
+fn cgo_in_the_main_package() {
+    let Some(case) = Case::new("cgo_in_the_main_package", "") else {
+        return;
+    };
+    write(&case.src, &[("go.mod", GO_MOD_CGO), ("main.go", MAIN_CGO)]);
+    let log = fails(
+        &case,
+        "build constraints exclude all Go files",
+        "package example.com/cgoapp needs cgo (import \"C\"), but CGO_ENABLED=0",
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// A program under cmd/: detection's go list sees it, and the build never starts.
+#[test]
+fn cgo_in_a_cmd_program_is_named_before_the_build() {
+    let Some(case) = Case::new("cgo_in_a_cmd_program_is_named_before_the_build", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[("go.mod", GO_MOD_CGO), ("cmd/tool/main.go", MAIN_CGO)],
+    );
+    let (code, log) = case.assemble_log(&[]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        !log.contains("---> Building"),
+        "named before the build:\n{log}"
+    );
+    assert!(
+        log.ends_with("s2i-assemble: package example.com/cgoapp/cmd/tool needs cgo (import \"C\"), but CGO_ENABLED=0 (this builder's default, for static binaries that run on the scratch runtime image): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image\n"),
+        "{log}"
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// One file of the main package uses cgo: with cgo off go leaves it out
+/// and the rest fails on what it defined.
+#[test]
+fn cgo_in_part_of_the_main_package() {
+    let Some(case) = Case::new("cgo_in_part_of_the_main_package", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", GO_MOD_CGO),
+            ("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(absolute(-3)) }\n"),
+            ("abs.go", "package main\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc absolute(n int) int { return int(C.abs(C.int(n))) }\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "undefined: absolute",
+        "package example.com/cgoapp needs cgo",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn cgo_in_a_dependency() {
+    let Some(case) = Case::new("cgo_in_a_dependency", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", GO_MOD_CGO),
+            ("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/cgoapp/cdep\"\n)\n\nfunc main() { fmt.Println(cdep.Abs(-3)) }\n"),
+            ("cdep/abs.go", "package cdep\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc Abs(n int) int { return int(C.abs(C.int(n))) }\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "imports example.com/cgoapp/cdep: build constraints exclude all Go files",
+        "package example.com/cgoapp/cdep needs cgo",
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// What the cgo fixtures are: they build with cgo on (and a C compiler).
+#[test]
+fn cgo_sources_build_with_cgo_enabled() {
+    let test = "cgo_sources_build_with_cgo_enabled";
+    let Some(case) = Case::new(test, "") else {
+        return;
+    };
+    if require_tool("gcc", test).is_none() {
+        return;
+    }
+    write(&case.src, &[("go.mod", GO_MOD_CGO), ("main.go", MAIN_CGO)]);
+    let case = case.env("CGO_ENABLED", "1");
+    case.assemble_ok();
+    assert_eq!(case.run("gobinary"), "3\n");
+}
+
+/// A library named as the root guess, with cgo, is not a main package:
+/// the programs under cmd/ are built, as for any library root.
+#[test]
+fn cgo_library_root_is_not_taken_for_the_program() {
+    let Some(case) = Case::new("cgo_library_root_is_not_taken_for_the_program", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", GO_MOD_CGO),
+            ("abs.go", "package cgoapp\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc Abs(n int) int { return int(C.abs(C.int(n))) }\n"),
+            ("cmd/tool/main.go", "package main\n\nfunc main() { println(\"tool\") }\n"),
+        ],
+    );
+    case.assemble_ok();
+    assert!(case.app_root.join("bin/tool").is_file());
+}
+
+#[test]
+fn compile_error_names_file_line_and_package() {
+    let Some(case) = Case::new("compile_error_names_file_line_and_package", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/shop\n\ngo 1.19\n"),
+            ("main.go", "package main\n\nimport \"example.com/shop/internal/store\"\n\nfunc main() { store.Open() }\n"),
+            ("internal/store/store.go", "package store\n\nfunc Open() {\n\treturn 1\n}\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "internal/store/store.go:4:9: too many return values",
+        "compile error at internal/store/store.go:4 in package example.com/shop/internal/store",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn go_mod_syntax_error() {
+    let Some(case) = Case::new("go_mod_syntax_error", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            (
+                "go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequir example.com/greeting v1.0.0\n",
+            ),
+            ("main.go", "package main\n\nfunc main() {}\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "unknown directive: requir",
+        "go.mod line 5 is invalid (unknown directive: requir)",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn go_work_syntax_error() {
+    let Some(case) = Case::new("go_work_syntax_error", "workspace") else {
+        return;
+    };
+    let go_work = case.src.join("go.work");
+    let mut text = std::fs::read_to_string(&go_work).unwrap();
+    text.push_str("bogus ./x\n");
+    std::fs::write(&go_work, text).unwrap();
+    let log = fails(&case, "unknown directive: bogus", "go.work line ");
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn toolchain_that_cannot_be_downloaded() {
+    let Some(case) = Case::new("toolchain_that_cannot_be_downloaded", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.99.1\n"),
+            ("main.go", "package main\n\nfunc main() {}\n"),
+        ],
+    );
+    let case = case.env("GOTOOLCHAIN", "auto");
+    let log = fails(
+        &case,
+        "toolchain not available",
+        "GOTOOLCHAIN=auto could not download go1.99.1",
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
+fn anything_else_names_the_go_command() {
+    let Some(case) = Case::new("anything_else_names_the_go_command", "module-basic") else {
+        return;
+    };
+    let case = case.env("GO_BUILD_FLAGS", "-bogus");
+    let log = fails(
+        &case,
+        "flag provided but not defined: -bogus",
+        "go build failed (exit status: 2); Go's messages are above",
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// `-mod=mod` lets go write go.mod and go.sum: it writes copies in the
+/// work area, and the sources stay byte for byte what they were.
+fn mod_mod_leaves_the_sources_untouched(test: &str, name: &str, value: &str) {
+    let Some(case) = Case::new(test, "module-dep") else {
+        return;
+    };
+    std::fs::remove_file(case.src.join("go.sum")).unwrap();
+    let proxy = fixture_proxy(&case.tmp.path().join("proxy")).unwrap();
+    let before = contents(&case.src);
+    let case = case.env("GOPROXY", &proxy.url()).env(name, value);
+    case.assemble_ok();
+    assert_eq!(
+        case.run("gobinary"),
+        "module-dep says hello from greeting v1.0.0\n"
+    );
+    assert!(
+        contents(&case.src) == before,
+        "the sources changed: {:?}",
+        listing(&case.src)
+    );
+}
+
+#[test]
+fn goflags_mod_mod_leaves_the_sources_untouched() {
+    mod_mod_leaves_the_sources_untouched(
+        "goflags_mod_mod_leaves_the_sources_untouched",
+        "GOFLAGS",
+        "-mod=mod",
+    );
+}
+
+#[test]
+fn go_build_flags_mod_mod_leaves_the_sources_untouched() {
+    mod_mod_leaves_the_sources_untouched(
+        "go_build_flags_mod_mod_leaves_the_sources_untouched",
+        "GO_BUILD_FLAGS",
+        "-mod=mod",
+    );
+}
