@@ -22,13 +22,14 @@ use crate::gofailure::GoFailure;
 use crate::gotool;
 use crate::plan::BuildPlan;
 
-/// A package as `go list -json=ImportPath,Name,Dir,CgoFiles` with cgo on lists it.
+/// A package as `go list -json=ImportPath,Name,Dir,GoFiles,CgoFiles` with cgo on lists it.
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase", default)]
 struct CgoListed {
     import_path: String,
     name: String,
     dir: String,
+    go_files: Vec<String>,
     cgo_files: Vec<String>,
 }
 
@@ -81,16 +82,22 @@ pub fn check_targets(
 /// like, the error that names the package needing cgo; None otherwise.
 pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error> {
     let by_default = cgo_off(&plan.env, &plan.set_env)?;
-    let package = match failure {
-        GoFailure::ExcludedByConstraints { package, dir } => package
-            .clone()
-            .unwrap_or_else(|| plan.build_dir.join(dir).display().to_string()),
+    // The package, and what shows, with cgo on, that cgo being off is why.
+    let (package, cgo_is_why): (String, fn(&CgoListed) -> bool) = match failure {
+        // Files left out for `import "C"` or a `//go:build cgo` line: with
+        // cgo on, they are there.
+        GoFailure::ExcludedByConstraints { package, dir } => (
+            package
+                .clone()
+                .unwrap_or_else(|| plan.build_dir.join(dir).display().to_string()),
+            |p| !p.cgo_files.is_empty() || !p.go_files.is_empty(),
+        ),
         // Code that calls what the left-out cgo files define.
         GoFailure::Compile {
             package: Some(package),
             message,
             ..
-        } if message.starts_with("undefined: ") => package.clone(),
+        } if message.starts_with("undefined: ") => (package.clone(), |p| !p.cgo_files.is_empty()),
         _ => return None,
     };
     // The build's own flags that change what go lists.
@@ -106,9 +113,11 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
     let guessed_library = |p: &CgoListed| {
         plan.root_guessed && p.name != "main" && Path::new(&p.dir) == plan.build_dir
     };
-    needing_cgo(&found, |p| !guessed_library(p)).map(|package| Error::CgoDisabled {
-        package,
-        by_default,
+    needing_cgo(&found, |p| cgo_is_why(p) && !guessed_library(p)).map(|package| {
+        Error::CgoDisabled {
+            package,
+            by_default,
+        }
     })
 }
 
@@ -123,7 +132,7 @@ fn list_with_cgo(
 ) -> Vec<CgoListed> {
     let mut env = env.clone();
     env.insert("CGO_ENABLED".into(), "1".into());
-    let mut args = vec!["list", "-e", "-json=ImportPath,Name,Dir,CgoFiles"];
+    let mut args = vec!["list", "-e", "-json=ImportPath,Name,Dir,GoFiles,CgoFiles"];
     args.extend(flags);
     args.extend(packages.iter().map(String::as_str));
     match gotool::output(go, &args, dir, &env) {
@@ -139,11 +148,11 @@ fn parse(json: &str) -> Vec<CgoListed> {
         .collect()
 }
 
-/// The first package with cgo files that `relevant` accepts.
-fn needing_cgo(found: &[CgoListed], relevant: impl Fn(&CgoListed) -> bool) -> Option<String> {
+/// The first package that `needs_cgo` says needs it.
+fn needing_cgo(found: &[CgoListed], needs_cgo: impl Fn(&CgoListed) -> bool) -> Option<String> {
     found
         .iter()
-        .find(|p| !p.cgo_files.is_empty() && relevant(p))
+        .find(|p| needs_cgo(p))
         .map(|p| p.import_path.clone())
 }
 
@@ -172,11 +181,15 @@ mod tests {
     fn the_package_with_cgo_files_is_named() {
         let found = parse(LISTED);
         assert_eq!(found.len(), 2);
+        let has_cgo_files = |p: &CgoListed| !p.cgo_files.is_empty();
         assert_eq!(
-            needing_cgo(&found, |_| true).as_deref(),
+            needing_cgo(&found, has_cgo_files).as_deref(),
             Some("example.com/cgoapp/cdep")
         );
-        assert_eq!(needing_cgo(&found, |p| p.name == "main"), None);
+        assert_eq!(
+            needing_cgo(&found, |p| has_cgo_files(p) && p.name == "main"),
+            None
+        );
     }
 
     /// `go list -find -json` with cgo on, as Go 1.27 lists a main package

@@ -428,6 +428,13 @@ pub fn pick_targets(
         .collect();
     if mains.is_empty() {
         let root_text = match root_package {
+            Some(p)
+                if p.error.as_ref().is_some_and(|e| {
+                    e.err.contains("build constraints exclude all Go files")
+                }) =>
+            {
+                "build constraints exclude every Go file of the root (check its //go:build lines against GO_TAGS, GOOS and GOARCH)".to_string()
+            }
             Some(p) if !p.name.is_empty() => format!("the root is `package {}`", p.name),
             _ => "the root has no Go files".to_string(),
         };
@@ -546,6 +553,15 @@ mod tests {
         ];
         let t = pick_targets(&found, "", root, None).unwrap();
         assert_eq!(t[0].package, "./cmd/a");
+        let found = [package(
+            "/r",
+            "",
+            Some("build constraints exclude all Go files in /r"),
+        )];
+        assert_eq!(
+            pick_targets(&found, "", root, None).unwrap_err().to_string(),
+            "no main package to build: build constraints exclude every Go file of the root (check its //go:build lines against GO_TAGS, GOOS and GOARCH), and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"
+        );
         let found = [package("/r", "", Some("no Go files in /r"))];
         assert_eq!(
             pick_targets(&found, "", root, None).unwrap_err().to_string(),

@@ -188,7 +188,7 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::ModSyntax { .. } } => "… line … is invalid (…): fix that line",
         GoFailed { failure: GoFailure::Toolchain { .. } } => "GOTOOLCHAIN=… could not download go…",
         GoFailed => "go … failed (…); Go's messages are above",
-        CgoDisabled => "package … needs cgo (import \"C\"), but CGO_ENABLED=0",
+        CgoDisabled => "package … needs cgo, but CGO_ENABLED=0",
         Interrupted => "stopped by …: the build was cancelled",
     }
 }
@@ -379,7 +379,7 @@ impl fmt::Display for Error {
                 };
                 write!(
                     f,
-                    "package {package} needs cgo (import \"C\"), but CGO_ENABLED=0 ({why}): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image"
+                    "package {package} needs cgo, but CGO_ENABLED=0 ({why}): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image"
                 )
             }
             Error::Interrupted { signal } => write!(

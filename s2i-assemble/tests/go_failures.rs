@@ -335,7 +335,7 @@ fn cgo_in_the_main_package() {
     let log = fails(
         &case,
         "build constraints exclude all Go files",
-        "package example.com/cgoapp needs cgo (import \"C\"), but CGO_ENABLED=0",
+        "package example.com/cgoapp needs cgo, but CGO_ENABLED=0",
     );
     insta::assert_snapshot!(log);
 }
@@ -357,7 +357,7 @@ fn cgo_in_a_cmd_program_is_named_before_the_build() {
         "named before the build:\n{log}"
     );
     assert!(
-        log.ends_with("s2i-assemble: package example.com/cgoapp/cmd/tool needs cgo (import \"C\"), but CGO_ENABLED=0 (this builder's default, for static binaries that run on the scratch runtime image): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image\n"),
+        log.ends_with("s2i-assemble: package example.com/cgoapp/cmd/tool needs cgo, but CGO_ENABLED=0 (this builder's default, for static binaries that run on the scratch runtime image): set CGO_ENABLED=1; the binary is then linked dynamically against the builder's C library and runs on the builder image, not on the scratch runtime image\n"),
         "{log}"
     );
     insta::assert_snapshot!(log);
@@ -404,6 +404,49 @@ fn cgo_in_a_dependency() {
         "imports example.com/cgoapp/cdep: build constraints exclude all Go files",
         "package example.com/cgoapp/cdep needs cgo",
     );
+    insta::assert_snapshot!(log);
+}
+
+/// Files only for cgo builds (`//go:build cgo`), no `import "C"`: cgo off
+/// leaves none, and that is said, not just `build constraints exclude`.
+#[test]
+fn cgo_build_constraint_on_the_main_package() {
+    let Some(case) = Case::new("cgo_build_constraint_on_the_main_package", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/tagged\n\ngo 1.21\n"),
+            (
+                "main.go",
+                "//go:build cgo\n\npackage main\n\nfunc main() { println(\"cgo build\") }\n",
+            ),
+        ],
+    );
+    let log = fails(
+        &case,
+        "build constraints exclude all Go files",
+        "package example.com/tagged needs cgo, but CGO_ENABLED=0",
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// Build constraints that leave nothing for this GOOS are not taken for cgo.
+#[test]
+fn build_constraints_for_another_os() {
+    let Some(case) = Case::new("build_constraints_for_another_os", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/winonly\n\ngo 1.21\n"),
+            ("main_windows.go", "package main\n\nfunc main() {}\n"),
+        ],
+    );
+    let log = fails(&case, "build constraints exclude all Go files", "");
+    assert!(!log.contains("cgo"), "{log}");
     insta::assert_snapshot!(log);
 }
 
