@@ -104,3 +104,17 @@ fn dist_build_hands_the_program_sigpipe_as_it_got_it() {
         );
     }
 }
+
+/// The budget: s2i-run ships in every application image, and replaces
+/// both the run script and tini. (BENCHMARKS.md has the history.)
+#[test]
+fn dist_s2i_run_is_under_600000_bytes() {
+    let Some(bin) = dist_s2i_run("dist_s2i_run_is_under_600000_bytes") else {
+        return;
+    };
+    let size = std::fs::metadata(&bin).unwrap().len();
+    assert!(
+        size < 600_000,
+        "dist/s2i-run is {size} bytes: over the 600,000-byte budget"
+    );
+}
