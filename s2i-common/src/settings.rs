@@ -138,6 +138,76 @@ between SIGTERM and SIGKILL once the program has exited.",
         description: "A boolean: `true` logs to stderr how the program is started, the \
 signals forwarded and the processes reaped (as `s2i-run -v`).",
     };
+    pub const EXIT_REMAP: Setting = Setting {
+        name: "S2I_RUN_EXIT_REMAP",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Exit statuses the supervisor replaces, as `FROM:TO` pairs separated by \
+commas, each 0 to 255: `143:0,130:0` makes a program stopped by SIGTERM or SIGINT end with 0. \
+Needs the supervisor: with it set, `S2I_RUN_INIT=auto` supervises; with `never` it is \
+ignored, with a warning (after an exec, the program's status is the process's own).",
+    };
+    pub const GOMEMLIMIT: Setting = Setting {
+        name: "GOMEMLIMIT",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Go's own variable, the Go runtime's soft memory limit. Unset, `s2i-run` \
+sets it to `S2I_RUN_GOMEMLIMIT_SHARE` of the container's memory limit (cgroup v2 `memory.max`, \
+v1 `memory.limit_in_bytes`), if there is one; a value set anywhere (also `off`) is left as it \
+is.",
+    };
+    pub const GOMEMLIMIT_SHARE: Setting = Setting {
+        name: "S2I_RUN_GOMEMLIMIT_SHARE",
+        toml_key: None,
+        default: "90",
+        applies: Applies::Run,
+        description: "The percentage (1 to 100) of the memory limit `s2i-run` gives \
+GOMEMLIMIT. The rest is headroom for what the limit counts and Go's does not: the mapped \
+binary, cgo and other non-Go allocations, the kernel's buffers for the container (90 is what \
+the Go libraries that do this default to).",
+    };
+    pub const GOMEMLIMIT_FROM_CGROUP: Setting = Setting {
+        name: "S2I_RUN_GOMEMLIMIT",
+        toml_key: None,
+        default: "true",
+        applies: Applies::Run,
+        description: "A boolean: `false` leaves GOMEMLIMIT unset whatever the memory limit.",
+    };
+    pub const CGROUP_ROOT: Setting = Setting {
+        name: "S2I_RUN_CGROUP_ROOT",
+        toml_key: None,
+        default: "/",
+        applies: Applies::Run,
+        description: "Where `s2i-run` finds `proc/self/cgroup` and `sys/fs/cgroup/` to read the \
+memory limit: for tests, a directory laid out like them.",
+    };
+    pub const USER: Setting = Setting {
+        name: "USER",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Unset, `s2i-run` sets it (and `LOGNAME`) to the name of the UID's \
+/etc/passwd entry, or to `default` when it has none (OpenShift's arbitrary UIDs), so that Go's \
+`os/user.Current()` works without cgo.",
+    };
+    pub const LOGNAME: Setting = Setting {
+        name: "LOGNAME",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Unset, `s2i-run` sets it as `USER`.",
+    };
+    pub const HOME: Setting = Setting {
+        name: "HOME",
+        toml_key: None,
+        default: "",
+        applies: Applies::Run,
+        description: "Unset, or not a directory the UID can write, `s2i-run` sets it to the \
+home of the UID's /etc/passwd entry when that one is writable, else to the application's \
+`$APP_ROOT/src` when that one is (the image sets `HOME` to it).",
+    };
 }
 
 /// Every setting, in the order the documentation lists them.
@@ -254,6 +324,14 @@ any variable in its `[env]` table.",
     run::SIGNAL_GROUP,
     run::GRACE,
     run::VERBOSE,
+    run::EXIT_REMAP,
+    run::GOMEMLIMIT,
+    run::GOMEMLIMIT_SHARE,
+    run::GOMEMLIMIT_FROM_CGROUP,
+    run::CGROUP_ROOT,
+    run::USER,
+    run::LOGNAME,
+    run::HOME,
 ];
 
 /// The setting called `name`, if there is one.

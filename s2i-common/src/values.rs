@@ -68,6 +68,19 @@ pub fn duration(text: &str) -> Option<Duration> {
     Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
 }
 
+/// What [`percent`] takes, for messages and help.
+pub const PERCENT_EXPECTED: &str = "a whole percentage from 1 to 100, such as 90 or 90%";
+
+/// A whole percentage, 1 to 100, with or without `%`; spaces around ignored.
+pub fn percent(text: &str) -> Option<u8> {
+    let text = text.trim();
+    let number = text.strip_suffix('%').unwrap_or(text);
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<u8>().ok().filter(|n| (1..=100).contains(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +97,19 @@ mod tests {
         }
         for word in ["", "2", "y", "n", "enabled", "truee", "-1", "01"] {
             assert_eq!(boolean(word), None, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn percentages_are_whole_from_1_to_100() {
+        assert_eq!(percent("90"), Some(90));
+        assert_eq!(percent("90%"), Some(90));
+        assert_eq!(percent(" 100 "), Some(100));
+        assert_eq!(percent("1"), Some(1));
+        for bad in [
+            "", "0", "101", "255", "256", "-5", "50.5", "%", "9 0", "0x10",
+        ] {
+            assert_eq!(percent(bad), None, "{bad:?}");
         }
     }
 

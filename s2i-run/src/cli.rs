@@ -10,6 +10,7 @@
 //! grammars every binary shares (`s2i_common::values`, `::signals`).
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use s2i_common::settings::{run, Setting, APP_ROOT};
@@ -51,6 +52,15 @@ Supervisor settings (BOOLEAN: true or false, also 1/0, yes/no, on/off):
       500ms, 2m); default {grace_default}
   {verbose}=BOOLEAN  log how the program is started, forwarded
       signals and reaped processes; default {verbose_default}
+  {remap}=FROM:TO,...  exit with TO where the program's status is
+      FROM, e.g. 143:0,130:0; with it, auto supervises (not with never)
+
+In both modes, where unset: {gomemlimit} is set to {share} (a
+percentage, default {share_default}) of the cgroup memory limit, if there is one
+({from_cgroup}=false: never; {cgroup_root}, default {cgroup_root_default}, is
+where proc/ and sys/ are read); {user} and {logname} to the UID's passwd
+name, else {no_entry}; {home}, also when it is not writable, to the entry's
+home or $APP_ROOT/src, the first writable.
 
 Options:
   -v, --verbose  same as {verbose}=true
@@ -74,6 +84,17 @@ manifest, a missing working directory).
         grace_default = run::GRACE.default,
         verbose = run::VERBOSE.name,
         verbose_default = run::VERBOSE.default,
+        remap = run::EXIT_REMAP.name,
+        gomemlimit = run::GOMEMLIMIT.name,
+        share = run::GOMEMLIMIT_SHARE.name,
+        share_default = run::GOMEMLIMIT_SHARE.default,
+        from_cgroup = run::GOMEMLIMIT_FROM_CGROUP.name,
+        cgroup_root = run::CGROUP_ROOT.name,
+        cgroup_root_default = run::CGROUP_ROOT.default,
+        user = run::USER.name,
+        logname = run::LOGNAME.name,
+        no_entry = crate::identity::NO_ENTRY_NAME,
+        home = run::HOME.name,
     )
 }
 
@@ -85,6 +106,10 @@ pub const READS: &[Setting] = &[
     run::VERBOSE,
     run::STOP_SIGNAL,
     run::GRACE,
+    run::EXIT_REMAP,
+    run::GOMEMLIMIT_FROM_CGROUP,
+    run::GOMEMLIMIT_SHARE,
+    run::CGROUP_ROOT,
 ];
 
 /// How to start the application.
@@ -105,6 +130,13 @@ pub struct Config {
     pub stop_signal: i32,
     pub grace: Duration,
     pub verbose: bool,
+    /// Exit statuses to replace: (from, to).
+    pub exit_remap: Vec<(i32, i32)>,
+    /// Whether to set GOMEMLIMIT from the memory limit, and to what share.
+    pub gomemlimit: bool,
+    pub gomemlimit_share: u8,
+    /// Where `proc/self/cgroup` and `sys/fs/cgroup` are.
+    pub cgroup_root: PathBuf,
     /// `COMMAND ARG...`; empty when none was given.
     pub command: Vec<OsString>,
 }
@@ -164,12 +196,24 @@ pub fn parse(
     let grace = setting(&env, &run::GRACE, values::DURATION_EXPECTED)?;
     let grace = values::duration(&grace)
         .ok_or_else(|| invalid(&run::GRACE, &grace, values::DURATION_EXPECTED))?;
+    let exit_remap = setting(&env, &run::EXIT_REMAP, EXIT_REMAP_EXPECTED)?;
+    let exit_remap = exit_remap_pairs(&exit_remap)
+        .ok_or_else(|| invalid(&run::EXIT_REMAP, &exit_remap, EXIT_REMAP_EXPECTED))?;
+    let gomemlimit = boolean(&env, &run::GOMEMLIMIT_FROM_CGROUP)?;
+    let share = setting(&env, &run::GOMEMLIMIT_SHARE, values::PERCENT_EXPECTED)?;
+    let gomemlimit_share = values::percent(&share)
+        .ok_or_else(|| invalid(&run::GOMEMLIMIT_SHARE, &share, values::PERCENT_EXPECTED))?;
+    let cgroup_root = PathBuf::from(setting(&env, &run::CGROUP_ROOT, "a directory")?);
     Ok(Action::Run(Config {
         init,
         signal_group,
         stop_signal,
         grace,
         verbose,
+        exit_remap,
+        gomemlimit,
+        gomemlimit_share,
+        cgroup_root,
         command,
     }))
 }
@@ -206,6 +250,35 @@ fn stop_signal(name: &str) -> Result<i32, Error> {
             why,
         }),
     }
+}
+
+const EXIT_REMAP_EXPECTED: &str =
+    "FROM:TO pairs of exit statuses from 0 to 255, separated by commas, each FROM once, \
+     such as 143:0,130:0";
+
+/// `143:0, 130:0`: each exit status FROM (once) and what to exit with
+/// instead; spaces around the numbers allowed; empty is none.
+fn exit_remap_pairs(text: &str) -> Option<Vec<(i32, i32)>> {
+    let status = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u8>().ok())
+            .flatten()
+            .map(i32::from)
+    };
+    let mut pairs: Vec<(i32, i32)> = Vec::new();
+    if text.trim().is_empty() {
+        return Some(pairs);
+    }
+    for pair in text.split(',') {
+        let (from, to) = pair.split_once(':')?;
+        let (from, to) = (status(from)?, status(to)?);
+        if pairs.iter().any(|&(f, _)| f == from) {
+            return None;
+        }
+        pairs.push((from, to));
+    }
+    Some(pairs)
 }
 
 fn invalid(setting: &Setting, value: &str, expected: &'static str) -> Error {
@@ -333,6 +406,55 @@ mod tests {
     }
 
     #[test]
+    fn exit_remap_is_from_to_pairs() {
+        assert_eq!(exit_remap_pairs(""), Some(vec![]));
+        assert_eq!(exit_remap_pairs("143:0"), Some(vec![(143, 0)]));
+        assert_eq!(
+            exit_remap_pairs(" 143 : 0 , 130:0,1:255"),
+            Some(vec![(143, 0), (130, 0), (1, 255)])
+        );
+        for bad in [
+            "143",
+            "143:",
+            ":0",
+            "143:0,",
+            "256:0",
+            "143:256",
+            "-1:0",
+            "a:b",
+            "143:0,143:1",
+            "143=0",
+            "143:0:1",
+        ] {
+            assert_eq!(exit_remap_pairs(bad), None, "{bad:?}");
+        }
+        let c = config(&[], &[("S2I_RUN_EXIT_REMAP", "143:0,130:0")]);
+        assert_eq!(c.exit_remap, [(143, 0), (130, 0)]);
+    }
+
+    /// Every run-time row of the settings table is read by s2i-run: by
+    /// [`parse`], from the program's environment, or as the application
+    /// root and its arguments; and nothing else is.
+    #[test]
+    fn what_s2i_run_reads_is_the_run_time_rows_of_the_table() {
+        use s2i_common::settings::{Applies, SETTINGS};
+        let mut reads: Vec<&str> = READS
+            .iter()
+            .chain(crate::program_env::READS)
+            .chain(&[APP_ROOT, run::APP_ARGS])
+            .map(|s| s.name)
+            .collect();
+        reads.sort_unstable();
+        let mut rows: Vec<&str> = SETTINGS
+            .iter()
+            .filter(|s| s.applies.includes(Applies::Run))
+            .map(|s| s.name)
+            .collect();
+        rows.sort_unstable();
+        assert_eq!(reads, rows);
+    }
+
+    #[test]
     fn every_default_in_the_table_parses() {
         assert_eq!(
             config(&[], &[]),
@@ -358,6 +480,9 @@ mod tests {
             ("S2I_RUN_STOP_SIGNAL", "NOPE"),
             ("S2I_RUN_SIGNAL_GROUP", "y"),
             ("S2I_RUN_VERBOSE", "2"),
+            ("S2I_RUN_EXIT_REMAP", "143"),
+            ("S2I_RUN_GOMEMLIMIT_SHARE", "0"),
+            ("S2I_RUN_GOMEMLIMIT", "maybe"),
         ] {
             let failure = parse_with(&[], &[(name, value)]).unwrap_err();
             assert_eq!(failure.exit_code(), 2);

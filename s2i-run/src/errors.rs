@@ -259,14 +259,21 @@ impl fmt::Display for Error {
 /// What s2i-run warns about and goes on.
 #[derive(Debug)]
 pub enum Warning {
-    NotSubreaper { reason: String },
-    GroupOutlivedKill { group: i32 },
+    NotSubreaper {
+        reason: String,
+    },
+    GroupOutlivedKill {
+        group: i32,
+    },
+    /// S2I_RUN_EXIT_REMAP with S2I_RUN_INIT=never.
+    ExitRemapIgnored,
 }
 
 s2i_common::message_keys! {
     Warning {
         NotSubreaper => "warning: cannot become a child subreaper (…); orphans will not be reaped here",
         GroupOutlivedKill => "warning: process group … outlived SIGKILL; exiting anyway",
+        ExitRemapIgnored => "warning: S2I_RUN_EXIT_REMAP is ignored with S2I_RUN_INIT=never",
     }
 }
 
@@ -280,6 +287,11 @@ impl fmt::Display for Warning {
             Warning::GroupOutlivedKill { group } => write!(
                 f,
                 "warning: process group {group} outlived SIGKILL; exiting anyway"
+            ),
+            Warning::ExitRemapIgnored => write!(
+                f,
+                "warning: S2I_RUN_EXIT_REMAP is ignored with S2I_RUN_INIT=never: after an exec \
+                 the program's exit status is final; set S2I_RUN_INIT=auto or always"
             ),
         }
     }
@@ -397,6 +409,7 @@ mod tests {
                 reason: "Operation not permitted".into(),
             },
             Warning::GroupOutlivedKill { group: 7 },
+            Warning::ExitRemapIgnored,
         ]
     }
 

@@ -27,17 +27,9 @@ pub struct Prepared {
     envp: Vec<*const libc::c_char>,
 }
 
-/// Applies the target's environment defaults to `environment`, changes to its
-/// working directory, and finds its program.
-pub fn prepare(
-    target: Target,
-    mut environment: Vec<(OsString, OsString)>,
-) -> Result<Prepared, Error> {
-    for (name, value) in &target.env_defaults {
-        if !environment.iter().any(|(n, _)| n == name.as_str()) {
-            environment.push((name.into(), value.into()));
-        }
-    }
+/// Changes to the target's working directory, and finds its program, to
+/// start it with `environment`.
+pub fn prepare(target: Target, environment: Vec<(OsString, OsString)>) -> Result<Prepared, Error> {
     if let Some(dir) = &target.workdir {
         std::env::set_current_dir(dir).map_err(|e| Error::NoWorkdir {
             program: target.describe(),

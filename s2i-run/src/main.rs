@@ -6,10 +6,14 @@
 mod cli;
 mod errors;
 mod exec;
+mod identity;
 mod inherited;
+mod memlimit;
+mod program_env;
 mod signals;
 mod supervise;
 mod target;
+mod terminal;
 
 use cli::{Action, InitMode};
 use errors::Error;
@@ -38,13 +42,19 @@ fn run() -> Result<i32, Error> {
     };
     let app_root = s2i_common::paths::app_root();
     let app_args = std::env::var_os(s2i_common::settings::run::APP_ARGS.name);
-    let target = target::resolve(config.command, &app_root, app_args)?;
-    let program = exec::prepare(target, std::env::vars_os().collect())?;
+    let target = target::resolve(config.command.clone(), &app_root, app_args)?;
+    let mut environment = program_env::Environment::new(std::env::vars_os().collect());
+    for (name, value) in &target.env_defaults {
+        environment.set_default(name, value);
+    }
+    program_env::complete(&mut environment, &config, &app_root);
+    let program = exec::prepare(target, environment.into_vec())?;
 
     let supervise = match config.init {
         InitMode::Always => true,
         InitMode::Never => false,
-        InitMode::Auto => std::process::id() == 1,
+        // Only a supervisor outlives the program, to change its exit status.
+        InitMode::Auto => std::process::id() == 1 || !config.exit_remap.is_empty(),
     };
     if supervise {
         let settings = supervise::Settings {
@@ -52,9 +62,13 @@ fn run() -> Result<i32, Error> {
             stop_signal: config.stop_signal,
             grace: config.grace,
             verbose: config.verbose,
+            exit_remap: config.exit_remap,
         };
         supervise::run(&program, &settings)
     } else {
+        if !config.exit_remap.is_empty() {
+            errors::warn(errors::Warning::ExitRemapIgnored);
+        }
         if config.verbose {
             eprintln!("s2i-run: exec {} (no supervisor)", program.path.display());
         }

@@ -26,7 +26,7 @@ use nix::libc;
 
 use crate::errors::{self, warn, Error, Warning};
 use crate::exec::Prepared;
-use crate::signals;
+use crate::{signals, terminal};
 use s2i_common::signals::name as signal_name;
 
 /// The supervisor's settings (from [`crate::cli::Config`]).
@@ -35,6 +35,8 @@ pub struct Settings {
     pub stop_signal: i32,
     pub grace: Duration,
     pub verbose: bool,
+    /// Exit statuses to replace: (from, to).
+    pub exit_remap: Vec<(i32, i32)>,
 }
 
 /// How long `sigtimedwait` waits before the loop looks around again (a
@@ -63,8 +65,13 @@ pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Error> {
         }
     }
 
-    let child = spawn(program, &child_mask)?;
+    let terminal = terminal::ours();
+    let child = spawn(program, &child_mask, terminal)?;
+    if terminal && settings.verbose {
+        eprintln!("s2i-run: the terminal's foreground process group is now {child}'s");
+    }
     let supervisor = Supervisor {
+        terminal,
         child,
         settings,
         is_pid1,
@@ -77,7 +84,13 @@ pub fn run(program: &Prepared, settings: &Settings) -> Result<i32, Error> {
 }
 
 /// Forks the child, which execs `program`; waits for the exec to succeed or fail.
-fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t, Error> {
+/// With `terminal`, the child gets a process group of its own in this
+/// session and the terminal's foreground; without, a session of its own.
+fn spawn(
+    program: &Prepared,
+    child_mask: &libc::sigset_t,
+    terminal: bool,
+) -> Result<libc::pid_t, Error> {
     let mut pipe = [0 as libc::c_int; 2];
     // SAFETY: pipe2(2) on a two-element array.
     if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -98,8 +111,15 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
         // SAFETY (the whole block): async-signal-safe system calls only.
         unsafe {
             libc::close(read_end);
+            if terminal {
+                // Every signal is still blocked, SIGTTOU included, so that
+                // taking the terminal from the background is allowed.
+                libc::setpgid(0, 0);
+                terminal::give_to(libc::getpid());
+            } else {
+                libc::setsid();
+            }
             signals::restore_for_child(child_mask);
-            libc::setsid();
             let errno = program.execve();
             let bytes = errno.to_ne_bytes();
             libc::write(write_end, bytes.as_ptr().cast(), bytes.len());
@@ -110,6 +130,12 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
             };
             libc::_exit(status);
         }
+    }
+    if terminal {
+        // Also here, so that the group exists before any signal is sent to
+        // it (an error only means the child got there first).
+        // SAFETY: setpgid(2) on our own child.
+        unsafe { libc::setpgid(pid, pid) };
     }
     // SAFETY: closing our copy of the write end, reading 4 bytes into a buffer.
     let (got, errno) = unsafe {
@@ -135,6 +161,8 @@ fn spawn(program: &Prepared, child_mask: &libc::sigset_t) -> Result<libc::pid_t,
 }
 
 struct Supervisor<'a> {
+    /// Whether the child has the terminal's foreground (see [`terminal`]).
+    terminal: bool,
     child: libc::pid_t,
     settings: &'a Settings,
     is_pid1: bool,
@@ -157,8 +185,31 @@ impl Supervisor<'_> {
                 self.child
             );
         }
+        if self.terminal {
+            // What is left of its group must not keep the terminal.
+            // SAFETY: getpgrp(2) cannot fail.
+            terminal::give_to(unsafe { libc::getpgrp() });
+        }
         self.finish_group();
-        status
+        self.remap(status)
+    }
+
+    /// The status to exit with: `S2I_RUN_EXIT_REMAP`'s replacement, if any.
+    fn remap(&self, status: i32) -> i32 {
+        match self
+            .settings
+            .exit_remap
+            .iter()
+            .find(|&&(from, _)| from == status)
+        {
+            Some(&(_, to)) => {
+                if self.settings.verbose {
+                    eprintln!("s2i-run: exit status {status} remapped to {to}");
+                }
+                to
+            }
+            None => status,
+        }
     }
 
     /// Waits for every child that has exited; the main child's exit status
@@ -168,10 +219,16 @@ impl Supervisor<'_> {
         loop {
             let mut raw = 0;
             // SAFETY: waitpid(2) with a valid status pointer.
-            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG) };
+            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG | self.untraced()) };
             if pid <= 0 {
                 // 0: children left, none exited; -1: ECHILD, no children.
                 return main_status;
+            }
+            if libc::WIFSTOPPED(raw) {
+                if pid == self.child {
+                    self.child_stopped();
+                }
+                continue;
             }
             let status = if libc::WIFSIGNALED(raw) {
                 128 + libc::WTERMSIG(raw)
@@ -187,6 +244,34 @@ impl Supervisor<'_> {
         }
     }
 
+    /// With the terminal handed over, stopped children are reported too.
+    fn untraced(&self) -> libc::c_int {
+        if self.terminal {
+            libc::WUNTRACED
+        } else {
+            0
+        }
+    }
+
+    /// The program stopped (Ctrl-Z at the terminal): take the terminal back
+    /// and, when not PID 1, stop along with it, so that the shell that
+    /// started s2i-run sees its job stopped; when continued, hand the
+    /// terminal back and continue the program.
+    fn child_stopped(&self) {
+        // SAFETY: getsid(2), getpid(2) and getpgrp(2) cannot fail here.
+        let (session_leader, group) =
+            unsafe { (libc::getsid(0) == libc::getpid(), libc::getpgrp()) };
+        // PID 1 cannot be stopped, and a session leader has no shell above
+        // it to continue it: the program stays stopped with the terminal.
+        if self.is_pid1 || session_leader {
+            return;
+        }
+        terminal::give_to(group);
+        // SAFETY: kill(2) on ourselves.
+        unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
+        self.handle(libc::SIGCONT);
+    }
+
     /// Passes a signal on: SIGCHLD only means "time to reap"; SIGTERM may be
     /// rewritten; the job-control stops become SIGSTOP.
     fn handle(&self, signal: i32) {
@@ -197,6 +282,10 @@ impl Supervisor<'_> {
         // shell of its own), where the kernel discards the terminal stop
         // signals; SIGSTOP is what stops it, as dumb-init does.
         let job_control = matches!(signal, libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU);
+        if signal == libc::SIGCONT && self.terminal && terminal::is_foreground() {
+            // Continued in the foreground (`fg`): the program gets the terminal.
+            terminal::give_to(self.child);
+        }
         let delivered = match signal {
             libc::SIGTERM => self.settings.stop_signal,
             _ if job_control => libc::SIGSTOP,

@@ -437,3 +437,43 @@ fn the_child_starts_with_default_signal_dispositions_and_an_empty_mask() {
     command.args(["-c", &script]).env("S2I_RUN_INIT", "always");
     assert_eq!(run(command).status.code(), Some(128 + libc::SIGUSR1));
 }
+
+#[test]
+fn exit_remap_replaces_the_status_in_supervisor_mode_and_auto_supervises_for_it() {
+    let stopped_by_sigterm = ["--", "sh", "-c", "kill -TERM $$; sleep 5"];
+    for (init, remap, expected) in [
+        ("always", "", 143),
+        ("always", "143:0,130:0", 0),
+        ("always", "1:7, 143:3", 3),
+        // auto, not PID 1: supervises because only a supervisor can remap.
+        ("auto", "143:0", 0),
+    ] {
+        let mut command = s2i_run(&stopped_by_sigterm);
+        command
+            .env("S2I_RUN_INIT", init)
+            .env("S2I_RUN_EXIT_REMAP", remap);
+        let output = run(command);
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "{init} {remap:?}: {output:?}"
+        );
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    }
+}
+
+#[test]
+fn exit_remap_in_exec_mode_is_ignored_with_a_warning() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut command = s2i_run(&["--", "sh", "-c", "kill -TERM $$; sleep 5"]);
+    command
+        .env("S2I_RUN_INIT", "never")
+        .env("S2I_RUN_EXIT_REMAP", "143:0");
+    let output = run(command);
+    assert_eq!(output.status.signal(), Some(libc::SIGTERM), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "s2i-run: warning: S2I_RUN_EXIT_REMAP is ignored with S2I_RUN_INIT=never: after an \
+         exec the program's exit status is final; set S2I_RUN_INIT=auto or always\n"
+    );
+}

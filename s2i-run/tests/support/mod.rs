@@ -103,6 +103,11 @@ impl Running {
     /// before it could be seen).
     pub fn spawn(mut command: Command) -> Running {
         command.stdin(Stdio::null());
+        Running::spawn_as_is(command)
+    }
+
+    /// [`Running::spawn`] with the command's own stdin.
+    pub fn spawn_as_is(mut command: Command) -> Running {
         let in_namespace = Path::new(command.get_program()) == Path::new("unshare");
         let child = command.spawn().expect("s2i-run starts");
         let supervisor = child.id() as i32;
