@@ -72,13 +72,14 @@ pub fn restore(
     } else {
         restore::restore_clearing_in_background(artifacts, &dirs)
     };
-    if restored.found_artifacts() {
-        for cache in &restored.restored {
-            report.line(&format!("     {cache}"));
-        }
-        for warning in &restored.warnings {
-            report.warn(warning);
-        }
+    for cache in &restored.restored {
+        report.line(&format!("     {cache}"));
+    }
+    for warning in &restored.warnings {
+        report.warn(warning);
+    }
+    // Refused whole: the warning says so, and that the build is a clean one.
+    if !restored.restored.is_empty() {
         report.done("Restored build artifacts");
     }
     // Pruning bounds what comes back from build to build, so it follows a

@@ -7,6 +7,8 @@
 //! - [`restore`] moves the caches from the artifacts (a directory s2i
 //!   extracted, or a tar file) into place, after [`validate`] has checked
 //!   every entry; anything doubtful means a warning and a clean build;
+//! - [`layout`] knows the shapes of Go's caches (what a build-cache entry is
+//!   called, where files and directories go), for restore, prune and save;
 //! - [`prune`] keeps only what the last build used: the build-cache entries it
 //!   touched and the module versions of its build list;
 //! - [`save`] writes both caches as one tar stream.
@@ -19,6 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod layout;
 pub mod prune;
 pub mod restore;
 pub mod save;

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use crate::{tree, Size};
+use crate::{layout, tree, Size};
 
 /// How far back restored entries are dated: more than Go's one-hour
 /// refresh interval, far less than its five-day trim limit.
@@ -130,7 +130,7 @@ impl BuildCacheUse {
         for subdir in changed {
             for entry in fs::read_dir(self.dir.join(&subdir))? {
                 let name = subdir.join(entry?.file_name());
-                if is_action(&name) && !restored.contains(name.as_path()) {
+                if layout::is_action(&name) && !restored.contains(name.as_path()) {
                     new_actions.push(self.dir.join(name));
                 }
             }
@@ -174,17 +174,12 @@ fn for_each_subdir(dir: &Path, visit: &mut dyn FnMut(&std::ffi::OsStr, &fs::Meta
     };
     for subdir in subdirs.flatten() {
         let name = subdir.file_name();
-        if name.len() == 2 && name.as_encoded_bytes().iter().all(u8::is_ascii_hexdigit) {
+        if layout::is_subdir_name(&name) {
             if let Ok(meta) = subdir.metadata() {
                 visit(&name, &meta);
             }
         }
     }
-}
-
-fn is_action(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with("-a"))
 }
 
 /// The output file name (`<hex>-d`) an action entry points to. The entry is
@@ -193,11 +188,9 @@ fn output_of(text: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(text).ok()?;
     let mut fields = text.split_ascii_whitespace();
     (fields.next()? == "v1").then_some(())?;
-    let output = fields.nth(1)?;
-    output
-        .bytes()
-        .all(|b| b.is_ascii_hexdigit())
-        .then(|| format!("{output}-d"))
+    let output = format!("{}-d", fields.nth(1)?);
+    let entry = Path::new(output.get(..2)?).join(&output);
+    layout::is_build_entry(&entry).then_some(output)
 }
 
 /// The modules a build uses, as module cache names (`!`-escaped paths and
@@ -475,6 +468,7 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::tests::entry;
 
     fn set_mtime(path: &Path, time: SystemTime) {
         fs::File::open(path).unwrap().set_modified(time).unwrap();
@@ -526,26 +520,27 @@ mod tests {
         }
         // A restored action entry the build does not use, pointing to 0d.
         let action = |out: &str| format!("v1 {} {out} {:>20} {:>20}\n", "aa".repeat(32), 6, 1);
-        fs::write(cache.join("0d/0d01-a"), action(&out_d)).unwrap();
-        set_mtime(&cache.join("0d/0d01-a"), old);
+        let (restored_action, new_action) = (entry("0d01", "a"), entry("0c01", "a"));
+        fs::write(cache.join(&restored_action), action(&out_d)).unwrap();
+        set_mtime(&cache.join(&restored_action), old);
         for sub in ["0b", "0c", "0d"] {
             set_mtime(&cache.join(sub), old);
         }
         let restored = vec![
             PathBuf::from(format!("0b/{out_b}-d")),
             PathBuf::from(format!("0d/{out_d}-d")),
-            PathBuf::from("0d/0d01-a"),
+            PathBuf::from(&restored_action),
         ];
         let build_use = BuildCacheUse::begin(&cache, restored);
         // The build writes an action entry whose output, 0b..., Go finds
         // present and leaves as it is.
-        fs::write(cache.join("0c/0c01-a"), action(&out_b)).unwrap();
+        fs::write(cache.join(&new_action), action(&out_b)).unwrap();
         let pruned = build_use.prune().unwrap();
         assert!(cache.join(format!("0b/{out_b}-d")).exists(), "kept");
         assert!(!cache.join(format!("0d/{out_d}-d")).exists());
-        assert!(!cache.join("0d/0d01-a").exists());
+        assert!(!cache.join(&restored_action).exists());
         assert_eq!(pruned.removed.files, 2, "{pruned:?}");
-        assert!(cache.join("0c/0c01-a").exists(), "the build's own entry");
+        assert!(cache.join(&new_action).exists(), "the build's own entry");
     }
 
     #[test]

@@ -5,10 +5,14 @@
 //! (the `--as-dockerfile` flow's `/tmp/artifacts.tar`, or a file handed over
 //! by other means).
 //!
-//! - A directory is checked whole first ([`validate`], one walk), then its
-//!   caches are renamed into place (copied where they cannot be).
-//! - A tar file is read twice: once to check every entry
-//!   ([`validate::check_entry`], sizes included), then to extract it. The
+//! Every entry is checked the same way ([`validate::check`]) whichever way
+//! it comes:
+//!
+//! - A directory is checked whole first (one walk), then what is left out
+//!   goes, modes are normalised, and its caches are renamed into place
+//!   (copied where they cannot be).
+//! - A tar file is read twice: once to check every entry (sizes included),
+//!   then to extract it ([`for_each_entry`] for both). The
 //!   build cache is extracted straight into GOCACHE: its entries are
 //!   self-checking, so an interrupted restore costs Go a recompile at worst.
 //!   The module cache is extracted next to its place and renamed in whole,
@@ -27,12 +31,14 @@ use std::ffi::OsString;
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use s2i_common::display::Escaped;
 
 use crate::prune;
 use crate::tree;
-use crate::validate::{self, EntryKind};
+use crate::validate::{self, Entry, Kind, Place};
 use crate::{CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What a restore did, for the build log.
@@ -68,52 +74,7 @@ impl std::fmt::Display for Restored {
     }
 }
 
-/// Where an entry of the artifacts goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cache {
-    Build,
-    Module,
-}
-
-impl Cache {
-    /// "build cache" or "module cache", for the build log.
-    pub fn what(self) -> &'static str {
-        match self {
-            Cache::Build => "build cache",
-            Cache::Module => "module cache",
-        }
-    }
-}
-
-/// The cache a path of the artifacts belongs to, and the path inside it:
-/// `go-build/...`, `go-mod/...`, and the classic images' `pkg/mod/...`.
-fn classify(relative: &Path) -> Option<(Cache, &Path)> {
-    let mut components = relative.components();
-    let top = components.next()?.as_os_str();
-    let rest = components.as_path();
-    if top == BUILD_ENTRY {
-        Some((Cache::Build, rest))
-    } else if top == MODULE_ENTRY {
-        Some((Cache::Module, rest))
-    } else if top == "pkg" && components.next()?.as_os_str() == "mod" {
-        Some((Cache::Module, components.as_path()))
-    } else {
-        None
-    }
-}
-
-/// A build-cache entry: `<xx>/<hex>-a` or `<xx>/<hex>-d` (an executable's
-/// `-d` is a directory). README, trim.txt and the like are not entries.
-fn is_build_entry(rest: &Path) -> bool {
-    let parts: Vec<_> = rest.components().collect();
-    let [Component::Normal(dir), Component::Normal(name)] = parts[..] else {
-        return false;
-    };
-    let name = name.to_string_lossy();
-    dir.len() == 2
-        && dir.as_encoded_bytes().iter().all(u8::is_ascii_hexdigit)
-        && (name.ends_with("-a") || name.ends_with("-d"))
-}
+pub use crate::validate::Cache;
 
 /// What the top level of the artifacts holds, for the warnings: each name,
 /// and whether it is a directory.
@@ -124,16 +85,16 @@ struct TopLevel {
 }
 
 impl TopLevel {
-    fn note(&mut self, relative: &Path, is_dir: bool) {
-        let mut components = relative.components();
+    fn note(&mut self, entry: &Entry) {
+        let mut components = entry.relative.components();
         let Some(top) = components.next() else { return };
         let nested = components.next();
         let dir = self.names.entry(top.as_os_str().to_owned()).or_insert(true);
         if nested.is_none() {
-            *dir = is_dir;
+            *dir = entry.is_dir;
         }
         if top.as_os_str() == "pkg" && nested.is_some_and(|c| c.as_os_str() == "mod") {
-            self.pkg_mod |= components.next().is_some() || is_dir;
+            self.pkg_mod |= components.next().is_some() || entry.is_dir;
         }
     }
 
@@ -147,7 +108,8 @@ impl TopLevel {
                 Some("pkg") if self.pkg_mod => Cache::Module,
                 _ => {
                     report.warnings.push(format!(
-                        "ignoring {name:?} in the build artifacts: expected only {BUILD_ENTRY}/ and {MODULE_ENTRY}/"
+                        "ignoring {} in the build artifacts: expected only {BUILD_ENTRY}/ and {MODULE_ENTRY}/",
+                        Escaped::new(name)
                     ));
                     continue;
                 }
@@ -162,6 +124,39 @@ impl TopLevel {
             }
         }
         caches
+    }
+}
+
+/// What was left out of the caches for being no part of Go's layout: for
+/// each cache and reason, the first path and how many more.
+#[derive(Debug, Default)]
+struct LeftOut(BTreeMap<(Cache, &'static str), (PathBuf, u64)>);
+
+impl LeftOut {
+    fn note(&mut self, entry: &Entry) {
+        if let Place::Misplaced { cache, why } = entry.place {
+            self.0
+                .entry((cache, why))
+                .and_modify(|(_, more)| *more += 1)
+                .or_insert_with(|| (entry.relative.clone(), 0));
+        }
+    }
+
+    /// One warning per cache and reason, for the caches restored.
+    fn warn(&self, restoring: &[Cache], report: &mut Report) {
+        for ((cache, why), (first, more)) in &self.0 {
+            if !restoring.contains(cache) {
+                continue;
+            }
+            let more = match more {
+                0 => String::new(),
+                n => format!(" (and {n} more like it)"),
+            };
+            report.warnings.push(format!(
+                "ignoring {}{more} in the build artifacts: {why}",
+                Escaped::new(first)
+            ));
+        }
     }
 }
 
@@ -263,13 +258,18 @@ fn refuse(report: &mut Report, artifacts: &Path, why: String) {
 #[derive(Default)]
 struct Survey {
     top: TopLevel,
+    left_out: LeftOut,
     sizes: BTreeMap<Cache, Size>,
-    /// Directories a move needs writable (Go leaves the module cache's
-    /// directories read-only): each with its mode.
-    read_only: Vec<(PathBuf, u32)>,
+    /// What is left out of the caches (each the top of a subtree): removed
+    /// from the artifacts before the caches move.
+    removals: Vec<PathBuf>,
+    /// Entries whose mode changes ([`validate::restored_mode`]), parents
+    /// first: a move needs directories writable (Go leaves the module
+    /// cache's read-only).
+    modes: Vec<(PathBuf, u32)>,
     /// Build-cache entries (relative to the build cache) and their times.
     build_entries: Vec<(PathBuf, SystemTime)>,
-    /// Every path walked, and whether it is a directory: what the move
+    /// Every path that stays, and whether it is a directory: what the move
     /// needs, so that it reads no directory again.
     listing: Vec<(PathBuf, bool)>,
 }
@@ -285,31 +285,49 @@ impl Survey {
     }
 }
 
-/// Checks every entry of the extracted tree at `root` ([`validate`]) and
-/// notes what the move needs, in one walk.
+/// Checks every entry of the extracted tree at `root` ([`validate`], as a
+/// tar's entries are checked) and notes what the move needs, in one walk.
 fn survey(root: &Path) -> Result<Survey, String> {
     let mut survey = Survey::default();
+    // The top of the subtree being left out: what is below goes with it.
+    let mut removing: Option<PathBuf> = None;
     // The listing's directory handle makes each `stat` a short look-up.
-    tree::walk_listing(root, &mut |relative, entry| {
-        let meta = &entry.metadata()?;
-        validate::check_kind(meta)
-            .map_err(|what| io::Error::other(format!("{} {what}", relative.display())))?;
-        survey.top.note(relative, meta.is_dir());
-        survey.listing.push((relative.to_path_buf(), meta.is_dir()));
-        let Some((cache, rest)) = classify(relative) else {
+    tree::walk_listing(root, &mut |relative, found| {
+        let meta = &found.metadata()?;
+        let entry = validate::check_found(relative, meta).map_err(io::Error::other)?;
+        if removing
+            .as_ref()
+            .is_some_and(|top| relative.starts_with(top))
+        {
             return Ok(());
+        }
+        survey.top.note(&entry);
+        let cache = match entry.place {
+            Place::Misplaced { .. } => {
+                survey.left_out.note(&entry);
+                survey.removals.push(entry.relative.clone());
+                removing = Some(entry.relative);
+                return Ok(());
+            }
+            Place::Elsewhere => None,
+            Place::Cache { cache, .. } => Some(cache),
         };
+        if meta.mode() & 0o7777 != entry.mode {
+            survey.modes.push((root.join(relative), entry.mode));
+        }
+        survey.listing.push((relative.to_path_buf(), entry.is_dir));
+        let Some(cache) = cache else { return Ok(()) };
         if meta.is_file() {
             survey.sizes.entry(cache).or_default().add(Size {
                 files: 1,
                 bytes: meta.len(),
             });
-        } else if meta.mode() & 0o700 != 0o700 {
-            survey.read_only.push((root.join(relative), meta.mode()));
         }
-        if cache == Cache::Build && is_build_entry(rest) {
+        if entry.is_build_entry() {
             let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            survey.build_entries.push((rest.to_path_buf(), mtime));
+            survey
+                .build_entries
+                .push((entry.rest().to_path_buf(), mtime));
         }
         Ok(())
     })
@@ -320,13 +338,22 @@ fn survey(root: &Path) -> Result<Survey, String> {
 /// The directory s2i extracted: checked whole, then renamed into place.
 fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
     let survey = survey(source)?;
-    // Moving a directory to another parent needs it writable.
-    for (dir, mode) in &survey.read_only {
-        fs::set_permissions(dir, fs::Permissions::from_mode((mode & 0o7777) | 0o700))
-            .map_err(|e| format!("cannot make {} writable: {e}", dir.display()))?;
+    for (path, mode) in &survey.modes {
+        fs::set_permissions(path, fs::Permissions::from_mode(*mode)).map_err(|e| {
+            format!(
+                "cannot change the mode of {}: {e}",
+                Escaped::new(path.strip_prefix(source).unwrap_or(path))
+            )
+        })?;
     }
+    for path in &survey.removals {
+        tree::remove(&source.join(path))
+            .map_err(|e| format!("cannot remove {}: {e}", Escaped::new(path)))?;
+    }
+    let restoring = survey.top.caches(report);
+    survey.left_out.warn(&restoring, report);
     let now = SystemTime::now();
-    for cache in survey.top.caches(report) {
+    for cache in restoring {
         let (from, to) = match cache {
             Cache::Build => (Path::new(BUILD_ENTRY), &caches.build),
             Cache::Module if source.join(MODULE_ENTRY).is_dir() => {
@@ -404,8 +431,9 @@ fn open_tar(archive: &Path) -> Result<tar::Archive<BufReader<File>>, String> {
 
 /// The stream as a tar file: checked whole, then extracted.
 fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
-    let top = check_tar(archive)?;
-    let restoring = top.caches(report);
+    let checked = check_tar(archive)?;
+    let restoring = checked.top.caches(report);
+    checked.left_out.warn(&restoring, report);
     if restoring.is_empty() {
         return Ok(());
     }
@@ -462,33 +490,86 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
     Ok(())
 }
 
+/// What the first reading of a stream found.
+#[derive(Default)]
+struct CheckedTar {
+    top: TopLevel,
+    left_out: LeftOut,
+}
+
 /// Reads the whole stream, checking every entry and its size, and says what
-/// its top level holds. Nothing is written.
-fn check_tar(archive: &Path) -> Result<TopLevel, String> {
-    let mut top = TopLevel::default();
+/// it holds. Nothing is written.
+fn check_tar(archive: &Path) -> Result<CheckedTar, String> {
+    if let Some(compression) = compression(archive) {
+        return Err(format!(
+            "it is compressed with {compression}: s2i's save-artifacts stream must be a plain tar"
+        ));
+    }
+    let mut checked = CheckedTar::default();
+    for_each_entry(archive, &mut |entry, data| {
+        let expected = data.header().size().map_err(|e| e.to_string())?;
+        let shown = Escaped::new(&entry.relative);
+        let read = io::copy(data, &mut io::sink())
+            .map_err(|e| format!("cannot read {shown}: {}", printable(&e)))?;
+        if read != expected {
+            return Err(format!(
+                "cannot extract {shown}: truncated: {read} of {expected} bytes"
+            ));
+        }
+        checked.top.note(entry);
+        checked.left_out.note(entry);
+        Ok(())
+    })?;
+    Ok(checked)
+}
+
+/// The compression the file at `archive` starts with the magic number of,
+/// if any: a tar starts with a file name.
+fn compression(archive: &Path) -> Option<&'static str> {
+    let mut head = [0u8; 6];
+    let mut file = File::open(archive).ok()?;
+    let len = file.read(&mut head).ok()?;
+    let head = &head[..len];
+    [
+        (&b"\x1f\x8b"[..], "gzip"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\0", "xz"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"\x04\x22\x4d\x18", "lz4"),
+        (b"LZIP", "lzip"),
+    ]
+    .into_iter()
+    .find(|(magic, _)| head.starts_with(magic))
+    .map(|(_, name)| name)
+}
+
+/// An entry's data, read from the stream.
+type TarData<'a> = tar::Entry<'a, BufReader<File>>;
+
+/// Reads the stream at `archive` and hands each entry, checked
+/// ([`validate::check`]), to `visit` with its data; the first entry refused
+/// stops it. Both readings of a stream go through here.
+fn for_each_entry(
+    archive: &Path,
+    visit: &mut dyn FnMut(&Entry, &mut TarData<'_>) -> Result<(), String>,
+) -> Result<(), String> {
     let mut tar = open_tar(archive)?;
     let entries = tar
         .entries()
         .map_err(|e| format!("not a tar stream: {e}"))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
-        let path = entry
+    for data in entries {
+        let mut data = data.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
+        let header = data.header();
+        let kind = Kind::of_tar(header.entry_type());
+        let mode = header.mode().unwrap_or(0o644);
+        let path = data
             .path()
-            .map_err(|e| format!("bad entry name: {e}"))?
+            .map_err(|e| format!("bad entry name: {}", printable(&e)))?
             .into_owned();
-        let (relative, kind) = validate::check_entry(&path, entry.header().entry_type())?;
-        let expected = entry.header().size().map_err(|e| e.to_string())?;
-        let read = io::copy(&mut entry, &mut io::sink())
-            .map_err(|e| format!("cannot read {}: {}", relative.display(), printable(&e)))?;
-        if read != expected {
-            return Err(format!(
-                "cannot extract {}: truncated: {read} of {expected} bytes",
-                relative.display()
-            ));
-        }
-        top.note(&relative, kind == EntryKind::Directory);
+        let entry = validate::check(&path, kind, mode)?;
+        visit(&entry, &mut data)?;
     }
-    Ok(top)
+    Ok(())
 }
 
 /// The second reading of a checked stream: the build cache straight into
@@ -515,30 +596,16 @@ struct Extraction {
 
 impl Extraction {
     fn run(&mut self, archive: &Path) -> Result<(), String> {
-        let mut tar = open_tar(archive)?;
-        let entries = tar
-            .entries()
-            .map_err(|e| format!("not a tar stream: {e}"))?;
-        for entry in entries {
-            let mut entry =
-                entry.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
-            let path = entry
-                .path()
-                .map_err(|e| format!("bad entry name: {e}"))?
-                .into_owned();
-            let (relative, kind) = validate::check_entry(&path, entry.header().entry_type())?;
-            let Some((cache, rest)) = classify(&relative) else {
-                continue;
+        for_each_entry(archive, &mut |entry, data| {
+            let root = match entry.cache() {
+                Some(Cache::Build) => self.build.clone(),
+                Some(Cache::Module) => self.module.clone(),
+                None => None, // left out, or another builder's
             };
-            let root = match cache {
-                Cache::Build => self.build.clone(),
-                Cache::Module => self.module.clone(),
-            };
-            let Some(root) = root else { continue };
-            let mode = entry.header().mode().unwrap_or(0o644);
-            self.extract(cache, &root, rest, kind, mode, &mut entry)
-                .map_err(|e| format!("cannot extract {}: {e}", relative.display()))?;
-        }
+            let Some(root) = root else { return Ok(()) };
+            self.extract(&root, entry, data)
+                .map_err(|e| format!("cannot extract {}: {e}", Escaped::new(&entry.relative)))
+        })?;
         // Filling a directory dates it: executables' entries are dated last.
         let backdated = prune::backdated(self.now);
         if let Some(build) = &self.build {
@@ -549,25 +616,18 @@ impl Extraction {
         Ok(())
     }
 
-    fn extract(
-        &mut self,
-        cache: Cache,
-        root: &Path,
-        rest: &Path,
-        kind: EntryKind,
-        mode: u32,
-        data: &mut impl Read,
-    ) -> io::Result<()> {
-        let entry = cache == Cache::Build && is_build_entry(rest);
-        if cache == Cache::Build {
+    fn extract(&mut self, root: &Path, checked: &Entry, data: &mut impl Read) -> io::Result<()> {
+        let (cache, rest, mode) = (checked.cache(), checked.rest(), checked.mode);
+        let entry = checked.is_build_entry();
+        if cache == Some(Cache::Build) {
             let owner = rest.iter().take(2).collect::<PathBuf>();
             if self.foreign.contains(&owner) {
                 return Ok(());
             }
         }
         let target = root.join(rest);
-        if kind == EntryKind::Directory {
-            let created = self.make_dir(&target, 0o700 | (mode & 0o755))?;
+        if checked.is_dir {
+            let created = self.make_dir(&target, mode)?;
             if entry {
                 if created {
                     self.entries.push(rest.to_path_buf());
@@ -587,7 +647,7 @@ impl Extraction {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600 | (mode & 0o755))
+            .mode(mode)
             .open(&target);
         let mut file = match file {
             Ok(file) => file,
@@ -613,13 +673,13 @@ impl Extraction {
             bytes: self.buffer.len() as u64,
         };
         match cache {
-            Cache::Build => {
+            Some(Cache::Build) => {
                 self.build_size.add(size);
                 if entry {
                     self.entries.push(rest.to_path_buf());
                 }
             }
-            Cache::Module => self.module_size.add(size),
+            _ => self.module_size.add(size),
         }
         Ok(())
     }
@@ -695,6 +755,7 @@ fn clear(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::tests::entry;
 
     fn mtime(path: &Path) -> SystemTime {
         fs::metadata(path).unwrap().modified().unwrap()
@@ -704,11 +765,12 @@ mod tests {
     fn a_directory_merges_into_the_cache_in_place_and_only_new_entries_are_listed() {
         let dir = tempfile::tempdir().unwrap();
         let caches = CacheDirs::under(&dir.path().join("app-root"));
+        let (image, new, other) = (entry("0a22", "d"), entry("0a11", "a"), entry("0b33", "d"));
         // The image's own entry, already in GOCACHE.
         fs::create_dir_all(caches.build.join("0a")).unwrap();
-        fs::write(caches.build.join("0a/0a22-d"), b"image").unwrap();
+        fs::write(caches.build.join(&image), b"image").unwrap();
         let image_time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        File::open(caches.build.join("0a/0a22-d"))
+        File::open(caches.build.join(&image))
             .unwrap()
             .set_modified(image_time)
             .unwrap();
@@ -717,20 +779,18 @@ mod tests {
         let artifacts = dir.path().join("artifacts");
         fs::create_dir_all(artifacts.join("go-build/0a")).unwrap();
         fs::create_dir_all(artifacts.join("go-build/0b")).unwrap();
-        fs::write(artifacts.join("go-build/0a/0a22-d"), b"stream").unwrap();
-        fs::write(artifacts.join("go-build/0a/0a11-a"), b"entry").unwrap();
-        fs::write(artifacts.join("go-build/0b/0b33-d"), b"output").unwrap();
+        let build = artifacts.join("go-build");
+        fs::write(build.join(&image), b"stream").unwrap();
+        fs::write(build.join(&new), b"entry").unwrap();
+        fs::write(build.join(&other), b"output").unwrap();
 
         let report = restore(&artifacts, &caches);
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
         let mut entries = report.build_entries.clone();
         entries.sort();
-        assert_eq!(
-            entries,
-            [PathBuf::from("0a/0a11-a"), PathBuf::from("0b/0b33-d")]
-        );
-        assert_eq!(fs::read(caches.build.join("0a/0a22-d")).unwrap(), b"image");
-        assert_eq!(mtime(&caches.build.join("0a/0a22-d")), image_time);
+        assert_eq!(entries, [PathBuf::from(&new), PathBuf::from(&other)]);
+        assert_eq!(fs::read(caches.build.join(&image)).unwrap(), b"image");
+        assert_eq!(mtime(&caches.build.join(&image)), image_time);
         let now = SystemTime::now();
         for entry in &entries {
             let time = mtime(&caches.build.join(entry));

@@ -15,7 +15,7 @@ use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::{prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
+use crate::{layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What went into the stream.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,7 @@ fn collect(
             name: Path::new(name).join(relative),
             path: root.join(relative),
             meta,
-            build_entry: name == BUILD_ENTRY && is_entry(relative),
+            build_entry: name == BUILD_ENTRY && layout::is_build_entry(relative),
         });
         Ok(())
     })?;
@@ -186,16 +186,6 @@ fn collect(
         items.truncate(start); // only empty directories: nothing worth saving
     }
     Ok(())
-}
-
-/// `<xx>/<hex>-a` or `<xx>/<hex>-d`, as the build cache names its entries.
-fn is_entry(relative: &Path) -> bool {
-    let mut parts = relative.iter();
-    let (Some(dir), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    let name = name.to_string_lossy();
-    dir.len() == 2 && (name.ends_with("-a") || name.ends_with("-d"))
 }
 
 fn append(builder: &mut tar::Builder<impl Write>, item: &Item, latest: u64) -> io::Result<()> {

@@ -16,13 +16,21 @@ fn save_artifacts(app_root: &Path, base: Option<&Path>) -> Output {
     command.output().unwrap()
 }
 
+/// A build-cache action entry and an output, as Go names them.
+fn action_entry() -> String {
+    s2i_tests::build_cache_entry("0a11", "a")
+}
+fn output_entry() -> String {
+    s2i_tests::build_cache_entry("0a22", "d")
+}
+
 /// A build cache with two entries and a module cache laid out as Go leaves
 /// it (read-only directories and files).
 fn fake_caches(app_root: &Path) {
     let build = app_root.join(".cache/go-build");
     fs::create_dir_all(build.join("0a")).unwrap();
-    fs::write(build.join("0a/0a11-a"), b"v1 action entry\n").unwrap();
-    fs::write(build.join("0a/0a22-d"), b"compiled package").unwrap();
+    fs::write(build.join(action_entry()), b"v1 action entry\n").unwrap();
+    fs::write(build.join(output_entry()), b"compiled package").unwrap();
     fs::write(
         build.join("README"),
         b"This directory holds cached build artifacts from the Go build system.\n",
@@ -76,15 +84,15 @@ fn stdout_is_one_tar_stream_and_nothing_else() {
     assert_eq!(
         listed,
         [
-            "go-build 775",
-            "go-build/0a 775",
-            "go-build/0a/0a11-a 664",
-            "go-build/0a/0a22-d 664",
-            "go-build/README 664",
-            "go-mod 775",
-            "go-mod/example.com 775",
-            "go-mod/example.com/greeting@v1.0.0 775",
-            "go-mod/example.com/greeting@v1.0.0/greeting.go 664",
+            "go-build 775".to_string(),
+            "go-build/0a 775".into(),
+            format!("go-build/{} 664", action_entry()),
+            format!("go-build/{} 664", output_entry()),
+            "go-build/README 664".into(),
+            "go-mod 775".into(),
+            "go-mod/example.com 775".into(),
+            "go-mod/example.com/greeting@v1.0.0 775".into(),
+            "go-mod/example.com/greeting@v1.0.0/greeting.go 664".into(),
         ]
     );
     let files = entries(stream);
@@ -113,7 +121,7 @@ fn stdout_is_one_tar_stream_and_nothing_else() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(
-            fs::read(dir.path().join("go-build/0a/0a11-a")).unwrap(),
+            fs::read(dir.path().join("go-build").join(action_entry())).unwrap(),
             b"v1 action entry\n"
         );
     }
@@ -147,17 +155,17 @@ fn entries_the_image_already_has_are_left_out() {
     fake_caches(root.path());
     let base = tempfile::tempdir().unwrap();
     fs::create_dir_all(base.path().join("0a")).unwrap();
-    fs::write(base.path().join("0a/0a22-d"), b"compiled package").unwrap(); // same
-    fs::write(base.path().join("0a/0a11-a"), b"v1 other size\n").unwrap(); // differs
+    fs::write(base.path().join(output_entry()), b"compiled package").unwrap(); // same
+    fs::write(base.path().join(action_entry()), b"v1 other size\n").unwrap(); // differs
     let output = save_artifacts(root.path(), Some(base.path()));
     assert!(output.status.success());
     let names: Vec<_> = entries(&output.stdout)
         .into_iter()
         .map(|(n, _, _)| n)
         .collect();
-    assert!(names.contains(&"go-build/0a/0a11-a".to_string()));
+    assert!(names.contains(&format!("go-build/{}", action_entry())));
     assert!(
-        !names.contains(&"go-build/0a/0a22-d".to_string()),
+        !names.contains(&format!("go-build/{}", output_entry())),
         "{names:?}"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -61,6 +61,15 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A build-cache entry's path, relative to GOCACHE, as Go names it:
+/// `start` (hex, two digits or more) padded to a SHA-256 in hex, then `-a`
+/// (an action entry) or `-d` (an output), in the directory of its first
+/// two digits: `build_cache_entry("0a11", "d")` is `0a/0a1155…55-d`.
+pub fn build_cache_entry(start: &str, suffix: &str) -> String {
+    let padding = "5".repeat(64 - start.len());
+    format!("{}/{start}{padding}-{suffix}", &start[..2])
+}
+
 /// The root of the cargo workspace.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -336,8 +336,9 @@ fn hostile_artifacts_are_refused_and_the_build_succeeds_clean() {
     let outside = app.path("outside");
     fs::create_dir_all(&outside).unwrap();
     let escape_target = format!("{}/pwned", outside.display());
+    let good_entry = format!("go-build/{}", s2i_tests::build_cache_entry("0a11", "d"));
     let good = (
-        "go-build/0a/0a11-d",
+        good_entry.as_str(),
         tar::EntryType::Regular,
         &b"hostile"[..],
         "",
@@ -402,7 +403,12 @@ fn hostile_artifacts_are_refused_and_the_build_succeeds_clean() {
             build.stdout
         );
         assert!(
-            !app.app_root.join(".cache/go-build/0a/0a11-d").exists(),
+            !build.stdout.contains("Restored build artifacts"),
+            "{name}: refused, so not restored:\n{}",
+            build.stdout
+        );
+        assert!(
+            !app.app_root.join(".cache").join(&good_entry).exists(),
             "{name}: nothing from it restored"
         );
         assert!(
@@ -434,7 +440,48 @@ fn hostile_artifacts_are_refused_and_the_build_succeeds_clean() {
         "{}",
         build.stderr
     );
-    assert!(!app.app_root.join(".cache/go-build/0a/0a11-d").exists());
+    assert!(!app.app_root.join(".cache").join(&good_entry).exists());
+}
+
+/// README: corrupt artifacts never fail a build. A file where Go keeps a
+/// directory (which made go fail to open its cache) is left out with a
+/// warning, the rest is restored, and the build works.
+#[test]
+fn a_file_where_go_keeps_a_directory_does_not_fail_the_build() {
+    let test = "a_file_where_go_keeps_a_directory_does_not_fail_the_build";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-dep");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let stream = app.save_artifacts();
+    for shape in ["go-build/00", "go-mod/cache", "go-mod/cache/download"] {
+        let dir = app.path(&shape.replace('/', "-"));
+        let Some(artifacts) = extract_like_s2i(&stream, &dir, test) else {
+            return;
+        };
+        go::remove_tree(&artifacts.join(shape)).unwrap();
+        fs::write(artifacts.join(shape), b"not a directory").unwrap();
+        // A new container: the caches come from the artifacts alone.
+        app.fresh_app_root();
+        let build = app.assemble_ok(&artifacts);
+        let warning = format!(
+            "s2i-assemble: warning: ignoring {shape} in the build artifacts: a file where Go keeps a directory"
+        );
+        assert!(
+            build.stderr.contains(&warning),
+            "{shape}:\n{}",
+            build.stderr
+        );
+        assert!(
+            build.stdout.contains("---> Restored build artifacts"),
+            "{shape}"
+        );
+        assert!(app.app_root.join(".cache").join(shape).is_dir(), "{shape}");
+        assert_eq!(
+            app.run_app(),
+            "module-dep says hello from greeting v1.0.0",
+            "{shape}"
+        );
+    }
 }
 
 #[test]
