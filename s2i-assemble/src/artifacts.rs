@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use s2i_cache::prune::{BuildCacheUse, BuildList, BuildListInputs};
-use s2i_cache::{restore, CacheDirs};
+use s2i_cache::{clean, restore, CacheDirs};
+use s2i_common::display::escaped;
 
 use crate::config::Config;
 use crate::detect::Kind;
@@ -110,11 +111,7 @@ fn inside(path: &Path, dir: &Path) -> bool {
 /// prunes them to what the build used.
 pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
     if is_true(plan.env.get(GO_CLEAN_CACHE)) {
-        match caches.dirs.remove() {
-            Ok(()) => report
-                .done("Removed Go's caches (GO_CLEAN_CACHE=true): the next build starts clean"),
-            Err(e) => report.warn(&format!("cannot remove Go's caches: {e}")),
-        }
+        clean(&caches.dirs, report);
         return;
     }
     if !caches.restored {
@@ -160,6 +157,69 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
             removed
         ));
     }
+}
+
+/// `GO_CLEAN_CACHE=true`: removes what Go put into GOCACHE and GOMODCACHE,
+/// wherever they are; anything else there stays, with a warning (see
+/// [`s2i_cache::clean`]).
+fn clean(dirs: &CacheDirs, report: &mut Report) {
+    let mut removed = s2i_cache::Size::default();
+    let mut left = Vec::new();
+    for (name, dir, clean) in [
+        (
+            "GOCACHE",
+            &dirs.build,
+            clean::build_cache as fn(&Path) -> std::io::Result<clean::Cleaned>,
+        ),
+        ("GOMODCACHE", &dirs.module, clean::module_cache),
+    ] {
+        if dir.as_os_str().is_empty() || dir.as_os_str() == "off" {
+            continue;
+        }
+        match clean(dir) {
+            Ok(cleaned) if !cleaned.recognised => report.warn(&format!(
+                "GO_CLEAN_CACHE=true left {name}={} as it is: it does not look like Go's {}; \
+                 only what Go puts into its caches is removed",
+                escaped(dir),
+                if name == "GOCACHE" {
+                    "build cache (no README from go)"
+                } else {
+                    "module cache (no cache/download)"
+                }
+            )),
+            Ok(cleaned) => {
+                removed.add(cleaned.removed);
+                left.extend(cleaned.left.into_iter().map(|p| (name, dir, p)));
+            }
+            Err(e) => report.warn(&format!("cannot remove Go's caches: {}: {e}", escaped(dir))),
+        }
+    }
+    // An entry of one cache that the other removed (both in one folder).
+    left.retain(|(_, _, path)| std::fs::symlink_metadata(path).is_ok());
+    for name in ["GOCACHE", "GOMODCACHE"] {
+        let mine: Vec<_> = left.iter().filter(|(n, _, _)| *n == name).collect();
+        let Some((_, dir, _)) = mine.first() else {
+            continue;
+        };
+        let mut shown: Vec<String> = mine
+            .iter()
+            .take(3)
+            .map(|(_, dir, path)| escaped(path.strip_prefix(dir).unwrap_or(path)).to_string())
+            .collect();
+        if mine.len() > 3 {
+            shown.push("…".into());
+        }
+        report.warn(&format!(
+            "GO_CLEAN_CACHE=true left {} entries in {name}={} that are not Go's ({}): \
+             only what Go puts into its caches is removed; point {name} at a folder of its own",
+            mine.len(),
+            escaped(dir),
+            shown.join(", ")
+        ));
+    }
+    report.done(&format!(
+        "Removed Go's caches (GO_CLEAN_CACHE=true): {removed}; the next build starts clean"
+    ));
 }
 
 /// What decides the build list, for a plain module whose go.mod alone

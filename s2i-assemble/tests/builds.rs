@@ -448,3 +448,85 @@ fn application_root_on_overlayfs_with_src_in_a_lower_layer() {
         "the program did not find its templates:\n{stdout}"
     );
 }
+
+/// Every file under `dir` with its bytes.
+fn files_with_contents(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn go_clean_cache_removes_only_what_go_put_into_the_caches() {
+    let Some(case) = Case::new(
+        "go_clean_cache_removes_only_what_go_put_into_the_caches",
+        "module-dep",
+    ) else {
+        return;
+    };
+    let proxy = fixture_proxy(&case.tmp.path().join("proxy")).unwrap();
+    // Folders of the user's, named by the sources' .s2i/environment.
+    let mine = case.tmp.path().join("mine");
+    let mine_build = case.tmp.path().join("mine-build");
+    for (dir, files) in [
+        (
+            &mine,
+            &["notes.txt", "photos/cat.jpg", "me@example.com/letter.txt"][..],
+        ),
+        (&mine_build, &["todo.txt", "00/notes.txt"][..]),
+    ] {
+        for file in files {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, format!("the user's {file}")).unwrap();
+        }
+    }
+    let before = [files_with_contents(&mine), files_with_contents(&mine_build)];
+    std::fs::create_dir(case.src.join(".s2i")).unwrap();
+    std::fs::write(
+        case.src.join(".s2i/environment"),
+        format!(
+            "GOMODCACHE={}\nGOCACHE={}\nGO_CLEAN_CACHE=true\n",
+            mine.display(),
+            mine_build.display()
+        ),
+    )
+    .unwrap();
+    let out = case
+        .command(&[])
+        .env_remove("GOCACHE")
+        .env_remove("GOMODCACHE")
+        .env("GOPROXY", proxy.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::all(&out));
+    assert_eq!(
+        case.run("gobinary"),
+        "module-dep says hello from greeting v1.0.0\n"
+    );
+    // The user's files are all there, and nothing of Go's is.
+    assert_eq!(
+        [files_with_contents(&mine), files_with_contents(&mine_build)],
+        before
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<String> = stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .map(|l| case.redact(l))
+        .collect();
+    insta::assert_snapshot!(warnings.join("\n"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("---> Removed Go's caches (GO_CLEAN_CACHE=true): "),
+        "{stdout}"
+    );
+}

@@ -11,7 +11,9 @@
 //!   called, where files and directories go), for restore, prune and save;
 //! - [`prune`] keeps only what the last build used: the build-cache entries it
 //!   touched and the module versions of its build list;
-//! - [`save`] writes both caches as one tar stream.
+//! - [`save`] writes both caches as one tar stream;
+//! - [`clean`] removes them (`GO_CLEAN_CACHE=true`), and only what Go put
+//!   there.
 //!
 //! [`tree`] holds the filesystem chores they share (walking without following
 //! links, moving with a copy fallback, removing read-only trees).
@@ -21,6 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod clean;
 pub mod layout;
 pub mod prune;
 pub mod restore;
@@ -50,14 +53,6 @@ impl CacheDirs {
             build: app_root.join(s2i_common::paths::GO_BUILD_CACHE),
             module: app_root.join(s2i_common::paths::GO_MOD_CACHE),
         }
-    }
-
-    /// Removes both caches (`GO_CLEAN_CACHE=true`): the smallest image, and
-    /// the next build starts clean. The module cache's read-only directories
-    /// are made writable first.
-    pub fn remove(&self) -> std::io::Result<()> {
-        tree::remove(&self.build)?;
-        tree::remove(&self.module)
     }
 }
 

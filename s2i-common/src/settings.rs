@@ -307,7 +307,8 @@ incremental builds.",
         default: "false",
         applies: Applies::Build,
         description: "A boolean: `true` removes Go's caches at the end of the build: the smallest \
-application image, but the next incremental build starts clean (see Incremental builds).",
+application image, but the next incremental build starts clean (see Incremental builds). \
+Only what Go put into GOCACHE and GOMODCACHE goes; other files there stay.",
     },
     Setting {
         name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOSUMDB, GOSUMDB, GOEXPERIMENT, GOOS, GOARCH, ...",
