@@ -81,6 +81,18 @@ pub const APP_ROOT: Setting = Setting {
 `.cache/`.",
 };
 
+/// `S2I_SAVE_ARTIFACTS_PATHS`: what `s2i-save-artifacts` streams in
+/// another builder image.
+pub const SAVE_ARTIFACTS_PATHS: Setting = Setting {
+    name: "S2I_SAVE_ARTIFACTS_PATHS",
+    toml_key: None,
+    default: "",
+    applies: Applies::SaveArtifacts,
+    description: "For other builder images: absolute paths, separated by colons, that \
+`s2i-save-artifacts` streams instead of Go's caches, each as `NAME/...` (its last name). \
+Arguments to `s2i-save-artifacts` do the same.",
+};
+
 /// The settings `s2i-run` reads, one constant each: `s2i-run` uses their
 /// names and defaults one by one, so that the table's texts stay out of the
 /// binary that ships in every application image.
@@ -333,6 +345,7 @@ any variable in its `[env]` table.",
     run::USER,
     run::LOGNAME,
     run::HOME,
+    SAVE_ARTIFACTS_PATHS,
 ];
 
 /// The setting called `name`, if there is one.
@@ -385,6 +398,8 @@ pub fn text_table(width: usize) -> String {
             head.push_str("  [at run time]");
         } else if s.applies.includes(Applies::Run) {
             head.push_str("  [at build and run time]");
+        } else if s.applies == Applies::SaveArtifacts {
+            head.push_str("  [by save-artifacts]");
         }
         out.push_str(&head);
         out.push('\n');

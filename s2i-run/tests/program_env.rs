@@ -106,50 +106,15 @@ fn no_cgroup_files_means_no_gomemlimit_and_no_error() {
     assert_eq!(stderr, "");
 }
 
-/// A Go program that prints what os/user and os say about the user.
-const WHOAMI_GO: &str = r#"package main
-
-import (
-	"fmt"
-	"os"
-	"os/user"
-)
-
-func main() {
-	u, err := user.Current()
-	if err != nil {
-		fmt.Println("user.Current:", err)
-		os.Exit(1)
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		fmt.Println("os.UserHomeDir:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("uid=%s user=%s home=%s\n", u.Uid, u.Username, home)
-	if f, err := os.CreateTemp(home, "probe"); err != nil {
-		fmt.Println("home not writable:", err)
-		os.Exit(1)
-	} else {
-		f.Close()
-		os.Remove(f.Name())
-	}
-}
-"#;
-
-/// Builds WHOAMI_GO (static, no cgo: the pure-Go os/user) into `dir`.
-pub fn build_whoami(go: &s2i_tests::go::Go, dir: &Path) -> std::path::PathBuf {
-    let src = dir.join("whoami-src");
-    fs::create_dir_all(&src).unwrap();
-    fs::write(src.join("main.go"), WHOAMI_GO).unwrap();
-    fs::write(src.join("go.mod"), "module whoami\n\ngo 1.21\n").unwrap();
+/// Builds tests/fixtures/whoami (static, no cgo: the pure-Go os/user) into `dir`.
+fn build_whoami(go: &s2i_tests::go::Go, dir: &Path) -> std::path::PathBuf {
     let bin = dir.join("whoami");
     s2i_tests::go::output_ok(
         go.command()
             .args(["build", "-o"])
             .arg(&bin)
             .arg(".")
-            .current_dir(&src),
+            .current_dir(s2i_tests::fixtures_dir().join("whoami")),
     );
     bin
 }
