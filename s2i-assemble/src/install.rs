@@ -73,9 +73,10 @@ pub fn group_zero(path: &Path) {
 }
 
 /// Moves the built binaries, the classic `gobinary`, the application's
-/// files (`app_files`, staged in the work area) and the run manifest into
+/// files (`app_files`, staged in the work area), their SBOMs (`sbom_dir`,
+/// staged; empty when they are turned off) and the run manifest into
 /// the application root.
-pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
+pub fn install(plan: &BuildPlan, app_files: &Path, sbom_dir: &Path) -> Result<Installed, Error> {
     let root = &plan.app_root;
     let bin = root.join(paths::BIN_DIR);
     create_dir(&bin).map_err(|e| Error::io("create", &bin, e))?;
@@ -113,6 +114,13 @@ pub fn install(plan: &BuildPlan, app_files: &Path) -> Result<Installed, Error> {
 
     let files_dir = root.join(paths::APP_FILES_DIR);
     replace_app_files(app_files, &files_dir)?;
+    // The SBOMs describe these binaries: an earlier build's go with them.
+    // The folder is there, empty, when they are turned off, so that a
+    // chained build copying it still finds it.
+    fs::set_permissions(sbom_dir, fs::Permissions::from_mode(0o775))
+        .map_err(|e| Error::io("set the mode of", sbom_dir, e))?;
+    group_zero(sbom_dir);
+    replace_app_files(sbom_dir, &root.join(crate::provenance::SBOM_DIR))?;
 
     let manifest = RunManifest {
         program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),

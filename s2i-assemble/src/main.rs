@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod build;
+mod buildinfo;
 mod cgo;
 mod cli;
 mod config;
@@ -16,8 +17,10 @@ mod install;
 mod modfile;
 mod pipeline;
 mod plan;
+mod provenance;
 mod report;
 mod roots;
+mod sbom;
 mod source;
 
 fn main() {

@@ -33,6 +33,7 @@ use crate::gotool;
 use crate::install;
 use crate::modfile;
 use crate::plan::{self, BuildPlan};
+use crate::provenance;
 use crate::report::{self, Report};
 use crate::roots;
 use crate::source;
@@ -69,6 +70,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         report.warn(warning);
     }
     let (kind, kind_warnings) = Kind::of(&top, &config)?;
+    let provenance = provenance::Settings::from_env(&config.env)?;
     let go = gotool::find_go(&config.env)?;
 
     // 2. The sources: checked, the application's files copied out, and
@@ -206,6 +208,19 @@ pub fn run(options: &Options) -> Result<(), Error> {
             .join(", ")
     ));
 
+    // 5b. The SBOMs, from the binaries' build information.
+    let sbom_dir = work.path().join(provenance::SBOM_DIR);
+    std::fs::create_dir(&sbom_dir).map_err(|e| Error::io("create", &sbom_dir, e))?;
+    if !provenance.formats.is_empty() {
+        let staged = provenance::stage_sboms(&plan, &provenance, &sbom_dir)?;
+        let names: Vec<String> = staged
+            .written
+            .iter()
+            .map(|w| w.path.display().to_string())
+            .collect();
+        report.done(&format!("Wrote the SBOMs {}", names.join(", ")));
+    }
+
     // 6. Go's caches keep what this build used, for s2i-save-artifacts.
     if let Some(caches) = caches {
         artifacts::finish(caches, &plan, &mut report);
@@ -213,7 +228,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
 
     // 7. Install: from here on nothing is cancelled half-way.
     interrupt.check()?;
-    let installed = install::install(&plan, &app_files)?;
+    let installed = install::install(&plan, &app_files, &sbom_dir)?;
     report.done(&format!("Installed into {}", plan.app_root.display()));
 
     // 8. Summary.

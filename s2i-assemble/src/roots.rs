@@ -28,6 +28,7 @@ pub const WRITTEN: &[&str] = &[
     paths::CLASSIC_BINARY,
     paths::APP_FILES_DIR,
     paths::MANIFEST_FILE,
+    paths::SBOM_DIR,
     ".cache",
     crate::pipeline::WORK_DIR,
 ];

@@ -23,7 +23,16 @@ fn module_at_the_root() {
     );
     assert_eq!(
         listing(&case.app_root),
-        ["bin/", "bin/basic", "gobinary", "s2i-run.toml", "src/"]
+        [
+            "bin/",
+            "bin/basic",
+            "gobinary",
+            "s2i-run.toml",
+            "sbom/",
+            "sbom/basic.cdx.json",
+            "sbom/basic.spdx.json",
+            "src/"
+        ]
     );
     // S2I-style steps with times, and the closing summary.
     let shown = case.redact(&stdout);

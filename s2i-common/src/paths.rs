@@ -18,6 +18,8 @@ pub const BIN_DIR: &str = "bin";
 /// The application's files (templates, assets): the working directory at run
 /// time, and HOME, as in the Red Hat images.
 pub const APP_FILES_DIR: &str = "src";
+/// The SBOMs of the built binaries, under the application root.
+pub const SBOM_DIR: &str = "sbom";
 /// Go's build cache (GOCACHE), under the application root, outside its files.
 pub const GO_BUILD_CACHE: &str = ".cache/go-build";
 /// Go's module cache (GOMODCACHE), under the application root, outside its files.

@@ -69,6 +69,10 @@ pub const IMPORT_URL: &str = "IMPORT_URL";
 pub const INSTALL_URL: &str = "INSTALL_URL";
 /// `GO_CLEAN_CACHE`: remove Go's caches at the end of the build (a boolean).
 pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
+/// `GO_SBOM`: the SBOM formats written for each binary, or `off`.
+pub const GO_SBOM: &str = "GO_SBOM";
+/// `SOURCE_DATE_EPOCH`: the SBOMs' creation time (reproducible builds).
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 
 /// `APP_ROOT`: where the application is installed, and run from.
 pub const APP_ROOT: Setting = Setting {
@@ -280,6 +284,23 @@ CentOS/RHEL Go images.",
         applies: Applies::Build,
         description: "With `IMPORT_URL`: the import path of the main package to build, when it \
 is not the repository root.",
+    },
+    Setting {
+        name: GO_SBOM,
+        toml_key: None,
+        default: "spdx,cyclonedx",
+        applies: Applies::Build,
+        description: "The SBOMs written for each built binary, from the build information go \
+embeds in it, into `$APP_ROOT/sbom/`: `spdx` (`BINARY.spdx.json`, SPDX 2.3), `cyclonedx` \
+(`BINARY.cdx.json`, CycloneDX 1.6), both comma-separated, or `off`.",
+    },
+    Setting {
+        name: SOURCE_DATE_EPOCH,
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "A Unix time in seconds (e.g. the commit's, `git log -1 --format=%ct`): the \
+SBOMs' creation time. Unset: the time of the build.",
     },
     Setting {
         name: "CGO_ENABLED",

@@ -12,6 +12,7 @@ pub mod elf;
 pub mod go;
 pub mod hostile_tar;
 pub mod openapi;
+pub mod sbom;
 pub mod troubleshooting;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.

