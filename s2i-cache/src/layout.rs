@@ -17,7 +17,8 @@
 //! and this crate's note of the build list's inputs.
 
 use std::ffi::OsStr;
-use std::path::{Component, Path};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
 
 /// Length of a build-cache entry's hash in hex (SHA-256).
 const HASH_HEX: usize = 64;
@@ -167,6 +168,36 @@ pub fn module_shape(relative: &Path) -> Shape {
     }
 }
 
+/// For an extracted module's directory or a path inside it
+/// (`<escaped path>@<version>/...`, relative to GOMODCACHE): the file whose
+/// presence tells Go that the module's directory is incomplete,
+/// `cache/download/<escaped path>/@v/<version>.partial`. Go then extracts
+/// the module again (from its zip, or a download) instead of trusting the
+/// directory.
+pub fn partial_marker(relative: &Path) -> Option<PathBuf> {
+    if relative.starts_with("cache") || module_shape(relative) == Shape::Foreign {
+        return None;
+    }
+    let mut module = PathBuf::from("cache/download");
+    for component in relative.components() {
+        let name = component.as_os_str().as_encoded_bytes();
+        match name.iter().position(|&b| b == b'@') {
+            None => module.push(component),
+            Some(at) => {
+                let (last, version) = (&name[..at], &name[at + 1..]);
+                let text = |b: &[u8]| OsStr::from_bytes(b).to_owned();
+                module.push(text(last));
+                module.push("@v");
+                let mut file = text(version);
+                file.push(".partial");
+                module.push(file);
+                return Some(module);
+            }
+        }
+    }
+    None
+}
+
 /// The names of `relative`'s components, if it has at most `N - 1` and all
 /// are plain names.
 fn normal_names<const N: usize>(relative: &Path) -> Option<Vec<&OsStr>> {
@@ -258,5 +289,29 @@ pub(crate) mod tests {
         );
         assert!(!shape("cache/download/example.com/m/@v/v1.0.0.mod").fits(true));
         assert!(shape("example.com/m@v1.0.0/x").fits(false));
+    }
+
+    #[test]
+    fn an_incomplete_module_has_its_partial_marker() {
+        let marker = |p: &str| partial_marker(Path::new(p));
+        assert_eq!(
+            marker("example.com/!m@v1.0.0/sub/x.go"),
+            Some(PathBuf::from(
+                "cache/download/example.com/!m/@v/v1.0.0.partial"
+            ))
+        );
+        assert_eq!(
+            marker("rsc.io@v1.0.0/x.go"),
+            Some(PathBuf::from("cache/download/rsc.io/@v/v1.0.0.partial"))
+        );
+        assert_eq!(
+            marker("example.com/m@v1.0.0"),
+            Some(PathBuf::from(
+                "cache/download/example.com/m/@v/v1.0.0.partial"
+            ))
+        );
+        assert_eq!(marker("example.com"), None);
+        assert_eq!(marker("cache/download/example.com/m/@v/v1.0.0.zip"), None);
+        assert_eq!(marker("cache/vcs/abc/HEAD"), None);
     }
 }

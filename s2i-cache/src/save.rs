@@ -7,7 +7,15 @@
 //! removing them. Build-cache entries that the image already holds in its
 //! base cache (`S2I_GO_BASE_CACHE`) are left out: the next build finds them
 //! there.
+//!
+//! A file or directory that cannot be read is left out with a warning that
+//! names it, and the stream stays a whole tar: what is saved is still
+//! useful. A build-cache entry left out is one Go recompiles; a module
+//! missing a file is marked incomplete in the stream (its `.partial` file,
+//! [`layout::partial_marker`]), so that Go extracts it again instead of
+//! trusting the directory.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::{self, DirEntry, File, Metadata};
 use std::io::{self, Read, Write};
@@ -15,10 +23,13 @@ use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use s2i_common::display::Escaped;
+use s2i_common::stdout::reason;
+
 use crate::{layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What went into the stream.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub build: Size,
     pub module: Size,
@@ -26,6 +37,9 @@ pub struct Saved {
     /// has them (counted, not sized: most are hard links to the base
     /// cache's files, recognised by their inode number without a `stat`).
     pub in_base: u64,
+    /// What could not be read and was left out, each with why: one
+    /// warning each.
+    pub unreadable: Vec<String>,
 }
 
 impl Saved {
@@ -51,27 +65,20 @@ struct Item {
 /// Build-cache entries are dated at most [`prune::backdated`] in the stream,
 /// so that a restore that keeps the times (s2i's extraction does) need not
 /// date them again for the prune.
+///
+/// An error is one of writing to `out`, or of reading a file after its
+/// header went out (it names the file): the stream is then incomplete.
 pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Result<Saved> {
-    let mut saved = Saved::default();
-    let mut items = Vec::new();
+    let mut collected = Collected::default();
     let mut base = base.map(BaseIndex::new);
-    collect(
-        &caches.build,
-        BUILD_ENTRY,
-        base.as_mut(),
-        &mut items,
-        &mut saved.build,
-        &mut saved.in_base,
-    )?;
-    collect(
-        &caches.module,
-        MODULE_ENTRY,
-        None,
-        &mut items,
-        &mut saved.module,
-        &mut 0,
-    )?;
-    if saved.is_empty() {
+    collected.collect(&caches.build, BUILD_ENTRY, base.as_mut())?;
+    collected.collect(&caches.module, MODULE_ENTRY, None)?;
+    let mut saved = Saved {
+        in_base: collected.in_base,
+        ..Saved::default()
+    };
+    if !collected.items.iter().any(|item| item.meta.is_file()) {
+        saved.unreadable = collected.unreadable;
         return Ok(saved);
     }
     let latest = prune::backdated(SystemTime::now());
@@ -79,11 +86,116 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut builder = tar::Builder::new(out);
+    let items = std::mem::take(&mut collected.items);
     for item in &items {
-        append(&mut builder, item, latest)?;
+        match append(&mut builder, item, latest)? {
+            Appended::Dir => {}
+            Appended::File(size) if item.name.starts_with(BUILD_ENTRY) => saved.build.add(size),
+            Appended::File(size) => saved.module.add(size),
+            Appended::Unreadable(e) => collected.left_out(&item.name, &e),
+        }
+    }
+    // Modules that miss something: Go extracts them again.
+    for marker in &collected.partial {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o664);
+        header.set_size(0);
+        header.set_mtime(latest);
+        builder.append_data(
+            &mut header,
+            Path::new(MODULE_ENTRY).join(marker),
+            io::empty(),
+        )?;
     }
     builder.into_inner()?.flush()?;
+    saved.unreadable = collected.unreadable;
     Ok(saved)
+}
+
+/// What the walk of the caches found to save.
+#[derive(Default)]
+struct Collected {
+    items: Vec<Item>,
+    in_base: u64,
+    unreadable: Vec<String>,
+    /// The `.partial` markers of modules that miss something (relative to
+    /// the module cache).
+    partial: BTreeSet<PathBuf>,
+}
+
+impl Collected {
+    /// Adds the cache at `root` as `name/...`, leaving out build-cache
+    /// entries `base` has.
+    fn collect(
+        &mut self,
+        root: &Path,
+        name: &str,
+        mut base: Option<&mut BaseIndex>,
+    ) -> io::Result<()> {
+        let root_meta = match fs::symlink_metadata(root) {
+            Ok(meta) if meta.is_dir() => meta,
+            _ => return Ok(()),
+        };
+        let start = self.items.len();
+        self.items.push(Item {
+            name: PathBuf::from(name),
+            path: root.to_path_buf(),
+            meta: root_meta,
+            build_entry: false,
+        });
+        let mut files = 0;
+        let mut unreadable = Vec::new();
+        tree::walk_listing_lenient(
+            root,
+            &mut |relative, entry| {
+                let kind = entry.file_type()?;
+                if !kind.is_dir() && !kind.is_file() {
+                    return Ok(()); // a cache holds no links or devices; never follow one
+                }
+                if kind.is_file() {
+                    if let Some(base) = base.as_deref_mut() {
+                        if base.has(relative, entry)? {
+                            self.in_base += 1;
+                            return Ok(());
+                        }
+                    }
+                    files += 1;
+                }
+                let meta = entry.metadata()?;
+                self.items.push(Item {
+                    name: Path::new(name).join(relative),
+                    path: root.join(relative),
+                    meta,
+                    build_entry: name == BUILD_ENTRY && layout::is_build_entry(relative),
+                });
+                Ok(())
+            },
+            &mut |relative, e| {
+                unreadable.push((Path::new(name).join(relative), e));
+                Ok(())
+            },
+        )?;
+        for (path, e) in unreadable {
+            self.left_out(&path, &e);
+        }
+        if files == 0 {
+            self.items.truncate(start); // only empty directories: nothing worth saving
+        }
+        Ok(())
+    }
+
+    /// Notes that `name` (in the stream) could not be read.
+    fn left_out(&mut self, name: &Path, error: &io::Error) {
+        self.unreadable.push(format!(
+            "cannot read {}: {}; it is left out of the stream",
+            Escaped::new(name),
+            reason(error)
+        ));
+        if let Ok(relative) = name.strip_prefix(MODULE_ENTRY) {
+            self.partial.extend(layout::partial_marker(relative));
+        }
+    }
 }
 
 /// The base cache's entries, read a directory at a time: name and inode
@@ -135,60 +247,19 @@ impl BaseIndex {
     }
 }
 
-fn collect(
-    root: &Path,
-    name: &str,
-    mut base: Option<&mut BaseIndex>,
-    items: &mut Vec<Item>,
-    size: &mut Size,
-    in_base: &mut u64,
-) -> io::Result<()> {
-    let root_meta = match fs::symlink_metadata(root) {
-        Ok(meta) if meta.is_dir() => meta,
-        _ => return Ok(()),
-    };
-    let start = items.len();
-    items.push(Item {
-        name: PathBuf::from(name),
-        path: root.to_path_buf(),
-        meta: root_meta,
-        build_entry: false,
-    });
-    tree::walk_listing(root, &mut |relative, entry| {
-        let kind = entry.file_type()?;
-        if !kind.is_dir() && !kind.is_file() {
-            return Ok(()); // a cache holds no links or devices; never follow one
-        }
-        if kind.is_file() {
-            if let Some(base) = base.as_deref_mut() {
-                if base.has(relative, entry)? {
-                    *in_base += 1;
-                    return Ok(());
-                }
-            }
-        }
-        let meta = entry.metadata()?;
-        if kind.is_file() {
-            size.add(Size {
-                files: 1,
-                bytes: meta.len(),
-            });
-        }
-        items.push(Item {
-            name: Path::new(name).join(relative),
-            path: root.join(relative),
-            meta,
-            build_entry: name == BUILD_ENTRY && layout::is_build_entry(relative),
-        });
-        Ok(())
-    })?;
-    if size.files == 0 {
-        items.truncate(start); // only empty directories: nothing worth saving
-    }
-    Ok(())
+/// What [`append`] did with an item.
+enum Appended {
+    Dir,
+    File(Size),
+    /// The file could not be opened: nothing of it went out.
+    Unreadable(io::Error),
 }
 
-fn append(builder: &mut tar::Builder<impl Write>, item: &Item, latest: u64) -> io::Result<()> {
+fn append(
+    builder: &mut tar::Builder<impl Write>,
+    item: &Item,
+    latest: u64,
+) -> io::Result<Appended> {
     let mut header = tar::Header::new_gnu();
     let mut mtime = item.meta.mtime().max(0) as u64;
     if item.build_entry {
@@ -199,8 +270,15 @@ fn append(builder: &mut tar::Builder<impl Write>, item: &Item, latest: u64) -> i
         header.set_entry_type(tar::EntryType::Directory);
         header.set_mode(0o775);
         header.set_size(0);
-        return builder.append_data(&mut header, &item.name, io::empty());
+        builder.append_data(&mut header, &item.name, io::empty())?;
+        return Ok(Appended::Dir);
     }
+    // Opened before the header goes out: what cannot be read is left out
+    // whole.
+    let file = match File::open(&item.path) {
+        Ok(file) => file,
+        Err(e) => return Ok(Appended::Unreadable(e)),
+    };
     let len = item.meta.len();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_mode(if item.meta.mode() & 0o111 != 0 {
@@ -210,9 +288,58 @@ fn append(builder: &mut tar::Builder<impl Write>, item: &Item, latest: u64) -> i
     });
     header.set_size(len);
     // Exactly the size announced, even if the file changed meanwhile.
-    let data = File::open(&item.path)?
-        .take(len)
-        .chain(io::repeat(0))
-        .take(len);
-    builder.append_data(&mut header, &item.name, data)
+    let data = Named {
+        inner: file.take(len),
+        name: &item.name,
+    }
+    .chain(io::repeat(0))
+    .take(len);
+    builder.append_data(&mut header, &item.name, data)?;
+    Ok(Appended::File(Size {
+        files: 1,
+        bytes: len,
+    }))
+}
+
+/// A file's reader whose errors name the file: a read that fails once its
+/// header is out leaves the stream incomplete, and the message says which.
+struct Named<'a, R> {
+    inner: R,
+    name: &'a Path,
+}
+
+impl<R: Read> Read for Named<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {}", Escaped::new(self.name), reason(&e)),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_fails_names_the_file() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::from_raw_os_error(5))
+            }
+        }
+        let name = Path::new("go-build/0a/x\n---> Done");
+        let mut reader = Named {
+            inner: Failing,
+            name,
+        };
+        let error = reader.read(&mut [0; 8]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"cannot read "go-build/0a/x\n---> Done": Input/output error"#
+        );
+    }
 }

@@ -29,22 +29,39 @@ pub fn walk_listing(
     root: &Path,
     visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
 ) -> io::Result<()> {
-    walk_listing_below(root, Path::new(""), visit)
+    walk_listing_below(root, Path::new(""), visit, &mut |_, e| Err(e))
+}
+
+/// Like [`walk_listing`], but a directory that cannot be read (`root`
+/// included) is handed to `unreadable` with its path relative to `root`
+/// and why, and passed over: `unreadable` decides whether that ends the
+/// walk.
+pub fn walk_listing_lenient(
+    root: &Path,
+    visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
+    unreadable: &mut dyn FnMut(&Path, io::Error) -> io::Result<()>,
+) -> io::Result<()> {
+    walk_listing_below(root, Path::new(""), visit, unreadable)
 }
 
 fn walk_listing_below(
     root: &Path,
     relative: &Path,
     visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
+    unreadable: &mut dyn FnMut(&Path, io::Error) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut children = fs::read_dir(root.join(relative))?.collect::<io::Result<Vec<_>>>()?;
+    let listing = fs::read_dir(root.join(relative)).and_then(|entries| entries.collect());
+    let mut children: Vec<fs::DirEntry> = match listing {
+        Ok(children) => children,
+        Err(e) => return unreadable(relative, e),
+    };
     // A stable order makes the saved stream reproducible.
     children.sort_by_key(fs::DirEntry::file_name);
     for entry in children {
         let child = relative.join(entry.file_name());
         visit(&child, &entry)?;
         if entry.file_type()?.is_dir() {
-            walk_listing_below(root, &child, visit)?;
+            walk_listing_below(root, &child, visit, unreadable)?;
         }
     }
     Ok(())

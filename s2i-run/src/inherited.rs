@@ -15,22 +15,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use nix::libc;
 
 static SIGPIPE_IGNORED: AtomicBool = AtomicBool::new(false);
-static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 #[used]
 #[link_section = ".init_array"]
 static RECORD: extern "C" fn() = record;
 
 extern "C" fn record() {
-    // SAFETY: sigaction(2) only reads the disposition; fcntl(2) only asks
-    // whether the descriptor is open.
+    // SAFETY: sigaction(2) only reads the disposition.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut action) == 0 {
             SIGPIPE_IGNORED.store(action.sa_sigaction == libc::SIG_IGN, Ordering::Relaxed);
         }
-        STDOUT_CLOSED.store(libc::fcntl(1, libc::F_GETFD) == -1, Ordering::Relaxed);
     }
+    s2i_common::stdout::record_closed();
 }
 
 /// SIGPIPE's disposition as s2i-run got it (default, or ignored), for the
@@ -57,5 +55,5 @@ fn set_sigpipe(disposition: libc::sighandler_t) {
 /// Whether stdout was closed when s2i-run started (the descriptor now
 /// holds the /dev/null Rust's runtime put there).
 pub fn stdout_was_closed() -> bool {
-    STDOUT_CLOSED.load(Ordering::Relaxed)
+    s2i_common::stdout::was_closed()
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use s2i_cache::{save, CacheDirs};
+use s2i_common::display::Escaped;
 use s2i_common::paths as layout;
 
 const USAGE: &str =
@@ -29,6 +30,9 @@ environment:
                       (same name and size) are not saved
   S2I_SAVE_ARTIFACTS_PATHS  the paths to save instead of Go's caches,
                       separated by colons, as PATH is";
+
+// Rust's runtime puts /dev/null where stdout was closed: note it first.
+s2i_common::record_closed_stdout!();
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -57,6 +61,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if s2i_common::stdout::was_closed() {
+        eprintln!(
+            "s2i-save-artifacts: stdout is closed; redirect the tar stream: s2i-save-artifacts > artifacts.tar"
+        );
+        return ExitCode::from(2);
+    }
     let stdout = io::stdout();
     if stdout.is_terminal() {
         eprintln!(
@@ -73,15 +83,19 @@ fn main() -> ExitCode {
         .map(PathBuf::from);
     // Large writes: the stream is tens of megabytes, mostly small files.
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    match save::save(&caches, base.as_deref(), &mut out).and_then(|saved| {
+    let saved = save::save(&caches, base.as_deref(), &mut out).and_then(|saved| {
         out.flush()?;
         Ok(saved)
-    }) {
+    });
+    for warning in saved.iter().flat_map(|saved| &saved.unreadable) {
+        eprintln!("s2i-save-artifacts: warning: {warning}");
+    }
+    match saved {
         Ok(saved) if saved.is_empty() => {
             eprintln!(
                 "s2i-save-artifacts: nothing to save (no Go caches in {} or {})",
-                caches.build.display(),
-                caches.module.display()
+                Escaped::new(&caches.build),
+                Escaped::new(&caches.module)
             );
             ExitCode::SUCCESS
         }

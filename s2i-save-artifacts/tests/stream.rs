@@ -199,3 +199,97 @@ fn help_to_a_full_disk_is_a_message_not_a_panic() {
         "s2i-save-artifacts: cannot write to stdout: No space left on device\n"
     );
 }
+
+/// `save-artifacts >&-`: the stream would go nowhere (Rust's runtime puts
+/// /dev/null there), so it fails instead of reporting a save.
+#[test]
+fn a_closed_stdout_fails_instead_of_saving_to_nowhere() {
+    let root = tempfile::tempdir().unwrap();
+    fake_caches(root.path());
+    let closed = |args: &[&str]| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$@" >&-"#)
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_s2i-save-artifacts"))
+            .args(args)
+            .env("APP_ROOT", root.path())
+            .output()
+            .unwrap()
+    };
+    let output = closed(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "s2i-save-artifacts: stdout is closed; redirect the tar stream: s2i-save-artifacts > artifacts.tar"
+    );
+    let output = closed(&["--help"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "s2i-save-artifacts: cannot write to stdout: it is closed"
+    );
+}
+
+/// A cache file or directory that cannot be read is left out with a
+/// warning naming it; the stream is still a whole tar, and a module that
+/// misses a file is marked incomplete for Go.
+#[test]
+fn an_unreadable_cache_file_is_left_out_by_name_and_the_stream_stays_whole() {
+    let root = tempfile::tempdir().unwrap();
+    fs::set_permissions(root.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fake_caches(root.path());
+    let cache = root.path().join(".cache");
+    let other = cache.join("go-mod/example.com/other@v1.0.0");
+    fs::create_dir_all(&other).unwrap();
+    fs::write(other.join("other.go"), b"package other\n").unwrap();
+    for (path, mode) in [
+        (cache.join("go-build").join(output_entry()), 0o000),
+        (
+            cache.join("go-mod/example.com/greeting@v1.0.0/greeting.go"),
+            0o000,
+        ),
+        (other.clone(), 0o000),
+    ] {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    // Root reads anything: run as nobody then.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s2i-save-artifacts"));
+    command.env("APP_ROOT", root.path());
+    if s2i_tests::is_root() {
+        std::os::unix::process::CommandExt::uid(&mut command, 65534);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let warnings: Vec<_> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "s2i-save-artifacts: warning: cannot read go-mod/example.com/other@v1.0.0: Permission denied; it is left out of the stream".to_string(),
+            format!(
+                "s2i-save-artifacts: warning: cannot read go-build/{}: Permission denied; it is left out of the stream",
+                output_entry()
+            ),
+            "s2i-save-artifacts: warning: cannot read go-mod/example.com/greeting@v1.0.0/greeting.go: Permission denied; it is left out of the stream".to_string(),
+        ]
+    );
+    // The whole stream parses, up to its end-of-archive blocks.
+    let names: Vec<_> = entries(&output.stdout)
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    assert!(
+        names.contains(&format!("go-build/{}", action_entry())),
+        "{names:?}"
+    );
+    assert!(!names.contains(&format!("go-build/{}", output_entry())));
+    assert!(!names.iter().any(|n| n.ends_with("greeting.go")));
+    for marker in ["greeting/@v/v1.0.0.partial", "other/@v/v1.0.0.partial"] {
+        let name = format!("go-mod/cache/download/example.com/{marker}");
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let stream = &output.stdout;
+    assert!(stream[stream.len() - 1024..].iter().all(|&b| b == 0));
+}
