@@ -224,6 +224,15 @@ memory limit: for tests, a directory laid out like them.",
 home of the UID's /etc/passwd entry when that one is writable, else to the application's \
 `$APP_ROOT/src` when that one is (the image sets `HOME` to it).",
     };
+    pub const PATH: Setting = Setting {
+        name: "PATH",
+        toml_key: None,
+        default: "/usr/local/bin:/usr/bin:/bin",
+        applies: Applies::Run,
+        description: "Where `s2i-run -- COMMAND` looks for a command without `/`: the \
+program's PATH (the run manifest's `[env]` included), as `execvp` does; the default is \
+execvp's.",
+    };
 }
 
 /// Every setting, in the order the documentation lists them.
@@ -366,6 +375,7 @@ any variable in its `[env]` table.",
     run::USER,
     run::LOGNAME,
     run::HOME,
+    run::PATH,
     SAVE_ARTIFACTS_PATHS,
 ];
 

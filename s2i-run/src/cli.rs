@@ -36,7 +36,8 @@ words (quotes group words; nothing is expanded, no shell runs).
 
 How it starts it, {init}=auto|always|never (default {init_default}):
   exec mode (never, or auto when not PID 1): exec straight into the program,
-    same pid, same environment, nothing left behind
+    same pid, same environment (but what is set where unset, below), the
+    signal dispositions s2i-run got, nothing left behind
   supervisor mode (always, or auto when PID 1): start the program in its own
     session and process group, forward signals to it, reap every zombie, and
     exit with its exit status (128+N if it died of signal N)

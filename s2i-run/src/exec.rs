@@ -15,7 +15,7 @@ use crate::errors::{self, Error};
 use crate::target::Target;
 
 /// Where execvp looks when PATH is unset.
-const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+const DEFAULT_PATH: &str = s2i_common::settings::run::PATH.default;
 
 /// A ready `execve`: path, argv and envp as C strings, with their pointer arrays.
 pub struct Prepared {
@@ -86,7 +86,7 @@ fn locate(target: &Target, environment: &[(OsString, OsString)]) -> Result<PathB
     let search = environment
         .iter()
         .rev()
-        .find(|(name, _)| name == "PATH")
+        .find(|(name, _)| name == s2i_common::settings::run::PATH.name)
         .map(|(_, value)| value.clone())
         .unwrap_or_else(|| DEFAULT_PATH.into());
     let mut not_executable = None;

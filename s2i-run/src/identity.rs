@@ -65,7 +65,7 @@ pub fn home_to_set(
 }
 
 /// Whether `dir` is a directory this process can create files in.
-fn writable_dir(dir: &Path) -> bool {
+pub fn writable_dir(dir: &Path) -> bool {
     dir.is_absolute()
         && dir.is_dir()
         && CString::new(dir.as_os_str().as_bytes())

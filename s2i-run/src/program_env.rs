@@ -14,7 +14,13 @@ use crate::{identity, memlimit};
 /// The variables s2i-run reads from the program's environment (for the
 /// test that ties what s2i-run reads to the settings table).
 #[cfg(test)]
-pub const READS: &[Setting] = &[run::GOMEMLIMIT, run::USER, run::LOGNAME, run::HOME];
+pub const READS: &[Setting] = &[
+    run::GOMEMLIMIT,
+    run::USER,
+    run::LOGNAME,
+    run::HOME,
+    run::PATH,
+];
 
 /// An environment as `execve` takes it, in order.
 pub struct Environment(Vec<(OsString, OsString)>);
@@ -87,6 +93,9 @@ pub fn complete(environment: &mut Environment, config: &Config, app_root: &Path)
     let needs_name =
         environment.get(&run::USER).is_none() || environment.get(&run::LOGNAME).is_none();
     let home = environment.get(&run::HOME).map(PathBuf::from);
+    if !needs_name && home.as_deref().is_some_and(identity::writable_dir) {
+        return; // the common case in an image: no need to read /etc/passwd
+    }
     let (uid, entry) = identity::current();
     if needs_name {
         let name = entry
