@@ -30,7 +30,7 @@
 # re-dates each entry it uses (copying it up into the container's layer) and
 # trims the cache.
 #
-#   benches/image/warm-start.sh [BUILDER_IMAGE]   # RUNS=5 AGE_DAYS=8; default image: built here (prebuilt, local base)
+#   benches/image/warm-start.sh [BUILDER_IMAGE]   # RUNS=5 AGE_DAYS=8; default image: built here (dist/ binaries, local base)
 #
 # Needs root, podman, buildah, hyperfine, busybox-static and a Go on PATH
 # (for the local base image when no BUILDER_IMAGE is given; `cargo xtask dist` first).
@@ -57,8 +57,11 @@ builder=${1:-}
 if [ -z "$builder" ]; then
     image/test-base/make-base.sh "localhost/$tag-base" >/dev/null
     made+=("localhost/$tag-base")
-    buildah bud --isolation chroot --quiet -f image/Dockerfile --target prebuilt \
-        --build-arg BASE_IMAGE="localhost/$tag-base" -t "localhost/$tag-builder" . >/dev/null
+    buildah bud --isolation chroot --quiet -f image/Dockerfile --target base \
+        --build-arg BASE_IMAGE="localhost/$tag-base" -t "localhost/$tag-builder-base" . >/dev/null
+    made+=("localhost/$tag-builder-base")
+    buildah bud --isolation chroot --quiet -f image/prebuilt/Dockerfile \
+        --build-arg BUILDER_BASE="localhost/$tag-builder-base" -t "localhost/$tag-builder" dist >/dev/null
     made+=("localhost/$tag-builder")
     builder=localhost/$tag-builder
 fi
@@ -124,4 +127,4 @@ ratio "${names[2]}" "${names[4]}"
 ratio "${names[2]}" "${names[3]}"
 ratio "${names[2]}" "${names[5]}"
 ratio "${names[1]}" "${names[2]}"
-echo "image: ${1:-image/Dockerfile --target prebuilt on the local base} ($size bytes), aged $AGE_DAYS days for the run"
+echo "image: ${1:-image/prebuilt/Dockerfile (dist/) on the local base} ($size bytes), aged $AGE_DAYS days for the run"

@@ -11,11 +11,15 @@
 #   user 1001, group 0         /etc/passwd and /etc/group entries; HOME and the
 #                              working directory /opt/app-root/src, owned 1001:0
 #   /tmp                       mode 1777
+#   the host's CAs             /etc/ssl/certs/ca-certificates.crt (or $CA_BUNDLE),
+#                              for go's module downloads (through a TLS-inspecting
+#                              proxy, on some machines)
 #
 # Needs root, buildah and busybox-static (`apt-get install buildah busybox-static`).
 # Usage:  image/test-base/make-base.sh localhost/go-base
-#         buildah bud --isolation chroot -f image/Dockerfile --target prebuilt \
-#             --build-arg BASE_IMAGE=localhost/go-base -t gobuilder .
+#         podman build --build-arg BASE_IMAGE=localhost/go-base -t gobuilder .
+#         (with a Rust image too: make-rust.sh; or the binaries from dist/:
+#         image/prebuilt/Dockerfile)
 set -eu
 
 name=${1:?"usage: $0 IMAGE-NAME  (builds a local Go base image with buildah)"}
@@ -52,6 +56,11 @@ for applet in $("$busybox" --list); do
     [ "$applet" = busybox ] || ln -s busybox "$staging/bin/$applet"
 done
 ln -s ../../bin/env "$staging/usr/bin/env"
+ca_bundle=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$ca_bundle" ]; then
+    mkdir -p "$staging/etc/ssl/certs"
+    cp "$ca_bundle" "$staging/etc/ssl/certs/ca-certificates.crt"
+fi
 cat >"$staging/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 default:x:1001:0:Default Application User:/opt/app-root/src:/bin/sh

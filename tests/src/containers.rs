@@ -115,11 +115,7 @@ pub fn run_stdout(command: &mut Command) -> String {
 /// `podman` with the runtime and limits this kind of machine needs: runc
 /// (crun fails on hybrid cgroups) when it is installed.
 pub fn podman() -> Command {
-    let mut command = Command::new("podman");
-    if let Ok(runc) = which::which("runc") {
-        command.arg("--runtime").arg(runc);
-    }
-    command
+    Cli::podman().command()
 }
 
 /// Arguments for `podman run` that every container here needs: the sandbox
@@ -131,27 +127,108 @@ pub const RUN_LIMITS: [&str; 4] = [
     "nproc=1024:1024",
 ];
 
-/// A local image, removed on drop.
+/// A container CLI, with what every command and every `run` here needs:
+/// `podman` (the runc runtime, [`RUN_LIMITS`]), or the `docker` CLI talking
+/// to an engine of [`crate::engines`] (`DOCKER_HOST`, the host network).
+/// [`Image`] and [`Container`] work the same through either.
+#[derive(Clone, Debug)]
+pub struct Cli {
+    kind: CliKind,
+    program: PathBuf,
+    global: Vec<String>,
+    env: Vec<(String, String)>,
+    run_options: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CliKind {
+    Podman,
+    Docker,
+}
+
+impl Cli {
+    /// podman, on this machine's container storage.
+    pub fn podman() -> Cli {
+        let global = match which::which("runc") {
+            Ok(runc) => vec!["--runtime".into(), runc.to_string_lossy().into_owned()],
+            Err(_) => Vec::new(),
+        };
+        Cli {
+            kind: CliKind::Podman,
+            program: PathBuf::from("podman"),
+            global,
+            env: Vec::new(),
+            run_options: RUN_LIMITS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// The docker CLI `program` talking to the API at `docker_host`; its
+    /// containers use the host network (the engines here have no bridge).
+    pub fn docker(program: PathBuf, docker_host: String) -> Cli {
+        Cli {
+            kind: CliKind::Docker,
+            program,
+            global: Vec::new(),
+            env: vec![("DOCKER_HOST".into(), docker_host)],
+            run_options: vec!["--network".into(), "host".into()],
+        }
+    }
+
+    /// The CLI with its global options and environment, ready for arguments.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.global);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// `run` with the options every container here needs.
+    fn run(&self) -> Command {
+        let mut command = self.command();
+        command.arg("run").args(&self.run_options);
+        command
+    }
+}
+
+/// A local image, removed on drop (unless kept).
 #[derive(Debug)]
 pub struct Image {
     pub name: String,
     keep: bool,
+    cli: Cli,
 }
 
 impl Image {
-    /// Adopts an image that a command just made under `name`: removed on drop.
+    /// Adopts a podman image that a command just made under `name`: removed on drop.
     pub fn adopt(name: String) -> Image {
-        Image { name, keep: false }
+        Image::adopt_in(Cli::podman(), name)
     }
 
-    /// An image the test did not make (named by the developer): kept on drop.
+    /// A podman image the test did not make (named by the developer): kept on drop.
     pub fn keep(name: String) -> Image {
-        Image { name, keep: true }
+        Image {
+            name,
+            keep: true,
+            cli: Cli::podman(),
+        }
     }
 
-    /// `podman image inspect --format FORMAT`, trimmed.
+    /// Adopts an image of the store `cli` talks to: removed on drop.
+    pub fn adopt_in(cli: Cli, name: String) -> Image {
+        Image {
+            name,
+            keep: false,
+            cli,
+        }
+    }
+
+    /// `image inspect --format FORMAT`, trimmed.
     pub fn inspect(&self, format: &str) -> String {
-        run_stdout(podman().args(["image", "inspect", "--format", format, &self.name]))
+        run_stdout(
+            self.cli
+                .command()
+                .args(["image", "inspect", "--format", format, &self.name]),
+        )
     }
 
     /// The value of one label (empty when the image has no such label).
@@ -159,25 +236,25 @@ impl Image {
         self.inspect(&format!("{{{{index .Config.Labels {label:?}}}}}"))
     }
 
-    /// The image size in bytes, as podman reports it.
+    /// The image size in bytes, as the engine reports it.
     pub fn size(&self) -> u64 {
         let size = self.inspect("{{.Size}}");
         size.parse()
-            .unwrap_or_else(|_| panic!("podman reports the size of {} as {size:?}", self.name))
+            .unwrap_or_else(|_| panic!("the size of {} is reported as {size:?}", self.name))
     }
 
-    /// `podman run --rm IMAGE ARGS...` with the standard limits; the output,
-    /// whatever the exit status.
+    /// `run --rm IMAGE ARGS...` with the options every container here
+    /// needs; the output, whatever the exit status.
     pub fn run_once(&self, options: &[&str], args: &[&str]) -> Output {
-        podman()
-            .args(["run", "--rm"])
-            .args(RUN_LIMITS)
+        self.cli
+            .run()
+            .arg("--rm")
             .args(options)
             .arg(&self.name)
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .unwrap_or_else(|e| panic!("cannot start podman: {e}"))
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.cli.program.display()))
     }
 }
 
@@ -186,7 +263,9 @@ impl Drop for Image {
         if self.keep {
             return;
         }
-        let removed = Command::new("podman")
+        let removed = self
+            .cli
+            .command()
             .args(["rmi", "--force", &self.name])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -245,8 +324,9 @@ pub fn make_go_base_image(goroot: &Path) -> Image {
     image
 }
 
-/// Builds the builder image from image/Dockerfile's `prebuilt` stage (the
-/// binaries from dist/) on `base`.
+/// Builds the builder image the air-gapped way, with the binaries from
+/// dist/: image/Dockerfile's `base` stage on `base`, then
+/// image/prebuilt/Dockerfile on it with dist/ as the context.
 pub fn build_builder_image(base: &Image) -> Built {
     let root = workspace_root();
     for bin in ["s2i-assemble", "s2i-run", "s2i-usage", "s2i-save-artifacts"] {
@@ -255,17 +335,81 @@ pub fn build_builder_image(base: &Image) -> Built {
             "dist/{bin} is missing: run `cargo xtask dist` (or `cargo xtask test`) first"
         );
     }
-    buildah_bud(
-        "builder",
+    let stage = buildah_bud(
+        "builder-base",
         &root,
         &root.join("image/Dockerfile"),
         &[
             "--target",
-            "prebuilt",
+            "base",
             "--build-arg",
             &format!("BASE_IMAGE={}", base.name),
         ],
-    )
+    );
+    let builder = buildah_bud(
+        "builder",
+        &root.join("dist"),
+        &root.join("image/prebuilt/Dockerfile"),
+        &["--build-arg", &format!("BUILDER_BASE={}", stage.image.name)],
+    );
+    // The base stage's tag goes with `stage`; its layers stay, the builder's.
+    Built {
+        image: builder.image,
+        log: stage.log + &builder.log,
+    }
+}
+
+/// Builds a local Rust image for image/Dockerfile's build stage with
+/// image/test-base/make-rust.sh (Debian from its mirror, this machine's
+/// rustup toolchain): there is no registry to pull a Rust image from.
+pub fn make_rust_image() -> Image {
+    let name = format!("localhost/{}", unique_name("rust"));
+    let image = Image::adopt(name);
+    run(Command::new(workspace_root().join("image/test-base/make-rust.sh")).arg(&image.name));
+    image
+}
+
+/// A copy of the repository as a fresh clone has it: no `target/`,
+/// `.tools/`, `dist/` or `.git` (so a build that needs dist/ fails, as on
+/// a user's machine), with uncommitted changes.
+pub fn clean_checkout() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("s2i-checkout-")
+        .tempdir()
+        .expect("a temporary folder");
+    let root = workspace_root();
+    let walk = walkdir::WalkDir::new(&root).into_iter().filter_entry(|e| {
+        e.depth() != 1
+            || ![".git", ".tools", "dist", "target"]
+                .contains(&e.file_name().to_string_lossy().as_ref())
+    });
+    for entry in walk {
+        let entry = entry.expect("read the repository");
+        let dest = dir
+            .path()
+            .join(entry.path().strip_prefix(&root).expect("below the root"));
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            std::fs::create_dir_all(&dest).expect("create a folder");
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("read a link");
+            std::os::unix::fs::symlink(target, &dest).expect("copy a link");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy a file");
+        }
+    }
+    dir
+}
+
+/// The arguments of a build of image/Dockerfile's default target (the Rust
+/// stage compiles the binaries) on the local `base` and `rust` images.
+pub fn default_stage_build_args(base: &str, rust: &str) -> [String; 4] {
+    [
+        "--build-arg".into(),
+        format!("BASE_IMAGE={base}"),
+        "--build-arg".into(),
+        format!("RUST_IMAGE={rust}"),
+    ]
 }
 
 /// Builds the runtime image (image/runtime/Dockerfile), taking s2i-run from `builder`.
@@ -282,25 +426,36 @@ pub fn build_runtime_image(builder: &Image) -> Built {
 /// A running container, removed (forcibly) on drop.
 pub struct Container {
     pub name: String,
+    cli: Cli,
 }
 
 impl Container {
-    /// `podman run -d --name <unique> OPTIONS IMAGE`, with the standard limits.
+    /// `run -d --name <unique> OPTIONS IMAGE`, with the options every
+    /// container here needs, through the image's CLI.
     pub fn start(image: &Image, options: &[&str]) -> Container {
+        Container::start_with(image, options, &[])
+    }
+
+    /// `run -d --name <unique> OPTIONS IMAGE ARGS...`: the image's command
+    /// replaced by ARGS.
+    pub fn start_with(image: &Image, options: &[&str], args: &[&str]) -> Container {
         let container = Container {
             name: unique_name("ctr"),
+            cli: image.cli.clone(),
         };
-        run(podman()
-            .args(["run", "-d", "--name", &container.name])
-            .args(RUN_LIMITS)
+        run(container
+            .cli
+            .run()
+            .args(["-d", "--name", &container.name])
             .args(options)
-            .arg(&image.name));
+            .arg(&image.name)
+            .args(args));
         container
     }
 
-    /// `podman logs`: the application's output so far (stdout and stderr).
+    /// `logs`: the application's output so far (stdout and stderr).
     pub fn logs(&self) -> String {
-        let out = run(podman().args(["logs", &self.name]));
+        let out = run(self.cli.command().args(["logs", &self.name]));
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -308,30 +463,72 @@ impl Container {
         )
     }
 
-    /// `podman stop -t TIMEOUT`; returns how long it took.
+    /// `stop -t TIMEOUT`; returns how long it took.
     pub fn stop(&self, timeout_secs: u32) -> Duration {
         let started = Instant::now();
-        run(podman().args(["stop", "-t", &timeout_secs.to_string(), &self.name]));
+        run(self
+            .cli
+            .command()
+            .args(["stop", "-t", &timeout_secs.to_string(), &self.name]));
         started.elapsed()
     }
 
     /// The exit code of the stopped container.
     pub fn exit_code(&self) -> i32 {
-        let code =
-            run_stdout(podman().args(["inspect", "--format", "{{.State.ExitCode}}", &self.name]));
+        let code = run_stdout(self.cli.command().args([
+            "inspect",
+            "--format",
+            "{{.State.ExitCode}}",
+            &self.name,
+        ]));
         code.parse()
-            .unwrap_or_else(|_| panic!("podman reports the exit code as {code:?}"))
+            .unwrap_or_else(|_| panic!("the exit code is reported as {code:?}"))
     }
 }
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let _ = podman()
-            .args(["rm", "--force", "--time", "0", &self.name])
+        let mut rm = self.cli.command();
+        rm.args(["rm", "--force"]);
+        if self.cli.kind == CliKind::Podman {
+            rm.args(["--time", "0"]); // podman would wait for a stop first
+        }
+        let _ = rm
+            .arg(&self.name)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Starts `image` (`run -d OPTIONS IMAGE ARGS...`), fetches `/` from
+/// 127.0.0.1:`port` (which OPTIONS make it serve: a published port, or
+/// `PORT` on the host network), stops it with `stop -t 10`; returns the
+/// answer, trimmed. SIGTERM must end it with 143 or 0, well before the
+/// timeout (137 would be SIGKILL after it).
+pub fn serve_and_stop(image: &Image, port: u16, options: &[&str], args: &[&str]) -> String {
+    let container = Container::start_with(image, options, args);
+    let answer = http_get(port, "/", Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n--- container log\n{}", container.logs()));
+    let took = container.stop(10);
+    let code = container.exit_code();
+    eprintln!(
+        "{} {options:?}: {:?}; stop -t 10 took {took:.2?}, exit code {code}",
+        image.name,
+        answer.trim()
+    );
+    assert!(
+        code == 143 || code == 0,
+        "the application should end on SIGTERM with 143 or 0, not {code} (137 = killed after the timeout)\n{}",
+        container.logs()
+    );
+    // Well under the 10 s timeout (the engine's own work takes up to a
+    // second or two on a busy machine); the exit status rules out SIGKILL.
+    assert!(
+        took < Duration::from_secs(7),
+        "stop took {took:?}: SIGTERM did not reach the application"
+    );
+    answer.trim().to_string()
 }
 
 /// A loopback TCP port that was free a moment ago.
@@ -377,6 +574,41 @@ fn http_get_once(port: u16, path: &str) -> std::io::Result<(u16, String)> {
         .map(|(_, b)| b)
         .unwrap_or("");
     Ok((status, body.to_string()))
+}
+
+/// A copy of the module-http fixture, in `work`, whose answer also shows
+/// two variables: APP_MOOD, set to `cheerful` by the source's
+/// `.s2i/environment`, and APP_VOICE, for the build's own environment
+/// (`s2i build --env`): "hello from module-http (mood: cheerful, voice: )".
+pub fn http_app_source(work: &Path) -> PathBuf {
+    let src = crate::go::copy_fixture("module-http", work);
+    let main_go = src.join("main.go");
+    let code = std::fs::read_to_string(&main_go).expect("read main.go");
+    let greeting = r#"fmt.Fprintln(w, "hello from module-http")"#;
+    assert!(
+        code.contains(greeting),
+        "the module-http fixture changed: update http_app_source"
+    );
+    let code = code.replace(
+        greeting,
+        r#"fmt.Fprintln(w, "hello from module-http (mood: "+os.Getenv("APP_MOOD")+", voice: "+os.Getenv("APP_VOICE")+")")"#,
+    );
+    std::fs::write(&main_go, code).expect("write main.go");
+    std::fs::create_dir_all(src.join(".s2i")).expect("create .s2i");
+    std::fs::write(
+        src.join(".s2i/environment"),
+        "# build and run settings\nAPP_MOOD = cheerful\n",
+    )
+    .expect("write .s2i/environment");
+    src
+}
+
+/// Changes the answer of [`http_app_source`]'s app: "hello again from ...".
+pub fn change_http_app(src: &Path) {
+    let main_go = src.join("main.go");
+    let code = std::fs::read_to_string(&main_go).expect("read main.go");
+    std::fs::write(&main_go, code.replace("hello from", "hello again from"))
+        .expect("change main.go");
 }
 
 /// The application build as the s2i CLI's `--as-dockerfile` mode lays it out:

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 
 pub mod containers;
 pub mod elf;
+pub mod engines;
 pub mod go;
 pub mod hostile_tar;
 pub mod openapi;
+pub mod s2i_cli;
 pub mod sbom;
 pub mod troubleshooting;
 

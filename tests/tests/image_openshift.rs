@@ -104,13 +104,16 @@ fn check_parameters(template: &Value, must_be_given: &[&str]) {
     );
 }
 
-/// The `ARG` names a Dockerfile declares.
-fn dockerfile_args(dockerfile: &Path) -> BTreeSet<String> {
+/// The `ARG`s a Dockerfile declares, with their defaults ("" for none).
+fn dockerfile_args(dockerfile: &Path) -> BTreeMap<String, String> {
     std::fs::read_to_string(dockerfile)
         .unwrap_or_else(|e| panic!("{}: {e}", dockerfile.display()))
         .lines()
         .filter_map(|l| l.trim().strip_prefix("ARG "))
-        .map(|a| a.split('=').next().expect("a name").trim().to_string())
+        .map(|a| {
+            let (name, default) = a.split_once('=').unwrap_or((a, ""));
+            (name.trim().to_string(), default.trim().to_string())
+        })
         .collect()
 }
 
@@ -163,12 +166,21 @@ fn builder_template_builds_the_dockerfiles_of_this_repository() {
         );
         let args = dockerfile_args(&dockerfile);
         for arg in docker["buildArgs"].as_array().expect("buildArgs") {
+            let value = str_of(&arg["value"]);
             let arg = str_of(&arg["name"]);
-            assert!(
-                args.contains(arg),
-                "{name}: {} has no ARG {arg}",
-                dockerfile.display()
-            );
+            let Some(default) = args.get(arg) else {
+                panic!("{name}: {} has no ARG {arg}", dockerfile.display());
+            };
+            // A parameter of the same name passes the Dockerfile's ARG on:
+            // its default is the Dockerfile's, so the two cannot drift.
+            if value == format!("${{{arg}}}") {
+                assert_eq!(
+                    &default_of(&t, arg),
+                    default,
+                    "{name}: the template's default for {arg} differs from {}'s",
+                    dockerfile.display()
+                );
+            }
         }
         let output = &spec["output"]["to"];
         assert_eq!(output["kind"], "ImageStreamTag", "{name}");
