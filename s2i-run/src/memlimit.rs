@@ -28,7 +28,8 @@ const V1_UNLIMITED: u64 = 1 << 60;
 /// The memory limit in force for this process, looking under `root`
 /// (`/`, or a fake tree in tests).
 pub fn read(root: &Path) -> Option<Limit> {
-    let membership = std::fs::read_to_string(root.join("proc/self/cgroup")).ok()?;
+    let mut buffer = [0u8; 8192];
+    let membership = read_small(&root.join("proc/self/cgroup"), &mut buffer)?;
     let mut unified = None;
     for line in membership.lines() {
         let mut fields = line.splitn(3, ':');
@@ -52,7 +53,8 @@ pub fn read(root: &Path) -> Option<Limit> {
     let mount = root.join("sys/fs/cgroup");
     // A hybrid system's unified hierarchy (at sys/fs/cgroup/unified) has no
     // memory controller; a v2 mount says which it has.
-    let controllers = std::fs::read_to_string(mount.join("cgroup.controllers")).ok()?;
+    let mut buffer = [0u8; 1024];
+    let controllers = read_small(&mount.join("cgroup.controllers"), &mut buffer)?;
     if !controllers.split_whitespace().any(|c| c == "memory") {
         return None;
     }
@@ -78,9 +80,8 @@ fn smallest(
     let mut found: Option<Limit> = None;
     loop {
         let candidate = dir.join(file);
-        if let Some(bytes) = std::fs::read_to_string(&candidate)
-            .ok()
-            .and_then(|text| parse(text.trim()))
+        let mut buffer = [0u8; 64];
+        if let Some(bytes) = read_small(&candidate, &mut buffer).and_then(|text| parse(text.trim()))
         {
             let smaller = match &found {
                 Some(limit) => bytes < limit.bytes,
@@ -97,6 +98,28 @@ fn smallest(
             return found;
         }
     }
+}
+
+/// The text of a small file (a cgroup or /proc file), read into `buffer`
+/// with one `read` or a few: no `stat` for a size, which these files do not
+/// have, and no allocation (this runs before every start). `None` when it
+/// cannot be read, is not UTF-8 or does not fit.
+fn read_small<'b>(path: &Path, buffer: &'b mut [u8]) -> Option<&'b str> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut len = 0;
+    loop {
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+        if len == buffer.len() {
+            return None;
+        }
+    }
+    std::str::from_utf8(&buffer[..len]).ok()
 }
 
 /// GOMEMLIMIT for a limit: `share` percent of it, in bytes (Go reads a
