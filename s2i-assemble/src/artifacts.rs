@@ -60,7 +60,7 @@ pub fn restore(
     if present {
         report.begin(&format!(
             "Restoring build artifacts from {}",
-            artifacts.display()
+            s2i_common::display::Escaped::new(artifacts)
         ));
     }
     // What is left of the artifacts goes while go builds, unless go could

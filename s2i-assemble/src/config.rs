@@ -14,6 +14,7 @@ use s2i_common::{envfile, values};
 use serde::Deserialize;
 
 use crate::errors::Error;
+use crate::inputs;
 
 pub const ENV_FILE: &str = ".s2i/environment";
 pub const GO_TOML: &str = ".s2i/go.toml";
@@ -93,9 +94,14 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
         ..Config::default()
     };
 
-    let env_file = read_optional(&src.join(ENV_FILE))?
-        .map(|text| envfile::parse(&text))
-        .unwrap_or_default();
+    let env_file = match inputs::read_settings_file(src, ENV_FILE)? {
+        Some(bytes) => envfile::parse(&bytes).map_err(|invalid| Error::EnvFileInvalid {
+            path: src.join(ENV_FILE),
+            line: invalid.line,
+            message: invalid.to_string(),
+        })?,
+        None => envfile::EnvFile::default(),
+    };
     for skipped in &env_file.skipped {
         config.warnings.push(format!(
             "{ENV_FILE} line {}: {}; the line is skipped, as s2i does",
@@ -103,8 +109,8 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
         ));
     }
     let go_toml_path = src.join(GO_TOML);
-    let go_toml = match read_optional(&go_toml_path)? {
-        Some(text) => parse_go_toml(&text, &go_toml_path)?,
+    let go_toml = match inputs::read_settings_file(src, GO_TOML)? {
+        Some(bytes) => parse_go_toml(&bytes, &go_toml_path)?,
         None => GoToml::default(),
     };
 
@@ -278,28 +284,33 @@ fn split_list(raw: Raw, separator: impl Fn(char) -> bool) -> Vec<String> {
     }
 }
 
-fn read_optional(path: &Path) -> Result<Option<String>, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(Error::SourceUnreadable {
-            path: path.to_path_buf(),
-            error,
-        }),
-    }
-}
-
-fn parse_go_toml(text: &str, path: &Path) -> Result<GoToml, Error> {
-    toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
+/// `.s2i/go.toml`: UTF-8 TOML of the keys above, whose `[env]` holds
+/// variables a program can get (see `s2i_common::variable`).
+fn parse_go_toml(bytes: &[u8], path: &Path) -> Result<GoToml, Error> {
+    let invalid = |text: &str, offset: usize, message: String| {
         let (line, column) = s2i_common::location::line_and_column(text, offset);
         Error::GoTomlInvalid {
             path: path.to_path_buf(),
             line,
             column,
-            message: e.message().trim_end().replace('\n', " "),
+            message,
         }
-    })
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+        invalid(
+            valid,
+            valid.len(),
+            "not UTF-8 text (a binary file, or another encoding): TOML is UTF-8".to_string(),
+        )
+    })?;
+    let go_toml: GoToml = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        invalid(text, offset, e.message().trim_end().replace('\n', " "))
+    })?;
+    s2i_common::variable::check_toml_env(text, &go_toml.env)
+        .map_err(|(offset, problem)| invalid(text, offset, format!("[env]: {problem}")))?;
+    Ok(go_toml)
 }
 
 #[cfg(test)]
@@ -457,5 +468,60 @@ mod tests {
         let src = source(None, Some("[build]\nflags = 1\n"));
         let e = load(src.path(), &BTreeMap::new()).unwrap_err().to_string();
         assert!(e.contains("line 1, column 2: unknown field `build`"), "{e}");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// go.toml-like bytes: the real keys with good and bad values,
+        /// `[env]` with hostile names and values, and garbage.
+        fn go_toml_bytes() -> impl Strategy<Value = Vec<u8>> {
+            let line = prop_oneof![
+                Just("targets = [\"./cmd/api\"]".to_string()),
+                Just("targets = 3".to_string()),
+                Just("run = \"api\"".to_string()),
+                Just("tags = \"a b\"".to_string()),
+                Just("build_flags = [1]".to_string()),
+                Just("unknown = 1".to_string()),
+                Just("[env]".to_string()),
+                Just("GOFLAGS = \"-v\"".to_string()),
+                Just("\"A B\" = \"1\"".to_string()),
+                Just("\"X=Y\" = \"1\"".to_string()),
+                Just("\"\" = \"1\"".to_string()),
+                Just("N = \"a\\u0000b\"".to_string()),
+                (0usize..150_000).prop_map(|n| format!("BIG = \"{}\"", "x".repeat(n))),
+                ".{0,20}",
+            ];
+            let text = prop::collection::vec(line, 0..8).prop_map(|l| l.join("\n").into_bytes());
+            prop_oneof![
+                6 => text,
+                1 => prop::collection::vec(any::<u8>(), 0..64),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn go_toml_errors_name_the_file_and_a_line(bytes in go_toml_bytes()) {
+                let path = Path::new("/tmp/src/.s2i/go.toml");
+                match parse_go_toml(&bytes, path) {
+                    Ok(go_toml) => {
+                        for (name, value) in &go_toml.env {
+                            prop_assert_eq!(s2i_common::variable::check(name, value), Ok(()));
+                        }
+                    }
+                    Err(Error::GoTomlInvalid { path: named, line, column, message }) => {
+                        prop_assert_eq!(named.as_path(), path);
+                        let lines = bytes.split(|b| *b == b'\n').count();
+                        prop_assert!(line >= 1 && line <= lines, "line {} of {}", line, lines);
+                        prop_assert!(column >= 1);
+                        prop_assert!(!message.is_empty());
+                    }
+                    Err(other) => prop_assert!(false, "unexpected error: {}", other),
+                }
+            }
+        }
     }
 }

@@ -438,9 +438,33 @@ pub fn pick_targets(
             Some(p) if !p.name.is_empty() => format!("the root is `package {}`", p.name),
             _ => "the root has no Go files".to_string(),
         };
+        let unloadable = unloadable(packages, root);
+        if !unloadable.is_empty() {
+            return Err(Error::MainsGoCannotLoad {
+                root: root_text,
+                packages: unloadable,
+            });
+        }
         return Err(Error::NoMainPackage { root: root_text });
     }
     Ok(mains)
+}
+
+/// The packages below the root that go could not load at all (no name,
+/// and an error other than "nothing here"), as `PACKAGE: go's reason`:
+/// `cmd/my app` (malformed import path: a space). They may be main.
+pub fn unloadable(packages: &[Package], root: &Path) -> Vec<String> {
+    packages
+        .iter()
+        // A pattern that matched nothing (`./cmd/...` without cmd/) is no package.
+        .filter(|p| Path::new(&p.dir) != root && p.import_path != "." && p.name.is_empty())
+        .filter(|p| !p.import_path.contains("..."))
+        .filter_map(|p| {
+            let error = p.error.as_ref().filter(|e| !is_missing(&e.err))?;
+            let reason = go_reason(&error.err).replace(&format!("{}/", root.display()), "");
+            Some(format!("{}: {reason}", relative_package(p, root)))
+        })
+        .collect()
 }
 
 /// go's reason in one line. GOPATH mode's `cannot find package "x" in any

@@ -7,6 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::gofailure::GoFailure;
+use s2i_common::display::Escaped;
 
 #[derive(Debug)]
 pub enum Error {
@@ -15,10 +16,35 @@ pub enum Error {
     SourceMissing(PathBuf),
     SourceNotDirectory(PathBuf),
     SourceEmpty(PathBuf),
-    /// A file or folder of the sources that cannot be read.
+    /// A file or folder of the sources that cannot be read; `fix` is
+    /// what to do about it (see [`Error::unreadable`]).
     SourceUnreadable {
         path: PathBuf,
         error: io::Error,
+        fix: Unreadable,
+    },
+    /// `.s2i/environment` or `.s2i/go.toml` is a FIFO, a device, a
+    /// directory...: not opened, not read.
+    SettingsFileNotRegular {
+        path: PathBuf,
+        kind: &'static str,
+    },
+    /// `.s2i/environment` or `.s2i/go.toml` over `inputs::MAX_BYTES`.
+    SettingsFileTooLarge {
+        path: PathBuf,
+        size: u64,
+    },
+    /// A line of `.s2i/environment` that makes no variable a program can get.
+    EnvFileInvalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A FIFO, socket or device in the sources, with a name go reads:
+    /// go would wait on it for ever.
+    SpecialFileGoReads {
+        path: PathBuf,
+        kind: &'static str,
     },
     /// A symlink in the sources that leads out of them.
     SymlinkOutside {
@@ -71,6 +97,12 @@ pub enum Error {
     },
     NoMainPackage {
         root: String,
+    },
+    /// No main package go could load, and packages it could not load at
+    /// all (each `PACKAGE: go's reason`), which may be the mains.
+    MainsGoCannotLoad {
+        root: String,
+        packages: Vec<String>,
     },
     /// `place`: where they were found ("under cmd/", "in the workspace").
     SeveralMains {
@@ -156,7 +188,15 @@ s2i_common::message_keys! {
         SourceMissing => "source directory … does not exist",
         SourceNotDirectory => "source … is not a directory",
         SourceEmpty => "source directory … is empty",
-        SourceUnreadable => "cannot read …: …; make it readable by the build user",
+        SourceUnreadable { fix: Unreadable::File } => "cannot read …: …; make it readable by the build user",
+        SourceUnreadable { fix: Unreadable::Directory } => "cannot list the directory …: …; make it readable and searchable by the build user",
+        SourceUnreadable { fix: Unreadable::Search(_) } => "cannot reach …: …; the build user cannot enter the directory",
+        SourceUnreadable { fix: Unreadable::NameTooLong } => "cannot read …: the name is too long for the file system",
+        SourceUnreadable => "cannot read …: …; the file system refused it",
+        SettingsFileNotRegular => "… is …, not a regular file, and is not read",
+        SettingsFileTooLarge => "… is too large (…; settings files are read up to",
+        EnvFileInvalid => "invalid …/.s2i/environment, line …: ",
+        SpecialFileGoReads => "… is …, which go would read and wait on for ever",
         SymlinkOutside => "symlink … points outside the source tree",
         NoGoSources => "no Go sources in … (no go.mod, go.work or .go file)",
         VendorNeedsImportUrl => "vendor/ has no modules.txt and there is no go.mod",
@@ -168,6 +208,7 @@ s2i_common::message_keys! {
         TargetMissing => "… names …, which is not a package here",
         TargetNotMain => "… names …, which is `package …`, not a main package",
         NoMainPackage => "no main package to build: ",
+        MainsGoCannotLoad => "no main package to build: …; go cannot load …",
         SeveralMains => "several main packages … (…): set GO_RUN",
         RunNotBuilt => "GO_RUN=… names no program that is built",
         AppRootNotWritable => "cannot write to the application root",
@@ -190,6 +231,50 @@ s2i_common::message_keys! {
         GoFailed => "go … failed (…); Go's messages are above",
         CgoDisabled => "package … needs cgo, but CGO_ENABLED=0",
         Interrupted => "stopped by …: the build was cancelled",
+    }
+}
+
+/// What stands between the build user and a file of the sources, and so
+/// what the message advises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The file itself: it needs read permission.
+    File,
+    /// A directory that cannot be listed: it needs read and search (x).
+    Directory,
+    /// A directory on the way that cannot be entered: it needs search (x).
+    Search(PathBuf),
+    /// A name or path longer than the file system takes.
+    NameTooLong,
+    /// Anything else (an I/O error, a symlink loop): the reason says it.
+    Other,
+}
+
+impl Error {
+    /// `path` of the sources cannot be read, for `error`: works out what
+    /// stands in the way (the file, the directory, a directory above it),
+    /// so that the message gives the fix that works.
+    pub fn unreadable(path: impl Into<PathBuf>, error: io::Error) -> Error {
+        let path = path.into();
+        let fix = match error.raw_os_error() {
+            Some(nix::libc::ENAMETOOLONG) => Unreadable::NameTooLong,
+            Some(nix::libc::EACCES) => {
+                let search = |dir: &&&std::path::Path| {
+                    nix::unistd::access(**dir, nix::unistd::AccessFlags::X_OK).is_err()
+                };
+                // The first directory from the top that cannot be entered.
+                let ancestors: Vec<&std::path::Path> = path.ancestors().skip(1).collect();
+                match ancestors.iter().rev().find(search) {
+                    Some(dir) => Unreadable::Search(dir.to_path_buf()),
+                    None if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) => {
+                        Unreadable::Directory
+                    }
+                    None => Unreadable::File,
+                }
+            }
+            _ => Unreadable::Other,
+        };
+        Error::SourceUnreadable { path, error, fix }
     }
 }
 
@@ -247,32 +332,79 @@ impl fmt::Display for Error {
             Error::SourceMissing(src) => write!(
                 f,
                 "source directory {} does not exist: pass the application's directory with --src DIR (S2I puts it at /tmp/src)",
-                src.display()
+                Escaped::new(src)
             ),
             Error::SourceNotDirectory(src) => write!(
                 f,
                 "source {} is not a directory: pass the application's directory with --src DIR",
-                src.display()
+                Escaped::new(src)
             ),
             Error::SourceEmpty(src) => write!(
                 f,
                 "source directory {} is empty: pass the directory that holds the Go application with --src DIR (for s2i build, check the repository and its context dir)",
-                src.display()
+                Escaped::new(src)
             ),
-            Error::SourceUnreadable { path, error } => write!(
+            Error::SourceUnreadable { path, error, fix } => match fix {
+                Unreadable::File => write!(
+                    f,
+                    "cannot read {}: {}; make it readable by the build user (chmod g+r, or a+r) or remove it from the sources",
+                    Escaped::new(path),
+                    Plain(error)
+                ),
+                Unreadable::Directory => write!(
+                    f,
+                    "cannot list the directory {}: {}; make it readable and searchable by the build user (chmod g+rx, or a+rx) or remove it from the sources",
+                    Escaped::new(path),
+                    Plain(error)
+                ),
+                Unreadable::Search(dir) => write!(
+                    f,
+                    "cannot reach {}: {}; the build user cannot enter the directory {}: make it searchable (chmod g+x, or a+x)",
+                    Escaped::new(path),
+                    Plain(error),
+                    Escaped::new(dir)
+                ),
+                Unreadable::NameTooLong => write!(
+                    f,
+                    "cannot read {}: the name is too long for the file system (a name over 255 bytes, or a path over 4095): shorten it, or remove it from the sources",
+                    Escaped::new(path)
+                ),
+                Unreadable::Other => write!(
+                    f,
+                    "cannot read {}: {}; the file system refused it: act on the reason, or remove the file from the sources",
+                    Escaped::new(path),
+                    Plain(error)
+                ),
+            },
+            Error::SettingsFileNotRegular { path, kind } => write!(
                 f,
-                "cannot read {}: {}; make it readable by the build user (chmod g+r, or a+r) or remove it from the sources",
-                path.display(),
-                Plain(error)
+                "{} is {kind}, not a regular file, and is not read: make it a regular file (or remove it)",
+                Escaped::new(path)
+            ),
+            Error::SettingsFileTooLarge { path, size } => write!(
+                f,
+                "{} is too large ({size} bytes; settings files are read up to {}): keep only settings in it",
+                Escaped::new(path),
+                crate::inputs::MAX_TEXT
+            ),
+            Error::EnvFileInvalid { path, line, message } => write!(
+                f,
+                "invalid {}, line {line}: {message}",
+                Escaped::new(path)
+            ),
+            Error::SpecialFileGoReads { path, kind } => write!(
+                f,
+                "{} is {kind}, which go would read and wait on for ever: remove it from the sources (s2i-assemble leaves out such files only where go does not read them)",
+                Escaped::new(path)
             ),
             Error::SymlinkOutside { link, target } => write!(
                 f,
                 "symlink {} points outside the source tree (to {}) and is not followed: put the file itself in the repository, or remove the link",
-                link.display(),
-                target.display()
+                Escaped::new(link),
+                Escaped::new(target)
             ),
             Error::NoGoSources { src, looks_like } => {
-                write!(f, "no Go sources in {} (no go.mod, go.work or .go file)", src.display())?;
+                write!(f, "no Go sources in {} (no go.mod, go.work or .go file)", Escaped::new(src))?;
                 if let Some(kind) = looks_like {
                     write!(f, "; it looks like {kind}")?;
                 }
@@ -284,8 +416,9 @@ impl fmt::Display for Error {
             ),
             Error::GoTomlInvalid { path, line, column, message } => write!(
                 f,
-                "invalid {}, line {line}, column {column}: {message}; see `s2i-usage` for the keys (targets, run, build_flags, ldflags, tags, import_url, install_url, [env])",
-                path.display()
+                "invalid {}, line {line}, column {column}: {}; see `s2i-usage` for the keys (targets, run, build_flags, ldflags, tags, import_url, install_url, [env])",
+                Escaped::new(path),
+                Escaped::new(message)
             ),
             Error::BadSetting { name, value, why } => {
                 write!(f, "invalid {name}={value:?}: {why}")
@@ -293,14 +426,16 @@ impl fmt::Display for Error {
             Error::GoNotFound { looked } => write!(
                 f,
                 "no `go` toolchain found; looked in {}: install Go there, put it on PATH, or set GOROOT",
-                looked.join(", ")
+                Escaped::new(&looked.join(", "))
             ),
             Error::GoCommand { command, detail } => {
-                write!(f, "`{command}` failed: {detail}")
+                write!(f, "`{}` failed: {}", Escaped::new(command), Escaped::new(detail))
             }
             Error::GoTooOld { file, needs, have } => write!(
                 f,
-                "{file} needs Go {needs}, but this builder has {have}: use a builder image with Go {needs} or newer, or set GOTOOLCHAIN=auto to let go download it (needs network access)"
+                "{file} needs Go {needs}, but this builder has {have}: use a builder image with Go {needs} or newer, or set GOTOOLCHAIN=auto to let go download it (needs network access)",
+                needs = Escaped::new(needs),
+                have = Escaped::new(have)
             ),
             Error::TargetMissing {
                 setting,
@@ -308,7 +443,9 @@ impl fmt::Display for Error {
                 detail,
             } => write!(
                 f,
-                "{setting} names {target}, which is not a package here ({detail}): {}",
+                "{setting} names {}, which is not a package here ({}): {}",
+                Escaped::new(target),
+                Escaped::new(detail),
                 setting.fix()
             ),
             Error::TargetNotMain {
@@ -317,51 +454,68 @@ impl fmt::Display for Error {
                 name,
             } => write!(
                 f,
-                "{setting} names {target}, which is `package {name}`, not a main package: {}",
+                "{setting} names {}, which is `package {}`, not a main package: {}",
+                Escaped::new(target),
+                Escaped::new(name),
                 setting.fix()
             ),
             Error::NoMainPackage { root } => write!(
                 f,
-                "no main package to build: {root}, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"
+                "no main package to build: {}, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server",
+                Escaped::new(root)
+            ),
+            Error::MainsGoCannotLoad { root, packages } => write!(
+                f,
+                "no main package to build: {}; go cannot load {}: fix what go says (an import path holds no spaces or special characters: rename the directory), or set GO_TARGETS to the main package(s)",
+                Escaped::new(root),
+                list(packages)
             ),
             Error::SeveralMains { place, candidates } => write!(
                 f,
                 "several main packages {place} ({}): set GO_RUN to the one to start (e.g. GO_RUN={}), or GO_TARGETS to build only some",
-                candidates.join(", "),
-                candidates.first().map(String::as_str).unwrap_or("api")
+                list(candidates),
+                Escaped::new(candidates.first().map(String::as_str).unwrap_or("api"))
             ),
             Error::RunNotBuilt { run, built } => write!(
                 f,
-                "GO_RUN={run} names no program that is built (built: {}): set GO_RUN to one of them, or add its package to GO_TARGETS",
-                built.join(", ")
+                "GO_RUN={} names no program that is built (built: {}): set GO_RUN to one of them, or add its package to GO_TARGETS",
+                Escaped::new(run),
+                list(built)
             ),
             Error::AppRootNotWritable { path, error } => write!(
                 f,
                 "cannot write to the application root {}: {}; make it writable by the build user (chmod g+w, group 0) or pass another with --app-root DIR",
-                path.display(),
+                Escaped::new(path),
                 Plain(error)
             ),
             Error::AppRootHoldsSources { app_root, src, same } => {
                 if *same {
-                    write!(f, "the application root {app_root} is the source directory")?;
+                    write!(f, "the application root {} is the source directory", Escaped::new(app_root))?;
                 } else {
-                    write!(f, "the application root {app_root} holds the sources {src}")?;
+                    write!(
+                        f,
+                        "the application root {} holds the sources {}",
+                        Escaped::new(app_root),
+                        Escaped::new(src)
+                    )?;
                 }
                 write!(
                     f,
                     ": installing there would replace their files; pass --app-root a directory outside the sources, \
                      or a new one inside them (e.g. --app-root {}/out)",
-                    src.split(" (that is, ").next().unwrap_or(src)
+                    Escaped::new(src.split(" (that is, ").next().unwrap_or(src))
                 )
             }
             Error::AppRootInSourcesNotEmpty { app_root, entry } => write!(
                 f,
-                "the application root {app_root} is inside the sources and holds {entry}, which s2i-assemble does not write: \
+                "the application root {} is inside the sources and holds {}, which s2i-assemble does not write: \
                  it would be left out of the build and its files replaced; pass --app-root a new or empty directory (e.g. ./out), \
-                 or one outside the sources"
+                 or one outside the sources",
+                Escaped::new(app_root),
+                Escaped::new(entry)
             ),
             Error::Io { doing, path, error } => {
-                write!(f, "cannot {doing} {}: {}", path.display(), Plain(error))
+                write!(f, "cannot {doing} {}: {}", Escaped::new(path), Plain(error))
             }
             Error::GoFailed {
                 command,
@@ -389,6 +543,15 @@ impl fmt::Display for Error {
             ),
         }
     }
+}
+
+/// Names from the outside, escaped each, comma-separated.
+fn list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| Escaped::new(n).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn signal_name(signal: i32) -> String {
@@ -423,6 +586,44 @@ mod tests {
             Error::SourceUnreadable {
                 path: "/tmp/src/a.go".into(),
                 error: denied(),
+                fix: Unreadable::File,
+            },
+            Error::SourceUnreadable {
+                path: "/tmp/src/assets".into(),
+                error: denied(),
+                fix: Unreadable::Directory,
+            },
+            Error::SourceUnreadable {
+                path: "/tmp/src/assets/a.css".into(),
+                error: denied(),
+                fix: Unreadable::Search("/tmp/src/assets".into()),
+            },
+            Error::SourceUnreadable {
+                path: "/tmp/src/long".into(),
+                error: io::Error::from_raw_os_error(36),
+                fix: Unreadable::NameTooLong,
+            },
+            Error::SourceUnreadable {
+                path: "/tmp/src/bad".into(),
+                error: io::Error::from_raw_os_error(5),
+                fix: Unreadable::Other,
+            },
+            Error::SettingsFileNotRegular {
+                path: "/tmp/src/.s2i/environment".into(),
+                kind: "a FIFO (named pipe)",
+            },
+            Error::SettingsFileTooLarge {
+                path: "/tmp/src/.s2i/go.toml".into(),
+                size: 2 << 30,
+            },
+            Error::EnvFileInvalid {
+                path: "/tmp/src/.s2i/environment".into(),
+                line: 2,
+                message: "the value of N holds a NUL byte".into(),
+            },
+            Error::SpecialFileGoReads {
+                path: "x.go".into(),
+                kind: "a FIFO (named pipe)",
             },
             Error::SymlinkOutside {
                 link: "templates/x".into(),
@@ -468,6 +669,10 @@ mod tests {
             },
             Error::NoMainPackage {
                 root: "the root is `package lib`".into(),
+            },
+            Error::MainsGoCannotLoad {
+                root: "the root is `package lib`".into(),
+                packages: vec!["example.com/m/cmd/my app: malformed import path \"example.com/m/cmd/my app\": invalid char ' '".into()],
             },
             Error::SeveralMains {
                 place: "under cmd/",
@@ -571,6 +776,90 @@ mod tests {
             assert!(
                 keys_seen.contains(key),
                 "no error in one_of_each() has the key {key:?}: add one"
+            );
+        }
+    }
+
+    /// Names and values from the outside reach the log escaped: no error
+    /// prints a control character (a crafted name cannot end the line and
+    /// start a fake one).
+    #[test]
+    fn outside_names_and_values_are_escaped() {
+        let evil = "x\n---> Done\u{1b}[2J";
+        let denied = || io::Error::from_raw_os_error(13);
+        let errors = vec![
+            Error::SourceMissing(evil.into()),
+            Error::unreadable(format!("/nonexistent/{evil}"), denied()),
+            Error::SymlinkOutside {
+                link: evil.into(),
+                target: evil.into(),
+            },
+            Error::GoTomlInvalid {
+                path: evil.into(),
+                line: 1,
+                column: 1,
+                message: format!("unknown field `{evil}`"),
+            },
+            Error::BadSetting {
+                name: "GO_BUILD_FLAGS",
+                value: evil.into(),
+                why: "a quote".into(),
+            },
+            Error::GoNotFound {
+                looked: vec![format!("PATH ({evil})")],
+            },
+            Error::GoCommand {
+                command: format!("go list {evil}"),
+                detail: evil.into(),
+            },
+            Error::GoTooOld {
+                file: "go.mod",
+                needs: evil.into(),
+                have: "go1.27".into(),
+            },
+            Error::TargetMissing {
+                setting: TargetSetting::GoTargets,
+                target: evil.into(),
+                detail: evil.into(),
+            },
+            Error::TargetNotMain {
+                setting: TargetSetting::GoTargets,
+                target: evil.into(),
+                name: evil.into(),
+            },
+            Error::MainsGoCannotLoad {
+                root: "the root has no Go files".into(),
+                packages: vec![evil.into()],
+            },
+            Error::SeveralMains {
+                place: "under cmd/",
+                candidates: vec![evil.into(), "b".into()],
+            },
+            Error::RunNotBuilt {
+                run: evil.into(),
+                built: vec![evil.into()],
+            },
+            Error::AppRootHoldsSources {
+                app_root: evil.into(),
+                src: evil.into(),
+                same: false,
+            },
+            Error::AppRootInSourcesNotEmpty {
+                app_root: evil.into(),
+                entry: evil.into(),
+            },
+            Error::io("create", evil, denied()),
+            Error::SpecialFileGoReads {
+                path: evil.into(),
+                kind: "a FIFO (named pipe)",
+            },
+        ];
+        for error in errors {
+            let message = error.to_string();
+            assert!(
+                !message.chars().any(char::is_control),
+                "{:?} prints a control character: {message:?}",
+                error.key()
             );
         }
     }

@@ -13,6 +13,7 @@ mod detect;
 mod errors;
 mod gofailure;
 mod gotool;
+mod inputs;
 mod install;
 mod modfile;
 mod pipeline;
@@ -22,6 +23,7 @@ mod report;
 mod roots;
 mod sbom;
 mod source;
+mod sparse;
 
 fn main() {
     let code = match cli::parse(std::env::args_os().skip(1)) {

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
 
+use s2i_common::display::Escaped;
+
 use crate::artifacts;
 use crate::build::{self, Interrupt};
 use crate::cgo;
@@ -83,6 +85,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         build_copy.as_deref(),
         (!options.dry_run).then_some(app_files.as_path()),
         app_root_in_src.as_deref(),
+        &|| interrupt.check(),
     )?;
     for warning in &prepared.warnings {
         report.warn(warning);
@@ -95,13 +98,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
     let build_dir = match build_copy {
         Some(copy) => {
-            report.done(&format!("Copied the sources from {}", src.display()));
+            report.done(&format!("Copied the sources from {}", Escaped::new(&src)));
             copy
         }
         None => {
             report.done(&format!(
                 "Checked the sources in {} (built in place)",
-                src.display()
+                Escaped::new(&src)
             ));
             std::fs::canonicalize(&src).map_err(|e| Error::io("read", &src, e))?
         }
@@ -186,6 +189,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
             if packages(&listed) == packages(&plan) {
                 return Err(failed);
             }
+            for warning in listed
+                .warnings
+                .iter()
+                .filter(|w| !plan.warnings.contains(w))
+            {
+                report.warn(warning);
+            }
             plan = listed;
             report.begin(&format!(
                 "The root is not a main package; building with {}: {}",
@@ -229,7 +239,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     // 7. Install: from here on nothing is cancelled half-way.
     interrupt.check()?;
     let installed = install::install(&plan, &app_files, &sbom_dir)?;
-    report.done(&format!("Installed into {}", plan.app_root.display()));
+    report.done(&format!("Installed into {}", Escaped::new(&plan.app_root)));
 
     // 8. Summary.
     report.line(&format!(
@@ -245,7 +255,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         };
         report.line(&format!(
             "     {} ({}{role})",
-            path.display(),
+            Escaped::new(path),
             report::size(*bytes)
         ));
     }
@@ -262,7 +272,7 @@ fn detect_plan(
     artifacts: &Path,
     config: &config::Config,
     kind: Kind,
-    warnings: Vec<String>,
+    mut warnings: Vec<String>,
     go: PathBuf,
     build_dir: &Path,
     work: &Path,
@@ -327,6 +337,14 @@ fn detect_plan(
             let targets = detect::pick_targets(&packages, &go_warnings, build_dir, named)?;
             let listed = detect::packages_of(&packages, &targets, build_dir);
             cgo::check_targets(&listed, &env, &set_env)?;
+            if named.is_none() {
+                for package in detect::unloadable(&packages, build_dir) {
+                    warnings.push(format!(
+                        "go cannot load {}; it is not built: fix what go says (rename the directory)",
+                        Escaped::new(&package)
+                    ));
+                }
+            }
             targets
         }
     };

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use s2i_common::display::Escaped;
 use s2i_common::paths;
 
 use crate::config::{Config, Origin};
@@ -168,6 +169,8 @@ impl BuildPlan {
             .map(|w| {
                 if plain(w) {
                     w.clone()
+                } else if Escaped::new(w).needs_quotes() {
+                    ansi_c_quoted(w)
                 } else {
                     shell_words::quote(w).into_owned()
                 }
@@ -177,21 +180,48 @@ impl BuildPlan {
     }
 }
 
+/// `w` as bash's `$'...'`, for a word with characters a log line must not
+/// show raw (a newline, an escape sequence): it pastes back into bash as it
+/// was.
+fn ansi_c_quoted(w: &str) -> String {
+    let mut out = String::from("$'");
+    for c in w.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if Escaped::new(c.encode_utf8(&mut [0; 4])).needs_quotes() => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 impl fmt::Display for BuildPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Build plan (nothing is built with --dry-run)")?;
-        writeln!(f, "  sources:     {}", self.source.display())?;
+        writeln!(f, "  sources:     {}", Escaped::new(&self.source))?;
         writeln!(f, "  detected:    {}", self.kind.describe())?;
         let present = if self.artifacts.is_dir() {
             "present"
         } else {
             "none"
         };
-        writeln!(f, "  artifacts:   {} ({present})", self.artifacts.display())?;
+        writeln!(
+            f,
+            "  artifacts:   {} ({present})",
+            Escaped::new(&self.artifacts)
+        )?;
         write!(
             f,
             "  go:          {} ({}",
-            self.go.display(),
+            Escaped::new(&self.go),
             self.go_version
         )?;
         if let Some(required) = &self.go_required {
@@ -201,7 +231,7 @@ impl fmt::Display for BuildPlan {
         if !self.settings.is_empty() {
             writeln!(f, "  settings:")?;
             for (name, value, origin) in &self.settings {
-                writeln!(f, "    {name}={value}  (from {origin})")?;
+                writeln!(f, "    {name}={}  (from {origin})", Escaped::new(value))?;
             }
         }
         writeln!(f, "  main packages:")?;
@@ -211,11 +241,16 @@ impl fmt::Display for BuildPlan {
             } else {
                 ""
             };
-            writeln!(f, "    {} -> bin/{}{run}", t.package, t.binary)?;
+            writeln!(
+                f,
+                "    {} -> bin/{}{run}",
+                Escaped::new(&t.package),
+                Escaped::new(&t.binary)
+            )?;
         }
         writeln!(f, "  environment set by s2i-assemble:")?;
         for (name, value) in &self.set_env {
-            writeln!(f, "    {name}={value}")?;
+            writeln!(f, "    {name}={}", Escaped::new(value))?;
         }
         let passed: Vec<_> = SHOWN_GO_VARIABLES
             .iter()
@@ -225,11 +260,11 @@ impl fmt::Display for BuildPlan {
         if !passed.is_empty() {
             writeln!(f, "  Go variables passed through:")?;
             for (name, value) in passed {
-                writeln!(f, "    {name}={value}")?;
+                writeln!(f, "    {name}={}", Escaped::new(value))?;
             }
         }
         writeln!(f, "  commands:")?;
-        writeln!(f, "    cd {}", self.build_dir.display())?;
+        writeln!(f, "    cd {}", Escaped::new(&self.build_dir))?;
         if let Some(go_mod) = &self.throwaway_go_mod {
             let escaped = go_mod.replace('\n', "\\n");
             writeln!(
@@ -239,18 +274,18 @@ impl fmt::Display for BuildPlan {
         }
         writeln!(f, "    {}", self.command_line())?;
         writeln!(f, "  installs:")?;
-        let root = self.app_root.display();
+        let root = Escaped::new(&self.app_root);
         let bins: Vec<String> = self
             .targets
             .iter()
-            .map(|t| format!("{root}/bin/{}", t.binary))
+            .map(|t| format!("{root}/bin/{}", Escaped::new(&t.binary)))
             .collect();
         writeln!(f, "    {}", bins.join(", "))?;
         writeln!(
             f,
             "    {root}/{} (the same as bin/{})",
             paths::CLASSIC_BINARY,
-            self.run_target().binary
+            Escaped::new(&self.run_target().binary)
         )?;
         let env = if self.run_env.is_empty() {
             String::new()
@@ -262,7 +297,7 @@ impl fmt::Display for BuildPlan {
             f,
             "    {root}/{} (program = \"bin/{}\", workdir = \"src\"{env})",
             paths::MANIFEST_FILE,
-            self.run_target().binary
+            Escaped::new(&self.run_target().binary)
         )?;
         writeln!(
             f,

@@ -37,10 +37,8 @@ pub const WRITTEN: &[&str] = &[
 /// the resolved application root when it is inside the sources: the walk of
 /// the sources leaves it out.
 pub fn check(src: &Path, app_root: &Path) -> Result<Option<PathBuf>, Error> {
-    let real_src = fs::canonicalize(src).map_err(|error| Error::SourceUnreadable {
-        path: src.to_path_buf(),
-        error,
-    })?;
+    let real_src =
+        fs::canonicalize(src).map_err(|error| Error::unreadable(src.to_path_buf(), error))?;
     let real_app_root = resolve(app_root).map_err(|e| Error::io("read", app_root, e))?;
     let shown = |given: &Path, real: &Path| {
         if given == real {

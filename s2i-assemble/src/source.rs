@@ -14,10 +14,13 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use s2i_common::display::Escaped;
 use std::path::{Component, Path, PathBuf};
 
 use crate::errors::Error;
+use crate::sparse;
 
 /// The files at the top of the sources that decide the kind of build.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -35,20 +38,13 @@ pub fn inspect(src: &Path) -> Result<TopLevel, Error> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(Error::SourceMissing(src.to_path_buf()))
         }
-        Err(error) => {
-            return Err(Error::SourceUnreadable {
-                path: src.to_path_buf(),
-                error,
-            })
-        }
+        Err(error) => return Err(Error::unreadable(src.to_path_buf(), error)),
     };
     if !meta.is_dir() {
         return Err(Error::SourceNotDirectory(src.to_path_buf()));
     }
-    let mut entries = fs::read_dir(src).map_err(|error| Error::SourceUnreadable {
-        path: src.to_path_buf(),
-        error,
-    })?;
+    let mut entries =
+        fs::read_dir(src).map_err(|error| Error::unreadable(src.to_path_buf(), error))?;
     if entries.next().is_none() {
         return Err(Error::SourceEmpty(src.to_path_buf()));
     }
@@ -113,16 +109,20 @@ fn is_linkable(rel: &Path) -> bool {
 /// exist) when given; copies the application's run-time files into
 /// `app_files` when given. `.git` is left out of both, and so is
 /// `leave_out` (an application root inside the sources, resolved).
+///
+/// A FIFO, socket or device is never opened: where go would read it (see
+/// [`go_reads`]) the build stops, since go would wait on it for ever;
+/// elsewhere it is left out, with a warning. `stop` is asked between files
+/// and during long copies: Err ends the walk (SIGTERM, SIGINT).
 pub fn prepare(
     src: &Path,
     build: Option<&Path>,
     app_files: Option<&Path>,
     leave_out: Option<&Path>,
+    stop: &dyn Fn() -> Result<(), Error>,
 ) -> Result<Copied, Error> {
-    let root = fs::canonicalize(src).map_err(|error| Error::SourceUnreadable {
-        path: src.to_path_buf(),
-        error,
-    })?;
+    let root =
+        fs::canonicalize(src).map_err(|error| Error::unreadable(src.to_path_buf(), error))?;
     let mut copied = Copied::default();
     if let Some(parent) = build.and_then(Path::parent) {
         fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
@@ -137,7 +137,9 @@ pub fn prepare(
         .filter_entry(|e| {
             !(e.depth() == 1 && e.file_name() == ".git") && Some(e.path()) != leave_out
         });
+    let cancelled = || stop().is_err();
     for entry in walk {
+        stop()?;
         let entry = entry.map_err(|e| {
             let path = e
                 .path()
@@ -146,7 +148,7 @@ pub fn prepare(
             let error = e
                 .into_io_error()
                 .unwrap_or_else(|| io::Error::other("file system loop"));
-            Error::SourceUnreadable { path, error }
+            Error::unreadable(path, error)
         })?;
         let rel = entry
             .path()
@@ -180,12 +182,16 @@ pub fn prepare(
             if rel.components().count() == 1 && copied.looks_like.is_none() {
                 copied.looks_like = looks_like(&rel);
             }
-            let unreadable = |error: io::Error, to: &Path| match error.kind() {
-                io::ErrorKind::PermissionDenied => Error::SourceUnreadable {
-                    path: src.join(&rel),
-                    error,
-                },
-                _ => Error::io("copy the sources to", to, error),
+            let unreadable = |error: io::Error, to: &Path| {
+                if let Err(stopped) = stop() {
+                    return stopped;
+                }
+                match error.raw_os_error() {
+                    Some(nix::libc::EACCES | nix::libc::ENAMETOOLONG) => {
+                        Error::unreadable(src.join(&rel), error)
+                    }
+                    _ => Error::io("copy the sources to", to, error),
+                }
             };
             // What the application's file is copied from: the build copy
             // when there is one (it may be a throwaway), else the source.
@@ -196,11 +202,12 @@ pub fn prepare(
                     // a copy costs five. The check stands in for the read.
                     readable(entry.path()).map_err(|e| unreadable(e, dest))?;
                     if fs::hard_link(entry.path(), dest).is_err() {
-                        copy_file(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
+                        copy_file(entry.path(), dest, &cancelled)
+                            .map_err(|e| unreadable(e, dest))?;
                     }
                 }
                 Some(dest) => {
-                    copy_file(entry.path(), dest).map_err(|e| unreadable(e, dest))?;
+                    copy_file(entry.path(), dest, &cancelled).map_err(|e| unreadable(e, dest))?;
                     from = dest.clone();
                 }
                 // Built in place: go reads it there; check it can.
@@ -211,7 +218,7 @@ pub fn prepare(
                 // The build copy is ours: link it rather than copy again.
                 let linked = from != entry.path() && fs::hard_link(&from, app_file).is_ok();
                 if !linked {
-                    copy_file(&from, app_file).map_err(|e| unreadable(e, app_file))?;
+                    copy_file(&from, app_file, &cancelled).map_err(|e| unreadable(e, app_file))?;
                 }
                 let mode = fs::symlink_metadata(&from)
                     .map(|m| m.permissions().mode())
@@ -221,24 +228,105 @@ pub fn prepare(
                     .map_err(|e| Error::io("set the mode of", app_file, e))?;
             }
         } else {
-            copied.warnings.push(format!("{} is not a regular file, folder or symlink (a fifo, socket or device): it is left out", rel.display()));
+            let what = crate::inputs::kind_of(&kind);
+            if go_reads(&rel) {
+                return Err(Error::SpecialFileGoReads {
+                    path: rel,
+                    kind: what,
+                });
+            }
+            copied.warnings.push(format!(
+                "{} is {what}, not a regular file, folder or symlink: it is left out of the application",
+                Escaped::new(&rel)
+            ));
         }
     }
     Ok(copied)
+}
+
+/// Whether go reads the file at `rel` (relative to the sources) when it
+/// lists or builds them: the module files, and what decides a package (the
+/// extensions go/build looks at: Go, C, C++, assembly, Fortran,
+/// Objective-C, SWIG, .syso objects), except where go never looks (names
+/// and directories starting with `.` or `_`, `testdata`). Files that only
+/// `//go:embed` names are not among them: go refuses to embed a file that
+/// is not regular without opening it.
+pub fn go_reads(rel: &Path) -> bool {
+    let mut names: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+    let Some(name) = names.pop() else {
+        return false;
+    };
+    let hidden = |n: &str| n.starts_with('.') || n.starts_with('_');
+    if names.iter().any(|d| hidden(d) || *d == "testdata") {
+        return false;
+    }
+    if matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum")
+        || (name == "modules.txt" && names.last() == Some(&"vendor"))
+    {
+        return true;
+    }
+    if hidden(name) {
+        return false;
+    }
+    let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        extension,
+        "go" | "c"
+            | "cc"
+            | "cpp"
+            | "cxx"
+            | "m"
+            | "h"
+            | "hh"
+            | "hpp"
+            | "hxx"
+            | "f"
+            | "F"
+            | "for"
+            | "f90"
+            | "s"
+            | "S"
+            | "sx"
+            | "swig"
+            | "swigcxx"
+            | "syso"
+    )
 }
 
 fn readable(path: &Path) -> io::Result<()> {
     nix::unistd::access(path, nix::unistd::AccessFlags::R_OK).map_err(io::Error::from)
 }
 
-/// A copy that keeps the modification time: Go's index of a package keys on
-/// it, and the application may too (caching headers of static files).
-fn copy_file(from: &Path, to: &Path) -> io::Result<()> {
-    fs::copy(from, to)?;
-    if let Ok(modified) = fs::metadata(from).and_then(|m| m.modified()) {
-        // futimens needs ownership, not write permission: a read-only
-        // source file keeps its time too.
-        let _ = fs::File::open(to).and_then(|f| f.set_modified(modified));
+/// A copy that keeps the modification time (Go's index of a package keys
+/// on it, and the application may too: caching headers of static files),
+/// the permissions, and the holes of a sparse file (a 2 GB disk image that
+/// is mostly holes stays small). `from` is opened without blocking and
+/// must still be a regular file; `cancelled` is asked between chunks.
+fn copy_file(from: &Path, to: &Path, cancelled: &dyn Fn() -> bool) -> io::Result<()> {
+    let source = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW | nix::libc::O_NOCTTY)
+        .open(from)?;
+    let meta = source.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no longer a regular file",
+        ));
+    }
+    let dest = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(to)?;
+    sparse::copy(&source, &dest, meta.len(), cancelled)?;
+    dest.set_permissions(fs::Permissions::from_mode(
+        meta.permissions().mode() & 0o777,
+    ))?;
+    // On our own descriptor: futimens needs ownership, not write
+    // permission, and the mode just set may be read-only.
+    if let Ok(modified) = meta.modified() {
+        let _ = dest.set_modified(modified);
     }
     Ok(())
 }
@@ -255,10 +343,8 @@ fn create_parent(path: &Path) -> Result<(), Error> {
 /// The target to recreate for the symlink at `link` (relative path `rel`),
 /// or an error when it leads out of `root` (canonical).
 fn inside_target(root: &Path, link: &Path, rel: &Path) -> Result<PathBuf, Error> {
-    let target = fs::read_link(link).map_err(|error| Error::SourceUnreadable {
-        path: link.to_path_buf(),
-        error,
-    })?;
+    let target =
+        fs::read_link(link).map_err(|error| Error::unreadable(link.to_path_buf(), error))?;
     let parent = link.parent().expect("a link under the root has a parent");
     let joined = parent.join(&target);
     let resolved = match fs::canonicalize(&joined) {
@@ -376,6 +462,7 @@ mod tests {
             Some(&work.path().join("build")),
             Some(&work.path().join("app")),
             None,
+            &|| Ok(()),
         )
         .unwrap();
         assert_eq!(copied.go_files, 1);
@@ -422,7 +509,7 @@ mod tests {
         let before = listing(src.path());
         let work = tempfile::tempdir().unwrap();
         let app = work.path().join("app");
-        let copied = prepare(src.path(), None, Some(&app), None).unwrap();
+        let copied = prepare(src.path(), None, Some(&app), None, &|| Ok(())).unwrap();
         assert_eq!((copied.go_files, copied.root_go_files), (3, 1));
         assert_eq!(listing(src.path()), before);
         assert_eq!(
@@ -455,7 +542,7 @@ mod tests {
             let src = tree(&[("main.go", "package main\n")]);
             fs::create_dir(src.path().join("conf")).unwrap();
             symlink(&target, src.path().join("conf/link")).unwrap();
-            let e = prepare(src.path(), None, None, None).unwrap_err();
+            let e = prepare(src.path(), None, None, None, &|| Ok(())).unwrap_err();
             assert!(
                 matches!(&e, Error::SymlinkOutside { link, .. } if link == Path::new("conf/link")),
                 "{e}"
@@ -494,5 +581,67 @@ mod tests {
         assert!(is_build_only(Path::new("vendor/x/y.txt")));
         assert!(!is_build_only(Path::new("static/vendor/lib.js")));
         assert!(!is_build_only(Path::new("vendor")));
+    }
+
+    #[test]
+    fn the_walk_stops_when_asked() {
+        let src = tree(&[
+            ("main.go", "package main\n"),
+            ("a/b.txt", ""),
+            ("c.txt", ""),
+        ]);
+        let work = tempfile::tempdir().unwrap();
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            if asked.get() > 2 {
+                Err(Error::Interrupted { signal: 15 })
+            } else {
+                Ok(())
+            }
+        };
+        let build = work.path().join("build");
+        let e = prepare(src.path(), Some(&build), None, None, &stop).unwrap_err();
+        assert!(matches!(e, Error::Interrupted { signal: 15 }), "{e}");
+        assert_eq!(asked.get(), 3, "asked before each entry, then stopped");
+        assert!(listing(&build).len() < 2, "{:?}", listing(&build));
+    }
+
+    #[test]
+    fn go_reads_what_go_reads() {
+        let read = [
+            "main.go",
+            "x_test.go",
+            "cmd/api/main.go",
+            "asm_amd64.s",
+            "lib.c",
+            "lib.h",
+            "lib.syso",
+            "go.mod",
+            "go.sum",
+            "go.work",
+            "sub/go.mod",
+            "vendor/modules.txt",
+            "vendor/example.com/x/x.go",
+        ];
+        let not_read = [
+            "static/app.js",
+            "README.md",
+            "x.go.txt",
+            "_x.go",
+            ".x.go",
+            "testdata/x.go",
+            "a/testdata/b/x.go",
+            "_tools/x.go",
+            ".s2i/environment",
+            "modules.txt",
+            "static/vendor/modules.txt.bak",
+        ];
+        for rel in read {
+            assert!(go_reads(Path::new(rel)), "{rel}");
+        }
+        for rel in not_read {
+            assert!(!go_reads(Path::new(rel)), "{rel}");
+        }
     }
 }

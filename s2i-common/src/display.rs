@@ -54,7 +54,7 @@ pub fn escaped<S: AsRef<OsStr> + ?Sized>(name: &S) -> Escaped<'_> {
 /// line and paragraph separators, the marks that reorder text (bidirectional
 /// controls: a name that reads differently than it is), and the
 /// byte-order mark (invisible).
-fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     matches!(c,
         '\0'..='\x1f' | '\x7f'..='\u{9f}'
         | '\u{2028}' | '\u{2029}'

@@ -22,3 +22,4 @@ pub mod settings;
 pub mod signals;
 pub mod stdout;
 pub mod values;
+pub mod variable;

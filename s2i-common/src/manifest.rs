@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::display::Escaped;
+
 /// What the manifest must look like, for error messages.
 pub const EXPECTED: &str =
     "a run manifest holds `program = \"PATH\"`, and optionally `args = [\"...\"]`, \
@@ -63,7 +65,7 @@ impl fmt::Display for ManifestError {
             ManifestError::Read { path, error } => write!(
                 f,
                 "cannot read run manifest {}: {}",
-                path.display(),
+                Escaped::new(path),
                 without_os_error_code(error)
             ),
             ManifestError::Invalid {
@@ -74,7 +76,7 @@ impl fmt::Display for ManifestError {
             } => write!(
                 f,
                 "invalid run manifest {}, line {line}, column {column}: {message}; {EXPECTED}",
-                path.display()
+                Escaped::new(path)
             ),
         }
     }
@@ -111,6 +113,8 @@ impl RunManifest {
             let offset = text.find("program").unwrap_or(0);
             return Err(invalid(offset, "`program` is empty".to_string()));
         }
+        crate::variable::check_toml_env(text, &manifest.env)
+            .map_err(|(offset, problem)| invalid(offset, format!("[env]: {problem}")))?;
         Ok(manifest)
     }
 
@@ -177,6 +181,11 @@ mod tests {
             "args = []\n",
             "program = \"\"\n",
             "program = bin/app\n",
+            "program = \"bin/app\"\n[env]\n\"A B\" = \"1\"\n",
+            "program = \"bin/app\"\nenv = { \"\" = \"1\" }\n",
+            "program = \"bin/app\"\n[env]\nOK = \"1\"\n\"X=Y\" = \"1\"\n",
+            "program = \"bin/app\"\n[env]\n\"N\\u0000\" = \"1\"\n",
+            "program = \"bin/app\"\n[env]\nN = \"a\\u0000\"\n",
         ]
         .iter()
         .map(|t| parse(t).unwrap_err().to_string())

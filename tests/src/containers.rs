@@ -630,7 +630,8 @@ impl S2iContext {
         copy_tree(src, &dir.path().join("upload/src"));
         let env_file = src.join(".s2i/environment");
         let variables = match std::fs::read_to_string(&env_file) {
-            Ok(text) => s2i_common::envfile::parse(&text)
+            Ok(text) => s2i_common::envfile::parse(text.as_bytes())
+                .expect("the fixture's .s2i/environment is valid")
                 .variables
                 .into_iter()
                 .map(|v| (v.name, v.value))
