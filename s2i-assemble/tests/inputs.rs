@@ -31,16 +31,54 @@ fn output_unless_hung(mut command: Command) -> Output {
             return child.wait_with_output().unwrap();
         }
         if started.elapsed() > HANG_GUARD {
-            // The whole group: go too, when it is go that hangs.
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+            // go too (in a process group of its own): it is what hangs on
+            // a FIFO, and it holds the output pipes open.
+            for pid in descendants(child.id()).into_iter().chain([child.id()]) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
             let out = child.wait_with_output().unwrap();
             panic!("s2i-assemble hung; killed:\n{}", all(&out));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The processes below `pid`, from /proc (their parent is the 4th field
+/// of /proc/PID/stat, after the command's name in parentheses).
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let parent = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((child, parent))
+        })
+        .collect();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// Assembles (with the hang guard), expects exit code 1, returns
