@@ -113,8 +113,17 @@ impl RunManifest {
             let offset = text.find("program").unwrap_or(0);
             return Err(invalid(offset, "`program` is empty".to_string()));
         }
-        crate::variable::check_toml_env(text, &manifest.env)
-            .map_err(|(offset, problem)| invalid(offset, format!("[env]: {problem}")))?;
+        crate::variable::check_all(&manifest.env).map_err(|(name, problem)| {
+            // Where the name is written, if it is written plainly, else the
+            // table: a second, spanned parse would cost s2i-run 20 KB.
+            let offset = [format!("\"{name}\""), format!("'{name}'"), name.to_string()]
+                .iter()
+                .filter(|written| !written.is_empty())
+                .find_map(|written| text.find(written.as_str()))
+                .or_else(|| text.find("env"))
+                .unwrap_or(0);
+            invalid(offset, format!("[env]: {problem}"))
+        })?;
         Ok(manifest)
     }
 

@@ -83,14 +83,22 @@ pub fn check(name: &str, value: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// The first variable of `env` that [`check`] refuses, and why.
+pub fn check_all(env: &BTreeMap<String, String>) -> Result<(), (&str, Problem)> {
+    match env
+        .iter()
+        .find_map(|(name, value)| check(name, value).err().map(|p| (name.as_str(), p)))
+    {
+        Some(refused) => Err(refused),
+        None => Ok(()),
+    }
+}
+
 /// Checks the variables of the top-level `env` table of the TOML `text`
 /// (as already read into `env`); on a problem, where it is in `text`: the
 /// byte offset of the name, or of the value when the value is wrong.
 pub fn check_toml_env(text: &str, env: &BTreeMap<String, String>) -> Result<(), (usize, Problem)> {
-    let Some((name, problem)) = env
-        .iter()
-        .find_map(|(name, value)| check(name, value).err().map(|p| (name, p)))
-    else {
+    let Err((name, problem)) = check_all(env) else {
         return Ok(());
     };
     // Read again, with places: only now, for the one message.
