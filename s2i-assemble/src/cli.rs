@@ -57,7 +57,6 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
         artifacts: PathBuf::from(paths::DEFAULT_ARTIFACTS),
         dry_run: false,
     };
-    let usage = |e: lexopt::Error| Error::Usage(e.to_string());
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -70,6 +69,25 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
         }
     }
     Ok(Command::Assemble(options))
+}
+
+/// lexopt's error as one of ours, each with its own troubleshooting row.
+fn usage(error: lexopt::Error) -> Error {
+    match error {
+        lexopt::Error::UnexpectedOption(option) => Error::UnknownOption { option },
+        lexopt::Error::MissingValue { option } => Error::MissingValue {
+            option: option.unwrap_or_default(),
+        },
+        lexopt::Error::UnexpectedValue { option, value } => {
+            Error::UnexpectedValue { option, value }
+        }
+        lexopt::Error::UnexpectedArgument(argument) => Error::UnexpectedArgument { argument },
+        // Only from value parsing, which this parser does not do (its
+        // values are paths, taken as they are).
+        other => Error::UnexpectedArgument {
+            argument: other.to_string().into(),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -105,9 +123,20 @@ mod tests {
         let e = args(&["--bogus"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert_eq!(e.to_string(), "invalid option '--bogus'; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]");
-        assert!(args(&["--src"])
-            .unwrap_err()
-            .to_string()
-            .contains("missing argument"));
+        let synopsis = "; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]";
+        for (list, message) in [
+            (&["--src"][..], "missing argument for option '--src'"),
+            (&["extra"], "unexpected argument \"extra\""),
+            (&["--src", "a", "b"], "unexpected argument \"b\""),
+            (
+                &["--dry-run=yes"],
+                "unexpected argument for option '--dry-run': \"yes\"",
+            ),
+            (&["-x"], "invalid option '-x'"),
+        ] {
+            let e = args(list).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{list:?}");
+            assert_eq!(e.to_string(), format!("{message}{synopsis}"), "{list:?}");
+        }
     }
 }

@@ -11,8 +11,23 @@ use s2i_common::display::Escaped;
 
 #[derive(Debug)]
 pub enum Error {
-    /// A bad command line.
-    Usage(String),
+    /// A bad command line: an option it does not know...
+    UnknownOption {
+        option: String,
+    },
+    /// ...one without its value (`--src` last)...
+    MissingValue {
+        option: String,
+    },
+    /// ...a value given to an option that takes none (`--dry-run=yes`)...
+    UnexpectedValue {
+        option: String,
+        value: std::ffi::OsString,
+    },
+    /// ...or an argument, where it takes none.
+    UnexpectedArgument {
+        argument: std::ffi::OsString,
+    },
     SourceMissing(PathBuf),
     SourceNotDirectory(PathBuf),
     SourceEmpty(PathBuf),
@@ -154,11 +169,18 @@ pub enum Error {
     },
 }
 
+/// The command line's synopsis, after a usage error.
+const USAGE_LINE: &str =
+    "usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]";
+
 impl Error {
     /// 2 for a bad command line, 128+N for a signal, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
+            Error::UnknownOption { .. }
+            | Error::MissingValue { .. }
+            | Error::UnexpectedValue { .. }
+            | Error::UnexpectedArgument { .. } => 2,
             Error::Interrupted { signal } => 128 + signal,
             _ => 1,
         }
@@ -184,7 +206,10 @@ impl Error {
 // does, and that each key is in its message.
 s2i_common::message_keys! {
     Error {
-        Usage => "; usage: s2i-assemble",
+        UnknownOption => "invalid option '…'; usage: s2i-assemble",
+        MissingValue => "missing argument for option '…'; usage: s2i-assemble",
+        UnexpectedValue => "unexpected argument for option '…': \"…\"; usage: s2i-assemble",
+        UnexpectedArgument => "unexpected argument \"…\"; usage: s2i-assemble",
         SourceMissing => "source directory … does not exist",
         SourceNotDirectory => "source … is not a directory",
         SourceEmpty => "source directory … is empty",
@@ -325,10 +350,23 @@ impl fmt::Display for Plain<'_> {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(message) => write!(
+            Error::UnknownOption { option } => {
+                write!(f, "invalid option '{}'; {USAGE_LINE}", Escaped::new(option))
+            }
+            Error::MissingValue { option } => write!(
                 f,
-                "{message}; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]"
+                "missing argument for option '{}'; {USAGE_LINE}",
+                Escaped::new(option)
             ),
+            Error::UnexpectedValue { option, value } => write!(
+                f,
+                "unexpected argument for option '{}': {value:?}; {USAGE_LINE}",
+                Escaped::new(option),
+            ),
+            // Debug-quoted, as lexopt quotes them: control characters escaped.
+            Error::UnexpectedArgument { argument } => {
+                write!(f, "unexpected argument {argument:?}; {USAGE_LINE}")
+            }
             Error::SourceMissing(src) => write!(
                 f,
                 "source directory {} does not exist: pass the application's directory with --src DIR (S2I puts it at /tmp/src)",
@@ -565,7 +603,7 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use s2i_tests::troubleshooting::{key_matches, readme_entries};
+    use s2i_tests::troubleshooting::{assert_keys_in_messages, key_matches, readme_entries};
 
     fn go_failed(failure: GoFailure) -> Error {
         Error::GoFailed {
@@ -579,7 +617,19 @@ mod tests {
     fn one_of_each() -> Vec<Error> {
         let denied = || io::Error::from_raw_os_error(13);
         vec![
-            Error::Usage("invalid option '--bogus'".into()),
+            Error::UnknownOption {
+                option: "--bogus".into(),
+            },
+            Error::MissingValue {
+                option: "--src".into(),
+            },
+            Error::UnexpectedValue {
+                option: "--dry-run".into(),
+                value: "yes".into(),
+            },
+            Error::UnexpectedArgument {
+                argument: "extra".into(),
+            },
             Error::SourceMissing("/tmp/src".into()),
             Error::SourceNotDirectory("/tmp/src".into()),
             Error::SourceEmpty("/tmp/src".into()),
@@ -762,22 +812,8 @@ mod tests {
 
     #[test]
     fn each_key_is_in_its_message() {
-        let mut keys_seen = Vec::new();
-        for error in one_of_each() {
-            let message = error.to_string();
-            assert!(
-                key_matches(&message, error.key()),
-                "the key {:?} is not in the message {message:?}: fix the key in message_keys!",
-                error.key()
-            );
-            keys_seen.push(error.key());
-        }
-        for key in Error::KEYS {
-            assert!(
-                keys_seen.contains(key),
-                "no error in one_of_each() has the key {key:?}: add one"
-            );
-        }
+        let examples = one_of_each().into_iter().map(|e| (e.to_string(), e.key()));
+        assert_keys_in_messages(examples, Error::KEYS);
     }
 
     /// Names and values from the outside reach the log escaped: no error

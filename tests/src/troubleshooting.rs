@@ -1,9 +1,14 @@
-//! README.md's troubleshooting section, and the messages the binaries'
-//! sources print, so that tests can check that every message has its entry.
+//! README.md's troubleshooting section, checked against the binaries'
+//! messages both ways.
 //!
 //! The section is `### Troubleshooting`; each binary has its own table under
-//! `#### <binary>`. An entry quotes the start of the message as printed,
-//! with `…` for each value (a path, a name, go's own words).
+//! `#### <binary>`. A row's first cell quotes the start of one or more
+//! messages as printed, with `…` for each value (a path, a name, go's own
+//! words). Every message of a binary is a variant of a typed enum with a
+//! key (`s2i_common::message_keys!`), so a message cannot be added without
+//! its key; [`assert_table_matches`] then checks that README quotes every
+//! key, and that every row quotes a key, so that a row whose message is
+//! gone fails too.
 
 use std::path::Path;
 
@@ -27,6 +32,30 @@ fn entries_in(readme: &str, binary: &str) -> Option<String> {
     Some(group.split("\n#### ").next()?.to_string())
 }
 
+/// The first cell of each row of a Markdown table in `entries` (header and
+/// separator rows left out): the messages a row quotes.
+pub fn message_cells(entries: &str) -> Vec<String> {
+    entries
+        .lines()
+        .filter_map(|line| line.strip_prefix("| "))
+        .map(first_cell)
+        .filter(|cell| cell != "message" && !cell.starts_with("---"))
+        .collect()
+}
+
+/// The text up to the first `|` outside a code span.
+fn first_cell(row: &str) -> String {
+    let mut in_code = false;
+    for (at, c) in row.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '|' if !in_code => return row[..at].trim().to_string(),
+            _ => {}
+        }
+    }
+    row.trim().to_string()
+}
+
 /// Whether `text` matches `key`: the key's parts between `…` appear in
 /// `text` in order (`source directory … is empty`).
 pub fn key_matches(text: &str, key: &str) -> bool {
@@ -38,6 +67,65 @@ pub fn key_matches(text: &str, key: &str) -> bool {
         }
     }
     true
+}
+
+/// Fails unless each example message holds its key (`(message, key)`
+/// pairs), and every one of `keys` has an example: the keys are what README
+/// is checked against, so each must be the start of a message as printed.
+pub fn assert_keys_in_messages(
+    examples: impl IntoIterator<Item = (String, &'static str)>,
+    keys: &[&str],
+) {
+    let mut seen = Vec::new();
+    for (message, key) in examples {
+        assert!(
+            key_matches(&message, key),
+            "the key {key:?} is not in the message {message:?}: fix the key in message_keys!"
+        );
+        seen.push(key);
+    }
+    let without: Vec<&&str> = keys.iter().filter(|key| !seen.contains(key)).collect();
+    assert!(
+        without.is_empty(),
+        "no example message has these keys: {without:?}; add one of each"
+    );
+}
+
+/// README.md's table for `binary` and the keys of every message it prints
+/// agree both ways: a row quotes each key, and each row quotes some key (a
+/// row for a message that no longer exists fails).
+pub fn assert_table_matches(binary: &str, keys: &[&str]) {
+    let cells = message_cells(&readme_entries(binary));
+    assert!(
+        !cells.is_empty(),
+        "README.md's table for {binary} has no rows"
+    );
+    let unquoted: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|key| !cells.iter().any(|cell| key_matches(cell, key)))
+        .collect();
+    assert!(
+        unquoted.is_empty(),
+        "README.md's troubleshooting section (under `#### {binary}`) quotes no message with \
+         these keys:\n{}\nAdd a row whose first cell quotes the message's start (`…` for \
+         values), with what it means and the fix.",
+        unquoted.join("\n")
+    );
+    let stale: Vec<&String> = cells
+        .iter()
+        .filter(|cell| !keys.iter().any(|key| key_matches(cell, key)))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "these rows of README.md's troubleshooting section (under `#### {binary}`) quote no \
+         message {binary} prints (no key matches them):\n{}\nRemove them, or fix the quote.",
+        stale
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// A message found in a source file: its format string (escapes resolved,
@@ -352,6 +440,13 @@ mod tests { fn t() { Failure::usage("in a test") } }
             "is empty: source directory /x",
             "source directory … is empty"
         ));
+    }
+
+    #[test]
+    fn message_cells_are_first_cells_with_code_spans_kept_whole() {
+        let entries = "\n| message | what it means | fix |\n|---|---|---|\n\
+                       | `a: one | two` (or `b`) | x | y |\n| `c` | z |\n\nprose\n";
+        assert_eq!(message_cells(entries), ["`a: one | two` (or `b`)", "`c`"]);
     }
 
     #[test]
