@@ -21,6 +21,7 @@ use signal_hook::iterator::Signals;
 use crate::errors::Error;
 use crate::gofailure;
 use crate::plan::BuildPlan;
+use crate::redact;
 
 /// How long go gets to stop (and remove its temporary files) after SIGTERM.
 const GRACE: Duration = Duration::from_secs(2);
@@ -119,7 +120,12 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
         let mut out = std::io::stderr();
         while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
             if line != hidden {
-                let _ = out.write_all(&line);
+                // go's and git's words may name a URL with credentials.
+                let text = String::from_utf8_lossy(&line);
+                let _ = match redact::text(&text) {
+                    std::borrow::Cow::Borrowed(_) => out.write_all(&line),
+                    std::borrow::Cow::Owned(masked) => out.write_all(masked.as_bytes()),
+                };
             }
             if kept.len() < 1 << 20 {
                 kept.push_str(&String::from_utf8_lossy(&line));

@@ -38,6 +38,12 @@ pub enum Command {
     Help,
     Version,
     Assemble(Options),
+    /// `--git-credential NETRC ACTION`: git's credential helper for this
+    /// build's git configuration (see `git_credential`); not for people.
+    GitCredential {
+        netrc: PathBuf,
+        action: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +71,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
             Long("app-root") => options.app_root = parser.value().map_err(usage)?.into(),
             Long("artifacts") => options.artifacts = parser.value().map_err(usage)?.into(),
             Long("dry-run") => options.dry_run = true,
+            Long("git-credential") => {
+                let netrc = parser.value().map_err(usage)?.into();
+                let action = parser
+                    .value()
+                    .map_err(usage)?
+                    .to_string_lossy()
+                    .into_owned();
+                return Ok(Command::GitCredential { netrc, action });
+            }
             _ => return Err(usage(arg.unexpected())),
         }
     }
@@ -116,6 +131,13 @@ mod tests {
         assert_eq!(args(&["--src", "x", "--help"]).unwrap(), Command::Help);
         assert_eq!(args(&["--version"]).unwrap(), Command::Version);
         assert_eq!(args(&["-V"]).unwrap(), Command::Version);
+        assert_eq!(
+            args(&["--git-credential", "/t/netrc", "get"]).unwrap(),
+            Command::GitCredential {
+                netrc: PathBuf::from("/t/netrc"),
+                action: "get".into()
+            }
+        );
     }
 
     #[test]

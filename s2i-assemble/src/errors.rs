@@ -167,6 +167,24 @@ pub enum Error {
     Interrupted {
         signal: i32,
     },
+    /// A `.netrc`, `.gitconfig` or `.git-credentials` that cannot be read
+    /// or used; `line` where it is wrong. Never quotes a secret.
+    CredentialFile {
+        path: PathBuf,
+        line: Option<usize>,
+        problem: String,
+    },
+    /// A `GO_TOKEN_<host>` variable that cannot be used (its value unsaid).
+    TokenVariable {
+        name: String,
+        problem: String,
+    },
+    /// A file of `GO_CA_BUNDLE` that is no PEM bundle of certificates.
+    CaBundle {
+        path: PathBuf,
+        line: Option<usize>,
+        problem: String,
+    },
 }
 
 /// The command line's synopsis, after a usage error.
@@ -244,8 +262,11 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::NotTidy { .. } } => "go.mod and go.sum are out of date (…): run `go mod tidy`",
         GoFailed { failure: GoFailure::NoModule { .. } } => "no module in go.mod provides package …: run `go get …`",
         GoFailed { failure: GoFailure::Download { .. } } => "cannot download … with GOPROXY=… (…): vendor the dependencies",
-        GoFailed { failure: GoFailure::Auth { .. } } => "… refused access to … without valid credentials (…): give go credentials for …",
-        GoFailed { failure: GoFailure::Tls { .. } } => "the certificate of … is signed by an unknown authority",
+        GoFailed { failure: GoFailure::Auth { given: Some(_), .. } } => "… refused access to … with the credentials given for it (…): check that they are current",
+        GoFailed { failure: GoFailure::Auth { .. } } => "… refused access to … without valid credentials (…): give the build credentials for …",
+        GoFailed { failure: GoFailure::Tls { ca_given: true, .. } } => "the certificate of … is signed by an unknown authority…: GO_CA_BUNDLE's certificates do not include that CA",
+        GoFailed { failure: GoFailure::Tls { .. } } => "the certificate of … is signed by an unknown authority…: give the build that CA: GO_CA_BUNDLE=",
+        GoFailed { failure: GoFailure::GitMissing { .. } } => "go fetches … from its git host directly (…), and this image has no git",
         GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
@@ -256,6 +277,11 @@ s2i_common::message_keys! {
         GoFailed => "go … failed (…); Go's messages are above",
         CgoDisabled => "package … needs cgo, but CGO_ENABLED=0",
         Interrupted => "stopped by …: the build was cancelled",
+        CredentialFile { line: Some(_) } => "the credential file … line … cannot be used: …; fix that line",
+        CredentialFile => "the credential file … cannot be used: …; fix it",
+        TokenVariable => "… cannot be used: …; write the host",
+        CaBundle { line: Some(_) } => "the CA bundle … line … (GO_CA_BUNDLE) cannot be used: …",
+        CaBundle => "the CA bundle … (GO_CA_BUNDLE) cannot be used: …",
     }
 }
 
@@ -579,6 +605,38 @@ impl fmt::Display for Error {
                 "stopped by {}: the build was cancelled and the previous installation is unchanged",
                 signal_name(*signal)
             ),
+            Error::CredentialFile {
+                path,
+                line: Some(line),
+                problem,
+            } => write!(
+                f,
+                "the credential file {} line {line} cannot be used: {problem}; fix that line where the file comes from (the secret), its values are never shown",
+                path.display()
+            ),
+            Error::CredentialFile { path, problem, .. } => write!(
+                f,
+                "the credential file {} cannot be used: {problem}; fix it where it comes from (the secret), or point GO_CREDENTIALS_DIR elsewhere",
+                path.display()
+            ),
+            Error::TokenVariable { name, problem } => write!(
+                f,
+                "{name} cannot be used: {problem}; write the host after GO_TOKEN_ with _ for each . and __ for each - (GO_TOKEN_git__corp_example for git-corp.example), and the value as TOKEN or USER:TOKEN"
+            ),
+            Error::CaBundle {
+                path,
+                line,
+                problem,
+            } => {
+                write!(f, "the CA bundle {}", path.display())?;
+                if let Some(line) = line {
+                    write!(f, " line {line}")?;
+                }
+                write!(
+                    f,
+                    " (GO_CA_BUNDLE) cannot be used: {problem}; GO_CA_BUNDLE names PEM files of CA certificates (-----BEGIN CERTIFICATE-----)"
+                )
+            }
         }
     }
 }
@@ -768,10 +826,29 @@ mod tests {
                 module: Some("github.com/acme/private@v1.0.0".into()),
                 reason: "401 Unauthorized",
                 goprivate: true,
+                given: None,
+            }),
+            go_failed(GoFailure::Auth {
+                host: "git.corp.example".into(),
+                module: Some("git.corp.example/acme/private@v1.0.0".into()),
+                reason: "authentication failed",
+                goprivate: false,
+                given: Some(Box::new(crate::gofailure::Given(
+                    "GO_TOKEN_git_corp_example".into(),
+                ))),
             }),
             go_failed(GoFailure::Tls {
                 host: "proxy.corp.example".into(),
                 module: None,
+                ca_given: false,
+            }),
+            go_failed(GoFailure::Tls {
+                host: "proxy.corp.example".into(),
+                module: Some("example.com/m@v1.0.0".into()),
+                ca_given: true,
+            }),
+            go_failed(GoFailure::GitMissing {
+                module: Some("github.com/acme/private@v1.0.0".into()),
             }),
             go_failed(GoFailure::ChecksumMismatch {
                 module: "example.com/greeting@v1.0.0".into(),
@@ -807,6 +884,31 @@ mod tests {
                 by_default: true,
             },
             Error::Interrupted { signal: 15 },
+            Error::CredentialFile {
+                path: "/opt/app-root/src/.netrc".into(),
+                line: Some(3),
+                problem: "`password` has no value after it".into(),
+            },
+            Error::CredentialFile {
+                path: "/var/run/secrets/go/.gitconfig".into(),
+                line: None,
+                problem: "cannot read it: Permission denied".into(),
+            },
+            Error::TokenVariable {
+                name: "GO_TOKEN_git.corp".into(),
+                problem: "`git.corp` is no host name written as the variable's name takes it"
+                    .into(),
+            },
+            Error::CaBundle {
+                path: "/opt/app-root/src/ca/ca.crt".into(),
+                line: Some(7),
+                problem: "not base64 inside a certificate".into(),
+            },
+            Error::CaBundle {
+                path: "/opt/app-root/src/ca/ca.crt".into(),
+                line: None,
+                problem: "no certificate in it".into(),
+            },
         ]
     }
 

@@ -44,12 +44,19 @@ pub enum GoFailure {
         /// GOPRIVATE may be the fix: go fetched the module through a
         /// proxy, and GOPRIVATE does not name it yet.
         goprivate: bool,
+        /// Where the credentials given for that host came from, if any
+        /// were (see `credentials::given_for`); boxed, to keep errors small.
+        given: Option<Box<Given>>,
     },
     /// A server certificate signed by an authority the builder does not trust.
     Tls {
         host: String,
         module: Option<String>,
+        /// Whether GO_CA_BUNDLE gave CAs (which then lack this one).
+        ca_given: bool,
     },
+    /// A module fetched from its git host directly, and no git in the image.
+    GitMissing { module: Option<String> },
     /// go.sum does not match what was downloaded (go's SECURITY ERROR).
     ChecksumMismatch { module: String },
     /// vendor/ and go.mod disagree.
@@ -85,6 +92,11 @@ pub enum GoFailure {
     /// Anything else: go's messages above say it.
     Other,
 }
+
+/// Where the credentials for a host came from (`.netrc line 3`,
+/// `GO_TOKEN_github_com`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given(pub String);
 
 /// The error for a go command that failed with `stderr` (which the user
 /// has seen already): go's failure recognised, or `command` named.
@@ -141,19 +153,34 @@ const DEFAULT_GOPROXY: &str = "https://proxy.golang.org,direct";
 /// Recognises go's failure in `stderr`. `env` is the environment go ran
 /// with, `dir` where it ran (paths under it are shown relative).
 pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoFailure {
+    let mut failure = classify_words(stderr, env, dir);
+    // What this build was given, which go's words cannot say.
+    match &mut failure {
+        GoFailure::Auth { host, given, .. } => {
+            *given = crate::credentials::given_for(host).map(|g| Box::new(Given(g)))
+        }
+        GoFailure::Tls { ca_given, .. } => *ca_given = crate::credentials::ca_given(),
+        _ => {}
+    }
+    failure
+}
+
+/// [`classify`] from go's words alone.
+fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoFailure {
     let lines: Vec<&str> = stderr.lines().collect();
     let var = |name: &str| env.get(name).map(String::as_str).unwrap_or("");
     let goproxy = match var("GOPROXY") {
         "" => DEFAULT_GOPROXY.to_string(),
         set => set.to_string(),
     };
-    let classifiers: [&dyn Fn() -> Option<GoFailure>; 13] = [
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 14] = [
         &|| checksum_mismatch(&lines),
         &|| toolchain(&lines, var("GOTOOLCHAIN")),
         &|| mod_syntax(&lines, dir),
         &|| vendor(&lines),
         &|| cgo_no_compiler(&lines),
         &|| too_old(&lines),
+        &|| git_missing(&lines),
         &|| auth(&lines, &goproxy, var("GOPRIVATE"), var("GONOPROXY")),
         &|| tls(&lines),
         &|| not_tidy(&lines),
@@ -288,6 +315,21 @@ fn too_old(lines: &[&str]) -> Option<GoFailure> {
     })
 }
 
+/// go fetching from a git host directly and finding no git: `exec: "git":
+/// executable file not found in $PATH` (after `unable to resolve git
+/// version`, or Go 1.19's `git init --bare`), or `missing Git command`.
+fn git_missing(lines: &[&str]) -> Option<GoFailure> {
+    lines
+        .iter()
+        .any(|l| {
+            l.contains("exec: \"git\": executable file not found")
+                || l.contains("missing Git command")
+        })
+        .then(|| GoFailure::GitMissing {
+            module: downloading(lines).pop(),
+        })
+}
+
 /// A proxy answering 401/403, or git asking for or refusing credentials.
 fn auth(lines: &[&str], goproxy: &str, goprivate: &str, gonoproxy: &str) -> Option<GoFailure> {
     const SIGNS: &[(&str, &str)] = &[
@@ -342,6 +384,7 @@ fn auth(lines: &[&str], goproxy: &str, goprivate: &str, gonoproxy: &str) -> Opti
         module,
         reason,
         goprivate,
+        given: None,
     })
 }
 
@@ -361,6 +404,7 @@ fn tls(lines: &[&str]) -> Option<GoFailure> {
             .map(host_of)
             .unwrap_or_else(|| "the server".to_string()),
         module: module_named(lines),
+        ca_given: false,
     })
 }
 
@@ -609,6 +653,19 @@ fn host_of(url: &str) -> String {
         .to_string()
 }
 
+/// `git-corp.example:8443` as a `GO_TOKEN_` variable's name writes it:
+/// `git__corp_example` (a port is not part of it).
+fn token_variable_host(host: &str) -> String {
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    name.replace('-', "__").replace('.', "_")
+}
+
 /// The proxy URLs of a GOPROXY list (not `direct` or `off`).
 fn proxies(goproxy: &str) -> impl Iterator<Item = &str> {
     goproxy
@@ -619,7 +676,7 @@ fn proxies(goproxy: &str) -> impl Iterator<Item = &str> {
 
 /// Whether a module path matches a GOPRIVATE-style list of glob patterns,
 /// each matching a prefix of the path's elements.
-fn matches_patterns(path: &str, patterns: &str) -> bool {
+pub fn matches_patterns(path: &str, patterns: &str) -> bool {
     let elements: Vec<&str> = path.split('/').collect();
     patterns
         .split(',')
@@ -715,12 +772,20 @@ impl GoFailure {
                 module,
                 reason,
                 goprivate,
+                given,
             } => {
                 let module = module.as_deref().unwrap_or("a dependency");
-                write!(
-                    f,
-                    "{host} refused access to {module} without valid credentials ({reason}): give go credentials for {host} in $HOME/.netrc (an OpenShift build input secret holding a .netrc lands in $HOME)"
-                )?;
+                match given.as_deref().map(|g| &g.0) {
+                    Some(origin) => write!(
+                        f,
+                        "{host} refused access to {module} with the credentials given for it ({origin}; {reason}): check that they are current and may read {module}"
+                    )?,
+                    None => write!(
+                        f,
+                        "{host} refused access to {module} without valid credentials ({reason}): give the build credentials for {host}: GO_TOKEN_{}=<token> from a secret, or a .netrc or .git-credentials in an input secret or GO_CREDENTIALS_DIR (README: Private modules)",
+                        token_variable_host(host)
+                    )?,
+                }
                 if *goprivate {
                     let path = module.split('@').next().unwrap_or(module);
                     write!(
@@ -730,14 +795,32 @@ impl GoFailure {
                 }
                 Ok(())
             }
-            GoFailure::Tls { host, module } => {
+            GoFailure::Tls {
+                host,
+                module,
+                ca_given,
+            } => {
                 write!(f, "the certificate of {host} is signed by an unknown authority")?;
                 if let Some(module) = module {
                     write!(f, " (fetching {module})")?;
                 }
+                if *ca_given {
+                    write!(
+                        f,
+                        ": GO_CA_BUNDLE's certificates do not include that CA: add the CA that signed {host}'s certificate to the file GO_CA_BUNDLE names"
+                    )
+                } else {
+                    write!(
+                        f,
+                        ": give the build that CA: GO_CA_BUNDLE=<a PEM file of it> (go and git then trust it besides the system's roots; README: Private modules)"
+                    )
+                }
+            }
+            GoFailure::GitMissing { module } => {
+                let module = module.as_deref().unwrap_or("a module");
                 write!(
                     f,
-                    ": give the build that CA: SSL_CERT_FILE=<a PEM bundle that includes it> for go, GIT_SSL_CAINFO too where git fetches"
+                    "go fetches {module} from its git host directly (GOPROXY=direct, or GOPRIVATE/GONOPROXY names it), and this image has no git: use a builder image with git, or a GOPROXY that serves that module (a company proxy: GOPROXY=https://proxy.corp.example, with GONOPROXY not naming it)"
                 )
             }
             GoFailure::ChecksumMismatch { module } => write!(
@@ -862,6 +945,7 @@ mod recorded {
             GoFailure::Download { .. } => "download",
             GoFailure::Auth { .. } => "auth",
             GoFailure::Tls { .. } => "tls",
+            GoFailure::GitMissing { .. } => "git-missing",
             GoFailure::ChecksumMismatch { .. } => "checksum",
             GoFailure::Vendor { .. } => "vendor",
             GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",

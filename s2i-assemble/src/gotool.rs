@@ -154,7 +154,7 @@ impl Captured {
         dir: &Path,
         env: &BTreeMap<String, String>,
     ) -> Error {
-        eprint!("{}", self.stderr);
+        eprint!("{}", crate::redact::text(&self.stderr));
         gofailure::error(command, &self.status, &self.stderr, env, dir, go)
     }
 }

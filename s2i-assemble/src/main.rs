@@ -6,19 +6,24 @@
 mod artifacts;
 mod build;
 mod buildinfo;
+mod cacerts;
 mod cgo;
 mod cli;
 mod config;
+mod credentials;
 mod detect;
 mod errors;
+mod git_credential;
 mod gofailure;
 mod gotool;
 mod inputs;
 mod install;
 mod modfile;
+mod netrc;
 mod pipeline;
 mod plan;
 mod provenance;
+mod redact;
 mod report;
 mod roots;
 mod sbom;
@@ -34,10 +39,12 @@ fn main() {
         Ok(cli::Command::Assemble(options)) => match pipeline::run(&options) {
             Ok(()) => 0,
             Err(error) => {
-                eprintln!("s2i-assemble: {error}");
+                // Go's words in it may carry a URL's credentials.
+                eprintln!("s2i-assemble: {}", redact::text(&error.to_string()));
                 error.exit_code()
             }
         },
+        Ok(cli::Command::GitCredential { netrc, action }) => git_credential::serve(&netrc, &action),
         Err(error) => {
             eprintln!("s2i-assemble: {error}");
             error.exit_code()

@@ -29,6 +29,7 @@ use crate::build::{self, Interrupt};
 use crate::cgo;
 use crate::cli::Options;
 use crate::config;
+use crate::credentials;
 use crate::detect::{self, Kind, Target};
 use crate::errors::{Error, TargetSetting};
 use crate::gotool;
@@ -36,6 +37,7 @@ use crate::install;
 use crate::modfile;
 use crate::plan::{self, BuildPlan};
 use crate::provenance;
+use crate::redact;
 use crate::report::{self, Report};
 use crate::roots;
 use crate::source;
@@ -67,24 +69,36 @@ pub fn run(options: &Options) -> Result<(), Error> {
     // sources is left out of them.
     let top = source::inspect(&src)?;
     let app_root_in_src = roots::check(&src, &app_root)?;
-    let config = config::load(&src, &process_env)?;
+    let mut config = config::load(&src, &process_env)?;
     for warning in &config.warnings {
         report.warn(warning);
     }
+    let found = credentials::find(&credentials::Places {
+        env: &config.env,
+        process_env: &process_env,
+        cwd: &std::env::current_dir().map_err(|e| Error::io("read", ".", e))?,
+        src: &src,
+        app_root: &app_root,
+        run_env: &config.run_env,
+        dry_run: options.dry_run,
+    })?;
+    credentials::keep_out_of_the_run_manifest(&found, &mut config, &report);
     let (kind, kind_warnings) = Kind::of(&top, &config)?;
     let provenance = provenance::Settings::from_env(&config.env)?;
     let go = gotool::find_go(&config.env)?;
 
-    // 2. The sources: checked, the application's files copied out, and
-    // copied whole only where the build must not write into them.
+    // 2. The sources: checked, the application's files copied out (never
+    // a credential file), and copied whole only where the build must not
+    // write into them.
     let work = WorkArea::create(&app_root, options.dry_run)?;
     let build_copy = detect::build_copy(&kind, work.path());
     let app_files = work.path().join("app-files");
+    let leave_out = credentials::left_out_of_the_sources(&found, app_root_in_src.as_deref());
     let prepared = source::prepare(
         &src,
         build_copy.as_deref(),
         (!options.dry_run).then_some(app_files.as_path()),
-        app_root_in_src.as_deref(),
+        &leave_out,
         &|| interrupt.check(),
     )?;
     for warning in &prepared.warnings {
@@ -109,6 +123,15 @@ pub fn run(options: &Options) -> Result<(), Error> {
             std::fs::canonicalize(&src).map_err(|e| Error::io("read", &src, e))?
         }
     };
+    // Credentials for go and git, in this build's environment only.
+    let secrets = credentials::give(
+        &found,
+        &mut config,
+        &kind,
+        &app_root,
+        work.path(),
+        &mut report,
+    )?;
     interrupt.check()?;
 
     // 3. Go's caches (not for --dry-run, which writes nothing).
@@ -147,6 +170,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         )
     };
     let mut plan = detect(guess_root)?;
+    secrets.describe(&found, &mut plan);
     for warning in &plan.warnings {
         report.warn(warning);
     }
@@ -159,7 +183,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     ));
     if options.dry_run {
         // The plan is what --dry-run is for: not writing it is a failure.
-        return s2i_common::stdout::write_all(plan.to_string().as_bytes())
+        return s2i_common::stdout::write_all(redact::text(&plan.to_string()).as_bytes())
             .map_err(|e| Error::io("write the plan to", "stdout", e));
     }
     interrupt.check()?;
@@ -182,7 +206,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
         Err(failed @ Error::GoFailed { .. }) if plan.root_guessed && failed.concerns_packages() => {
             // Either the root's own errors, or it is not `package main`:
             // `go list` tells which, and where the main packages are.
-            let listed = detect(false)?;
+            let mut listed = detect(false)?;
+            secrets.describe(&found, &mut listed);
             let packages = |p: &BuildPlan| -> Vec<String> {
                 p.targets.iter().map(|t| t.package.clone()).collect()
             };
@@ -382,6 +407,7 @@ fn detect_plan(
         app_root: app_root.to_path_buf(),
         artifacts: artifacts.to_path_buf(),
         warnings,
+        credentials: Vec::new(),
     })
 }
 

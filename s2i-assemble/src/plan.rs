@@ -43,6 +43,9 @@ pub struct BuildPlan {
     pub app_root: PathBuf,
     pub artifacts: PathBuf,
     pub warnings: Vec<String>,
+    /// What the build is given to download private modules, by host and
+    /// kind (see `credentials`), never by value.
+    pub credentials: Vec<String>,
 }
 
 /// Go's variables that are passed through and worth showing in the plan.
@@ -263,6 +266,22 @@ impl fmt::Display for BuildPlan {
                 writeln!(f, "    {name}={}", Escaped::new(value))?;
             }
         }
+        if !self.credentials.is_empty() {
+            writeln!(
+                f,
+                "  credentials (for this build only; by host and kind, never by value):"
+            )?;
+            for line in &self.credentials {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        let downloads = module_downloads(&self.env, &self.build_dir);
+        if !downloads.is_empty() {
+            writeln!(f, "  module downloads:")?;
+            for line in downloads {
+                writeln!(f, "    {line}")?;
+            }
+        }
         writeln!(f, "  commands:")?;
         writeln!(f, "    cd {}", Escaped::new(&self.build_dir))?;
         if let Some(go_mod) = &self.throwaway_go_mod {
@@ -308,5 +327,156 @@ impl fmt::Display for BuildPlan {
             writeln!(f, "  warning: {warning}")?;
         }
         Ok(())
+    }
+}
+
+/// How go downloads modules, as go reads GOPROXY, GOPRIVATE, GONOPROXY,
+/// GONOSUMDB and GOINSECURE, and which of go.mod's requirements are
+/// private: for the plan, when any of those patterns is set.
+fn module_downloads(env: &BTreeMap<String, String>, dir: &Path) -> Vec<String> {
+    let var = |name: &str| env.get(name).map(String::as_str).unwrap_or("").trim();
+    let (goprivate, goinsecure) = (var("GOPRIVATE"), var("GOINSECURE"));
+    let or_private = |name: &str| match var(name) {
+        "" => goprivate.to_string(),
+        set => set.to_string(),
+    };
+    let (gonoproxy, gonosumdb) = (or_private("GONOPROXY"), or_private("GONOSUMDB"));
+    if goprivate.is_empty() && gonoproxy.is_empty() && gonosumdb.is_empty() && goinsecure.is_empty()
+    {
+        return Vec::new();
+    }
+    let list = |patterns: &str| {
+        patterns
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![format!("GOPROXY: {}", describe_goproxy(var("GOPROXY")))];
+    let mut say = |what: &str, patterns: &str| {
+        if !patterns.is_empty() {
+            lines.push(format!("{what}: {}", list(patterns)));
+        }
+    };
+    say("private modules (GOPRIVATE)", goprivate);
+    say(
+        "fetched from their own hosts, never through GOPROXY (GONOPROXY)",
+        &gonoproxy,
+    );
+    say(
+        "not checked against the checksum database (GONOSUMDB)",
+        &gonosumdb,
+    );
+    say(
+        "fetched insecurely: plain HTTP, certificates unchecked (GOINSECURE)",
+        goinsecure,
+    );
+    let private: Vec<String> = std::fs::read_to_string(dir.join("go.mod"))
+        .map(|text| requirements(&text))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|path| {
+            crate::gofailure::matches_patterns(path, &gonoproxy)
+                || crate::gofailure::matches_patterns(path, &gonosumdb)
+        })
+        .collect();
+    if !private.is_empty() {
+        lines.push(format!(
+            "go.mod's private requirements: {}",
+            private.join(", ")
+        ));
+    }
+    lines
+}
+
+/// GOPROXY in words: each entry, and when go falls back to the next.
+fn describe_goproxy(goproxy: &str) -> String {
+    let goproxy = if goproxy.is_empty() {
+        "https://proxy.golang.org,direct"
+    } else {
+        goproxy
+    };
+    let mut out = String::new();
+    let mut rest = goproxy;
+    loop {
+        let end = rest.find([',', '|']).unwrap_or(rest.len());
+        let entry = match rest[..end].trim() {
+            "direct" => "direct (the module's own host, with git or another VCS)",
+            "off" => "off (no download)",
+            url => url,
+        };
+        out.push_str(entry);
+        match rest[end..].chars().next() {
+            Some(',') => out.push_str(", then on 404 or 410 "),
+            Some('|') => out.push_str(", then on any error "),
+            _ => break,
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+/// The module paths go.mod requires (`require` lines and blocks).
+fn requirements(go_mod: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut in_block = false;
+    for line in go_mod.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["require", "("] => in_block = true,
+            [")"] => in_block = false,
+            ["require", path, _version, ..] => paths.push(path.trim_matches('"').to_string()),
+            [path, _version, ..] if in_block => paths.push(path.trim_matches('"').to_string()),
+            _ => {}
+        }
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goproxy_lists_in_words() {
+        assert_eq!(
+            describe_goproxy("https://corp.example/go,direct"),
+            "https://corp.example/go, then on 404 or 410 direct (the module's own host, with git or another VCS)"
+        );
+        assert_eq!(
+            describe_goproxy("https://a|https://b,off"),
+            "https://a, then on any error https://b, then on 404 or 410 off (no download)"
+        );
+    }
+
+    #[test]
+    fn private_patterns_and_requirements() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("go.mod"),
+            "module m\n\nrequire github.com/acme/private v1.0.0\n\nrequire (\n\tgolang.org/x/text v0.1.0 // indirect\n\tgit.corp.example/lib v0.2.0\n)\n",
+        )
+        .unwrap();
+        let env: BTreeMap<String, String> = [
+            (
+                "GOPRIVATE".to_string(),
+                "github.com/acme,*.corp.example".to_string(),
+            ),
+            ("GONOSUMDB".to_string(), "github.com/acme".to_string()),
+        ]
+        .into();
+        assert_eq!(
+            module_downloads(&env, dir.path()),
+            [
+                "GOPROXY: https://proxy.golang.org, then on 404 or 410 direct (the module's own host, with git or another VCS)",
+                "private modules (GOPRIVATE): github.com/acme, *.corp.example",
+                "fetched from their own hosts, never through GOPROXY (GONOPROXY): github.com/acme, *.corp.example",
+                "not checked against the checksum database (GONOSUMDB): github.com/acme",
+                "go.mod's private requirements: github.com/acme/private, git.corp.example/lib",
+            ]
+        );
+        assert!(module_downloads(&BTreeMap::new(), dir.path()).is_empty());
     }
 }

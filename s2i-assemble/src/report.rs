@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use crate::redact;
+
 pub struct Report {
     start: Instant,
     step: Instant,
@@ -35,13 +37,13 @@ impl Report {
         self.step = Instant::now();
     }
 
-    /// One line of the log on stdout.
+    /// One line of the log on stdout, never with a credential in it.
     pub fn line(&self, text: &str) {
-        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        let _ = writeln!(std::io::stdout().lock(), "{}", redact::text(text));
     }
 
     pub fn warn(&self, message: &str) {
-        eprintln!("s2i-assemble: warning: {message}");
+        eprintln!("s2i-assemble: warning: {}", redact::text(message));
     }
 
     pub fn total_secs(&self) -> f64 {

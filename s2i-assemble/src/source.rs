@@ -107,8 +107,9 @@ fn is_linkable(rel: &Path) -> bool {
 /// Walks the sources in `src`: checks that every file can be read and that
 /// no symlink leads out of them; copies them to `build` (which must not
 /// exist) when given; copies the application's run-time files into
-/// `app_files` when given. `.git` is left out of both, and so is
-/// `leave_out` (an application root inside the sources, resolved).
+/// `app_files` when given. `.git` is left out of both, and so is each of
+/// `leave_out` (an application root inside the sources, credential files;
+/// resolved).
 ///
 /// A FIFO, socket or device is never opened: where go would read it (see
 /// [`go_reads`]) the build stops, since go would wait on it for ever;
@@ -118,7 +119,7 @@ pub fn prepare(
     src: &Path,
     build: Option<&Path>,
     app_files: Option<&Path>,
-    leave_out: Option<&Path>,
+    leave_out: &[PathBuf],
     stop: &dyn Fn() -> Result<(), Error>,
 ) -> Result<Copied, Error> {
     let root =
@@ -135,7 +136,8 @@ pub fn prepare(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            !(e.depth() == 1 && e.file_name() == ".git") && Some(e.path()) != leave_out
+            let git = e.depth() == 1 && e.file_name() == ".git";
+            !(git || leave_out.iter().any(|p| p == e.path()))
         });
     let cancelled = || stop().is_err();
     for entry in walk {
@@ -461,7 +463,7 @@ mod tests {
             src.path(),
             Some(&work.path().join("build")),
             Some(&work.path().join("app")),
-            None,
+            &[],
             &|| Ok(()),
         )
         .unwrap();
@@ -509,7 +511,7 @@ mod tests {
         let before = listing(src.path());
         let work = tempfile::tempdir().unwrap();
         let app = work.path().join("app");
-        let copied = prepare(src.path(), None, Some(&app), None, &|| Ok(())).unwrap();
+        let copied = prepare(src.path(), None, Some(&app), &[], &|| Ok(())).unwrap();
         assert_eq!((copied.go_files, copied.root_go_files), (3, 1));
         assert_eq!(listing(src.path()), before);
         assert_eq!(
@@ -542,7 +544,7 @@ mod tests {
             let src = tree(&[("main.go", "package main\n")]);
             fs::create_dir(src.path().join("conf")).unwrap();
             symlink(&target, src.path().join("conf/link")).unwrap();
-            let e = prepare(src.path(), None, None, None, &|| Ok(())).unwrap_err();
+            let e = prepare(src.path(), None, None, &[], &|| Ok(())).unwrap_err();
             assert!(
                 matches!(&e, Error::SymlinkOutside { link, .. } if link == Path::new("conf/link")),
                 "{e}"

@@ -7,9 +7,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use s2i_tests::go::{fixture_proxy, set_requirement};
+use s2i_tests::loopback::{HostOptions, PrivateHost};
 use s2i_tests::require_tool;
 use support::{contents, listing, Case, RefusingServer};
 
@@ -160,77 +160,16 @@ fn private_git_host_asks_for_credentials() {
     insta::assert_snapshot!(log);
 }
 
-/// `openssl s_server` on 127.0.0.1 with a certificate made here: a proxy
+/// The tests' private code host (HTTPS, a CA made when it starts): a proxy
 /// whose CA the builder does not have.
-struct TlsServer {
-    child: Child,
-    port: u16,
-}
-
-impl TlsServer {
-    fn start(dir: &Path) -> TlsServer {
-        let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
-        let made = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            ])
-            .args([
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(made.success(), "openssl req");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-quiet", "-www", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Listening once a connection is accepted.
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        TlsServer { child, port }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn proxy_certificate_from_an_unknown_authority() {
     let test = "proxy_certificate_from_an_unknown_authority";
     let Some(case) = Case::new(test, "module-dep") else {
         return;
     };
-    if require_tool("openssl", test).is_none() {
-        return;
-    }
-    let server = TlsServer::start(case.tmp.path());
-    let case = case.env("GOPROXY", &format!("https://127.0.0.1:{}", server.port));
+    let server = PrivateHost::start(&case.go, &HostOptions::default());
+    let case = case.env("GOPROXY", &server.url());
     let log = fails(
         &case,
         "x509: certificate signed by unknown authority",

@@ -73,6 +73,12 @@ pub const GO_CLEAN_CACHE: &str = "GO_CLEAN_CACHE";
 pub const GO_SBOM: &str = "GO_SBOM";
 /// `SOURCE_DATE_EPOCH`: the SBOMs' creation time (reproducible builds).
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// `GO_CREDENTIALS_DIR`: directories holding `.netrc`, `.gitconfig`, `.git-credentials`.
+pub const GO_CREDENTIALS_DIR: &str = "GO_CREDENTIALS_DIR";
+/// `GO_CA_BUNDLE`: PEM files of CA certificates to trust besides the system's.
+pub const GO_CA_BUNDLE: &str = "GO_CA_BUNDLE";
+/// `GO_TOKEN_<host>`: a token for one host; the prefix of those variables.
+pub const GO_TOKEN_PREFIX: &str = "GO_TOKEN_";
 
 /// `APP_ROOT`: where the application is installed, and run from.
 pub const APP_ROOT: Setting = Setting {
@@ -353,7 +359,40 @@ application image, but the next incremental build starts clean (see Incremental 
 Only what Go put into GOCACHE and GOMODCACHE goes; other files there stay.",
     },
     Setting {
-        name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOSUMDB, GOSUMDB, GOEXPERIMENT, GOOS, GOARCH, ...",
+        name: GO_CREDENTIALS_DIR,
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "Directories (separated by `:`) holding credentials for go's downloads: \
+`.netrc`, `.gitconfig` (e.g. `url.<base>.insteadOf` rewrites), `.git-credentials` (also without \
+the dot). A relative path is relative to the working directory (an OpenShift input secret's \
+`destinationDir`), an absolute one is e.g. a build volume's mount path. The working directory \
+itself (`$HOME`, where an input secret without `destinationDir` lands) is always looked at. Used \
+for this build only: see Private modules.",
+    },
+    Setting {
+        name: "GO_TOKEN_<host>",
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "A token for one host, from a secret: `TOKEN`, or `USER:TOKEN` for hosts \
+that need the user name (default user `oauth2`). The host is written with `_` for `.` and `__` \
+for `-`, in any case: `GO_TOKEN_github_com`, `GO_TOKEN_GIT__CORP_EXAMPLE` (git-corp.example); \
+it applies to the host on any port. go (over `NETRC`) and git (over a credential helper) get it \
+for this build only; it never reaches the log, the image or the run manifest.",
+    },
+    Setting {
+        name: GO_CA_BUNDLE,
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "PEM files (separated by `:`) of CA certificates that go and git trust \
+besides the system's roots: a company proxy's or git host's private CA. A relative path is \
+relative to the working directory. The build gets one bundle of the system's roots and these \
+(`SSL_CERT_FILE`, `GIT_SSL_CAINFO`).",
+    },
+    Setting {
+        name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOSUMDB, GOAUTH, GOEXPERIMENT, GOOS, GOARCH, ...",
         toml_key: None,
         default: "",
         applies: Applies::Build,

@@ -12,6 +12,7 @@ pub mod elf;
 pub mod engines;
 pub mod go;
 pub mod hostile_tar;
+pub mod loopback;
 pub mod openapi;
 pub mod s2i_cli;
 pub mod sbom;
