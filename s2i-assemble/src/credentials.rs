@@ -824,7 +824,7 @@ fn git_list(
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::io("run git config on", path, e))?;
+        .map_err(|e| Error::io("run git config to check", path, e))?;
     if out.status.success() {
         return Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()));
     }

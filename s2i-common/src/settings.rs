@@ -392,7 +392,7 @@ relative to the working directory. The build gets one bundle of the system's roo
 (`SSL_CERT_FILE`, `GIT_SSL_CAINFO`).",
     },
     Setting {
-        name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOSUMDB, GOAUTH, GOEXPERIMENT, GOOS, GOARCH, ...",
+        name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOAUTH, GOOS, GOARCH, ...",
         toml_key: None,
         default: "",
         applies: Applies::Build,
