@@ -51,7 +51,25 @@ impl Interrupt {
                 shared.stop_child();
             }
         });
+        let _ = CURRENT.set(interrupt.clone());
         Ok(interrupt)
+    }
+
+    /// The one [`install`](Interrupt::install)ed, for the quick go commands
+    /// (`gotool::output`), which may wait on a download as long as a build.
+    pub fn current() -> Option<&'static Interrupt> {
+        CURRENT.get()
+    }
+
+    /// Passes a signal to `child`'s process group (its own: `process_group(0)`)
+    /// until the guard is dropped.
+    pub fn watch(&self, child: u32) -> Watching<'_> {
+        self.child_group.store(child as i32, Ordering::SeqCst);
+        // A signal that came before: stop it now.
+        if self.check().is_err() {
+            self.stop_child();
+        }
+        Watching(self)
     }
 
     /// Err(Interrupted) once a signal has arrived.
@@ -77,6 +95,17 @@ impl Interrupt {
                 let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
             }
         });
+    }
+}
+
+static CURRENT: std::sync::OnceLock<Interrupt> = std::sync::OnceLock::new();
+
+/// See [`Interrupt::watch`].
+pub struct Watching<'a>(&'a Interrupt);
+
+impl Drop for Watching<'_> {
+    fn drop(&mut self) {
+        self.0.child_group.store(0, Ordering::SeqCst);
     }
 }
 

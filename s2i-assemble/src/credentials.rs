@@ -125,83 +125,24 @@ pub struct Places<'a> {
 /// Finds, reads and checks every credential and CA the build is given.
 pub fn find(places: &Places) -> Result<Found, Error> {
     let mut found = Found::default();
-    let env = places.env;
-    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
-
+    let var = |name: &str| {
+        places
+            .env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
     // GO_TOKEN_<host> first: named explicitly, they win.
-    for (name, value) in env {
-        let Some(encoded) = name.strip_prefix(GO_TOKEN_PREFIX) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        found.add_token(name, encoded, value, places)?;
-    }
-
-    // The files: GO_CREDENTIALS_DIR's directories, the working directory,
-    // $HOME, NETRC.
-    let mut dirs: Vec<(PathBuf, bool)> = Vec::new();
-    for dir in var(GO_CREDENTIALS_DIR).unwrap_or("").split(':') {
-        if dir.is_empty() {
-            continue;
-        }
-        let path = places.cwd.join(dir);
-        if !path.is_dir() {
-            return Err(Error::BadSetting {
-                name: GO_CREDENTIALS_DIR,
-                value: dir.to_string(),
-                why: format!(
-                    "{} is not a directory; name the directory an input secret or build volume puts its files in",
-                    path.display()
-                ),
-            });
-        }
-        dirs.push((path, true));
-    }
-    dirs.push((places.cwd.to_path_buf(), false));
-    let home = var("HOME").map(PathBuf::from);
-    let home_is_cwd = home.as_deref().is_some_and(|h| same_dir(h, places.cwd));
-    let mut seen: Vec<PathBuf> = Vec::new();
-    for (dir, undotted_too) in &dirs {
-        for name in [NETRC, GIT_CREDENTIALS, GITCONFIG] {
-            let mut names = vec![name.to_string()];
-            if *undotted_too {
-                names.push(name[1..].to_string());
-            }
-            for file in names.iter().map(|n| dir.join(n)) {
-                if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
-                    seen.push(file.clone());
-                    found.read_file(&file, name, places)?;
-                }
-            }
+    for (name, value) in places.env {
+        if let Some(encoded) = name
+            .strip_prefix(GO_TOKEN_PREFIX)
+            .filter(|_| !value.is_empty())
+        {
+            found.add_token(name, encoded, value, places)?;
         }
     }
-    // go reads $HOME/.netrc unless NETRC is set, and NETRC will be.
-    if let Some(home) = home.as_deref().filter(|_| !home_is_cwd) {
-        let file = home.join(NETRC);
-        if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
-            seen.push(file.clone());
-            found.read_file(&file, NETRC, places)?;
-        }
-        for own in [home.join(GITCONFIG), xdg_git_config(env, home)] {
-            if own.is_file() {
-                found.user_gitconfigs.push(own);
-            }
-        }
-    }
-    if let Some(file) = var("NETRC").map(PathBuf::from) {
-        if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
-            seen.push(file.clone());
-            found.read_file(&file, NETRC, places)?;
-        }
-    }
-    if let Some(file) = var("GIT_CONFIG_GLOBAL").map(PathBuf::from) {
-        if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
-            found.user_gitconfigs.push(file);
-        }
-    }
-
+    let dirs = credential_dirs(var(GO_CREDENTIALS_DIR).unwrap_or(""), places.cwd)?;
+    let seen = found.read_files(&dirs, places)?;
     found.read_proxy_urls(var("GOPROXY").unwrap_or(""));
     found.read_cas(var(GO_CA_BUNDLE).unwrap_or(""), places.cwd)?;
 
@@ -213,18 +154,17 @@ pub fn find(places: &Places) -> Result<Found, Error> {
             found.in_sources.push(path);
         }
     }
-    for path in seen.iter().chain(dirs.iter().filter(|d| d.1).map(|d| &d.0)) {
+    for path in seen.iter().chain(&dirs) {
         if inside(path, places.src) && !found.in_sources.iter().any(|p| same_file(p, path)) {
             found.in_sources.push(path.clone());
         }
     }
-
     // Credentials committed in .s2i/environment stay out of the run manifest.
-    for name in places.run_env.keys() {
+    for (name, value) in places.run_env {
         let credential = name.starts_with(GO_TOKEN_PREFIX)
             || BUILD_ONLY_VARIABLES.contains(&name.as_str())
             || name.starts_with("GIT_CONFIG_")
-            || redact::holds_secret(&places.run_env[name]);
+            || redact::holds_secret(value);
         if credential {
             found.build_only.push(name.clone());
         }
@@ -233,11 +173,76 @@ pub fn find(places: &Places) -> Result<Found, Error> {
     Ok(found)
 }
 
+/// GO_CREDENTIALS_DIR's directories (`:`-separated, relative to `cwd`).
+fn credential_dirs(setting: &str, cwd: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut dirs = Vec::new();
+    for dir in setting.split(':').filter(|d| !d.is_empty()) {
+        let path = cwd.join(dir);
+        if !path.is_dir() {
+            return Err(Error::BadSetting {
+                name: GO_CREDENTIALS_DIR,
+                value: dir.to_string(),
+                why: format!(
+                    "{} is not a directory; name the directory an input secret or build volume puts its files in",
+                    path.display()
+                ),
+            });
+        }
+        dirs.push(path);
+    }
+    Ok(dirs)
+}
+
 impl Found {
     /// Whether anything was found: without, the build's environment stays
     /// as it is.
     pub fn is_empty(&self) -> bool {
         self.logins.is_empty() && self.gitconfigs.is_empty() && self.cas.is_empty()
+    }
+
+    /// Reads the credential files of `dirs` (also without the dot), the
+    /// working directory, `$HOME` (when it is not the working directory:
+    /// go reads its `.netrc` unless NETRC is set, and NETRC will be) and
+    /// `NETRC`; notes the user's own git configurations. Returns the files
+    /// read.
+    fn read_files(&mut self, dirs: &[PathBuf], places: &Places) -> Result<Vec<PathBuf>, Error> {
+        let var = |name: &str| {
+            places
+                .env
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let home = var("HOME").filter(|h| !same_file(h, places.cwd));
+        let mut files: Vec<(PathBuf, &str)> = Vec::new();
+        for dir in dirs {
+            for name in [NETRC, GIT_CREDENTIALS, GITCONFIG] {
+                files.push((dir.join(name), name));
+                files.push((dir.join(&name[1..]), name));
+            }
+        }
+        for name in [NETRC, GIT_CREDENTIALS, GITCONFIG] {
+            files.push((places.cwd.join(name), name));
+        }
+        files.extend(home.iter().map(|h| (h.join(NETRC), NETRC)));
+        files.extend(var("NETRC").map(|f| (f, NETRC)));
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for (file, kind) in files {
+            if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
+                self.read_file(&file, kind, places)?;
+                seen.push(file);
+            }
+        }
+        let own = home
+            .iter()
+            .flat_map(|h| [h.join(GITCONFIG), xdg_git_config(places.env, h)])
+            .chain(var("GIT_CONFIG_GLOBAL"));
+        for file in own {
+            if file.is_file() && !seen.iter().any(|s| same_file(s, &file)) {
+                self.user_gitconfigs.push(file);
+            }
+        }
+        Ok(seen)
     }
 
     fn add_token(
@@ -919,10 +924,6 @@ fn xdg_git_config(env: &BTreeMap<String, String>, home: &Path) -> PathBuf {
         Some(dir) => Path::new(dir).join("git/config"),
         None => home.join(".config/git/config"),
     }
-}
-
-fn same_dir(a: &Path, b: &Path) -> bool {
-    same_file(a, b)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

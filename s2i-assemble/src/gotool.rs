@@ -2,9 +2,11 @@
 //! quick commands (the build itself is `build`'s job).
 
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::build::Interrupt;
 use crate::errors::Error;
 use crate::gofailure;
 
@@ -117,17 +119,30 @@ pub fn output(
     dir: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<Captured, Error> {
-    let out = Command::new(go)
+    let cannot = |e: std::io::Error| Error::GoCommand {
+        command: format!("go {}", args.first().copied().unwrap_or("")),
+        detail: format!("cannot start {}: {e}", go.display()),
+    };
+    // In a process group of its own, which SIGTERM stops (see `build`):
+    // a download may keep even a quick command waiting.
+    let child = Command::new(go)
         .args(args)
         .current_dir(dir)
         .env_clear()
         .envs(env)
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::GoCommand {
-            command: format!("go {}", args.first().copied().unwrap_or("")),
-            detail: format!("cannot start {}: {e}", go.display()),
-        })?;
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(cannot)?;
+    let interrupt = Interrupt::current();
+    let watching = interrupt.map(|i| i.watch(child.id()));
+    let out = child.wait_with_output().map_err(cannot)?;
+    drop(watching);
+    if let Some(interrupt) = interrupt {
+        interrupt.check()?;
+    }
     Ok(Captured {
         success: out.status.success(),
         status: out.status.to_string(),

@@ -603,7 +603,7 @@ mod tests {
             }
         };
         let build = work.path().join("build");
-        let e = prepare(src.path(), Some(&build), None, None, &stop).unwrap_err();
+        let e = prepare(src.path(), Some(&build), None, &[], &stop).unwrap_err();
         assert!(matches!(e, Error::Interrupted { signal: 15 }), "{e}");
         assert_eq!(asked.get(), 3, "asked before each entry, then stopped");
         assert!(listing(&build).len() < 2, "{:?}", listing(&build));

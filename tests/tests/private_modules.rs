@@ -514,20 +514,25 @@ fn private_proxy_falling_back_to_direct() {
 }
 
 /// SIGTERM while go waits for the module: the build stops, and neither the
-/// credentials' files nor the input secret stay anywhere.
-#[test]
-fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
-    let test = "sigterm_in_the_middle_of_a_download_leaves_no_secret";
+/// credentials' files nor the input secret stay anywhere. `hang` is the
+/// request that never gets its answer; with `under_cmd`, the program is in
+/// cmd/app, so the download starts in detection's `go list`, not in `go
+/// build`.
+fn stop_in_the_middle_of_a_download(test: &str, hang: &str, under_cmd: bool) {
     let Some(mut world) = World::new(test, &[("alice", PASSWORD)], true) else {
         return;
     };
-    // A second host, the same module, whose zip never comes.
+    if under_cmd {
+        std::fs::create_dir_all(world.src.join("cmd/app")).unwrap();
+        std::fs::rename(world.src.join("main.go"), world.src.join("cmd/app/main.go")).unwrap();
+    }
+    // A second host, the same module, whose `hang` request never ends.
     let hanging = PrivateHost::start(
         &world.go,
         &HostOptions {
             proxy_root: Some(world.tmp.path().join("proxy")),
             logins: vec![("alice".into(), PASSWORD.into())],
-            hang: Some(".zip".into()),
+            hang: Some(hang.into()),
             ..HostOptions::default()
         },
     );
@@ -540,7 +545,7 @@ fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
     world.env("GO_CA_BUNDLE", &ca.display().to_string());
     world.env("GOPRIVATE", "");
     world.env("GOPROXY", &format!("{}/proxy", hanging.url()));
-    let child = world
+    let mut child = world
         .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -548,7 +553,7 @@ fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
         .unwrap();
     assert!(
         hanging.wait_for_hang(Duration::from_secs(120)),
-        "go never asked for the zip: {}",
+        "go never asked for {hang}: {}",
         hanging.requests()
     );
     nix::sys::signal::kill(
@@ -556,6 +561,15 @@ fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
+    // It must end by itself; a build that waits on go forever is the bug.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("s2i-assemble did not stop within a minute of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(143), "{}", text(&output));
     assert!(
@@ -564,4 +578,19 @@ fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
         text(&output)
     );
     world.assert_nothing_leaked(&output);
+}
+
+#[test]
+fn sigterm_in_the_middle_of_a_download_leaves_no_secret() {
+    stop_in_the_middle_of_a_download(
+        "sigterm_in_the_middle_of_a_download_leaves_no_secret",
+        ".zip",
+        false,
+    );
+}
+
+/// The same while detection's `go list` waits for a go.mod.
+#[test]
+fn sigterm_while_go_list_waits_for_a_download() {
+    stop_in_the_middle_of_a_download("sigterm_while_go_list_waits_for_a_download", ".mod", true);
 }
