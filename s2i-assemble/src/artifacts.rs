@@ -4,14 +4,16 @@
 //! `s2i-save-artifacts` to save. The work itself is in the s2i-cache crate.
 //!
 //! Nothing here fails a build: doubtful artifacts or a failed prune are
-//! warnings, and the worst outcome is a slower, clean build.
+//! warnings, and the worst outcome is a slower, clean build. What an
+//! interrupted build restored and did not prune (s2i-cache's `unpruned`
+//! notes) is pruned after this one, like what this build restores.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use s2i_cache::prune::{BuildCacheUse, BuildList, BuildListInputs};
-use s2i_cache::{clean, restore, CacheDirs};
+use s2i_cache::{clean, restore, unpruned, CacheDirs};
 use s2i_common::display::escaped;
 
 use crate::config::Config;
@@ -24,8 +26,10 @@ pub use s2i_common::settings::GO_CLEAN_CACHE;
 /// The caches of this build, and what watches the build cache's use.
 pub struct Caches {
     dirs: CacheDirs,
-    /// Set only when artifacts were restored: see [`restore`].
+    /// Set only when build-cache entries were restored (now or by an
+    /// interrupted build): see [`restore`].
     build_use: Option<BuildCacheUse>,
+    /// Something was restored (now or by an interrupted build): prune.
     restored: bool,
     /// What is left of the artifacts, being removed while go builds; the
     /// build's end waits for it.
@@ -33,7 +37,10 @@ pub struct Caches {
 }
 
 /// Restores the caches from `artifacts` (a directory s2i extracted, or a tar
-/// file) into GOCACHE and GOMODCACHE as this build will set them.
+/// file) into GOCACHE and GOMODCACHE as this build will set them. Stops
+/// half-way when `cancelled` says so (a signal): the caller then asks its
+/// own, and ends.
+#[allow(clippy::too_many_arguments)]
 pub fn restore(
     artifacts: &Path,
     src: &Path,
@@ -41,6 +48,7 @@ pub fn restore(
     kind: &Kind,
     app_root: &Path,
     work: &Path,
+    cancelled: &dyn Fn() -> bool,
     report: &mut Report,
 ) -> Caches {
     let (env, _) = plan::go_env(&config.env, kind, app_root, work);
@@ -60,45 +68,63 @@ pub fn restore(
     if present {
         report.begin(&format!(
             "Restoring build artifacts from {}",
-            s2i_common::display::Escaped::new(artifacts)
+            escaped(artifacts)
         ));
     }
     // What is left of the artifacts goes while go builds, unless go could
     // see it go: artifacts inside the sources (a local `--artifacts`).
     let (restored, clearing) = if inside(artifacts, src) {
         (
-            restore::restore(artifacts, &dirs),
+            restore::restore_with(artifacts, &dirs, cancelled),
             restore::Clearing::done(),
         )
     } else {
-        restore::restore_clearing_in_background(artifacts, &dirs)
+        restore::restore_clearing_in_background(artifacts, &dirs, cancelled)
     };
+    let unpruned = !restored.build_entries.is_empty() || restored.module_unpruned;
+    let caches = |build_use| Caches {
+        dirs: dirs.clone(),
+        build_use,
+        restored: unpruned,
+        _clearing: clearing,
+    };
+    if restored.cancelled {
+        return caches(None);
+    }
     for cache in &restored.restored {
         report.line(&format!("     {cache}"));
     }
     for warning in &restored.warnings {
         report.warn(warning);
     }
+    let leftover = &restored.leftover;
+    if !leftover.is_empty() {
+        let mut what = Vec::new();
+        if !leftover.build_entries.is_empty() {
+            what.push(format!(
+                "{} build-cache entries",
+                leftover.build_entries.len()
+            ));
+        }
+        if leftover.module {
+            what.push("the module cache".to_string());
+        }
+        report.line(&format!(
+            "---> Found what an interrupted build restored and did not prune ({}): pruned after this build",
+            what.join(", ")
+        ));
+    }
     // Refused whole: the warning says so, and that the build is a clean one.
     if !restored.restored.is_empty() {
         report.done("Restored build artifacts");
     }
     // Pruning bounds what comes back from build to build, so it follows a
-    // restore only, and looks only at what the restore brought in: entries
+    // restore only, and looks only at what a restore brought in: entries
     // that were in place (the image's own base cache, a GOCACHE shared with
     // other builds) are not ours to prune.
-    let restored_any = !restored.restored.is_empty();
-    let build_use = restored
-        .restored
-        .iter()
-        .any(|r| r.cache == restore::Cache::Build)
+    let build_use = (!restored.build_entries.is_empty())
         .then(|| BuildCacheUse::begin(&dirs.build, restored.build_entries));
-    Caches {
-        dirs,
-        build_use,
-        restored: restored_any,
-        _clearing: clearing,
-    }
+    caches(build_use)
 }
 
 /// True when `path` is `dir` or below it (both as they resolve).
@@ -111,6 +137,8 @@ fn inside(path: &Path, dir: &Path) -> bool {
 /// prunes them to what the build used.
 pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
     if is_true(plan.env.get(GO_CLEAN_CACHE)) {
+        unpruned::forget(&caches.dirs.build);
+        unpruned::forget(&caches.dirs.module);
         clean(&caches.dirs, report);
         return;
     }
@@ -119,14 +147,14 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
     }
     let mut kept = Vec::new();
     let mut removed = s2i_cache::Size::default();
-    if let Some(build_use) = &caches.build_use {
-        match build_use.prune() {
-            Ok(pruned) => {
-                kept.push(format!("build cache {}", pruned.kept));
-                removed.add(pruned.removed);
-            }
-            Err(e) => report.warn(&format!("cannot prune the build cache: {e}")),
+    match caches.build_use.as_ref().map(BuildCacheUse::prune) {
+        Some(Ok(pruned)) => {
+            kept.push(format!("build cache {}", pruned.kept));
+            removed.add(pruned.removed);
+            unpruned::forget(&caches.dirs.build);
         }
+        Some(Err(e)) => report.warn(&format!("cannot prune the build cache: {e}")),
+        None => unpruned::forget(&caches.dirs.build),
     }
     let inputs = build_list_inputs(plan);
     let module_cache = &caches.dirs.module;
@@ -134,6 +162,7 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
         // The previous build pruned it to the build list of the same go.mod
         // and go.sum: this build needed nothing more, nothing to ask go.
         kept.push("module cache as restored (same go.mod and go.sum)".into());
+        unpruned::forget(module_cache);
     } else {
         BuildListInputs::forget(module_cache);
         match build_list(plan) {
@@ -144,6 +173,7 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
                     if let Some(inputs) = &inputs {
                         let _ = inputs.record(module_cache);
                     }
+                    unpruned::forget(module_cache);
                 }
                 Err(e) => report.warn(&format!("cannot prune the module cache: {e}")),
             },

@@ -143,9 +143,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
             &kind,
             &app_root,
             work.path(),
+            &|| interrupt.check().is_err(),
             &mut report,
         )
     });
+    // A signal stops a long restore half-way (what it brought in is noted
+    // for the next build's prune).
+    interrupt.check()?;
 
     // 4. Detection, into a plan. A root that holds Go files is built
     // straight away (the usual case, where asking `go list` first would

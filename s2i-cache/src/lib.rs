@@ -9,6 +9,9 @@
 //!   every entry; anything doubtful means a warning and a clean build;
 //! - [`layout`] knows the shapes of Go's caches (what a build-cache entry is
 //!   called, where files and directories go), for restore, prune and save;
+//! - [`unpruned`] notes beside the caches what a restore brings in until a
+//!   prune has looked at it, so that a restore or build cut short is pruned
+//!   by the next build;
 //! - [`prune`] keeps only what the last build used: the build-cache entries it
 //!   touched and the module versions of its build list;
 //! - [`save`] writes both caches as one tar stream;
@@ -29,6 +32,7 @@ pub mod prune;
 pub mod restore;
 pub mod save;
 pub mod tree;
+pub mod unpruned;
 pub mod validate;
 
 /// The name of the build cache inside the artifacts.

@@ -12,7 +12,7 @@
 //!   goes, modes are normalised, and its caches are renamed into place
 //!   (copied where they cannot be).
 //! - A tar file is read twice: once to check every entry (sizes included),
-//!   then to extract it ([`for_each_entry`] for both). The
+//!   then to extract it (one checked iterator for both). The
 //!   build cache is extracted straight into GOCACHE: its entries are
 //!   self-checking, so an interrupted restore costs Go a recompile at worst.
 //!   The module cache is extracted next to its place and renamed in whole,
@@ -22,6 +22,11 @@
 //! never overwritten), and every build-cache entry brought in is dated
 //! [`crate::prune::backdated`] so that the build's use of it shows; the
 //! entries brought in are listed for the prune.
+//!
+//! Before anything is placed, what may be brought in is noted beside the
+//! caches ([`unpruned`]), and what an earlier restore noted and no prune
+//! looked at is taken up first: a restore cut short (a signal stops it at
+//! the next entry; `kill -9` anywhere) leaves nothing that no prune finds.
 //!
 //! Nothing here fails a build: whatever looks wrong becomes a warning and the
 //! cache in question starts empty.
@@ -35,9 +40,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use s2i_common::display::Escaped;
+use s2i_common::stdout::reason;
 
 use crate::prune;
 use crate::tree;
+use crate::unpruned::{self, Leftover};
 use crate::validate::{self, Entry, Kind, Place};
 use crate::{CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
@@ -49,8 +56,17 @@ pub struct Report {
     /// Why something was not restored; each means a (partly) clean build.
     pub warnings: Vec<String>,
     /// The build-cache entries brought in (`<xx>/<hex>-a`, `<xx>/<hex>-d`,
-    /// relative to GOCACHE), dated for the prune: only these are ever pruned.
+    /// relative to GOCACHE), dated for the prune: only these are ever
+    /// pruned. Those an earlier restore left unpruned included.
     pub build_entries: Vec<PathBuf>,
+    /// The module cache was restored (now, or by an earlier restore) and
+    /// is to be pruned.
+    pub module_unpruned: bool,
+    /// What an earlier restore left unpruned ([`Leftover`]).
+    pub leftover: Leftover,
+    /// The restore stopped half-way because it was asked to: what it
+    /// brought in so far is noted for the next build's prune.
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,23 +177,35 @@ impl LeftOut {
 }
 
 /// Restores the caches from `artifacts` (a directory or a tar file; missing
-/// or empty means nothing to do) into `caches`. The artifacts are consumed:
-/// what is not moved into place is removed, so it does not end up in the
-/// application image.
+/// or empty means nothing to do) into `caches`, after taking up what an
+/// earlier restore left unpruned ([`Leftover::take`]). The artifacts are
+/// consumed: what is not moved into place is removed, so it does not end
+/// up in the application image.
 pub fn restore(artifacts: &Path, caches: &CacheDirs) -> Report {
-    let (report, leftovers) = restore_leaving(artifacts, caches);
+    restore_with(artifacts, caches, &|| false)
+}
+
+/// [`restore`] that stops as soon as `cancelled` says so (it is asked
+/// before each entry): the report says it was, and the artifacts are left
+/// as they are.
+pub fn restore_with(artifacts: &Path, caches: &CacheDirs, cancelled: &dyn Fn() -> bool) -> Report {
+    let (report, leftovers) = restore_leaving(artifacts, caches, cancelled);
     if let Some(dir) = leftovers {
         clear(&dir);
     }
     report
 }
 
-/// [`restore`], except that what is left of an artifacts directory (the
-/// directories emptied by the move: hundreds of `rmdir`s) is removed on a
-/// thread of its own, while the caller goes on with the build. Dropping the
-/// [`Clearing`] waits until the removal is done.
-pub fn restore_clearing_in_background(artifacts: &Path, caches: &CacheDirs) -> (Report, Clearing) {
-    let (report, leftovers) = restore_leaving(artifacts, caches);
+/// [`restore_with`], except that what is left of an artifacts directory
+/// (the directories emptied by the move: hundreds of `rmdir`s) is removed
+/// on a thread of its own, while the caller goes on with the build.
+/// Dropping the [`Clearing`] waits until the removal is done.
+pub fn restore_clearing_in_background(
+    artifacts: &Path,
+    caches: &CacheDirs,
+    cancelled: &dyn Fn() -> bool,
+) -> (Report, Clearing) {
+    let (report, leftovers) = restore_leaving(artifacts, caches, cancelled);
     let clearing = leftovers.and_then(|dir| {
         let path = dir.clone();
         let thread = std::thread::Builder::new().spawn(move || clear(&path));
@@ -209,10 +237,48 @@ impl Drop for Clearing {
     }
 }
 
+/// Why a restore stopped before its end.
+enum Stop {
+    /// The artifacts are refused, for this reason.
+    Refused(String),
+    /// It was asked to stop.
+    Cancelled,
+}
+
+impl From<String> for Stop {
+    fn from(why: String) -> Stop {
+        Stop::Refused(why)
+    }
+}
+
+impl From<io::Error> for Stop {
+    fn from(error: io::Error) -> Stop {
+        if tree::is_cancelled(&error) {
+            Stop::Cancelled
+        } else {
+            Stop::Refused(error.to_string())
+        }
+    }
+}
+
 /// The restore itself, and the artifacts directory when what is left of it
 /// is to be removed.
-fn restore_leaving(artifacts: &Path, caches: &CacheDirs) -> (Report, Option<PathBuf>) {
-    let mut report = Report::default();
+fn restore_leaving(
+    artifacts: &Path,
+    caches: &CacheDirs,
+    cancelled: &dyn Fn() -> bool,
+) -> (Report, Option<PathBuf>) {
+    let leftover = Leftover::take(caches, cancelled);
+    let mut report = Report {
+        build_entries: leftover.build_entries.clone(),
+        module_unpruned: leftover.module,
+        leftover,
+        ..Report::default()
+    };
+    if cancelled() {
+        report.cancelled = true;
+        return (report, None);
+    }
     let meta = match fs::symlink_metadata(artifacts) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return (report, None),
@@ -221,37 +287,51 @@ fn restore_leaving(artifacts: &Path, caches: &CacheDirs) -> (Report, Option<Path
             return (report, None);
         }
     };
-    if meta.is_dir() {
+    let (restored, leftovers) = if meta.is_dir() {
         if tree::is_empty_dir(artifacts) {
             return (report, None);
         }
-        if let Err(why) = restore_dir(artifacts, caches, &mut report) {
-            refuse(&mut report, artifacts, why);
-        }
         // Whatever is left (refused, unknown, or already in place) goes.
-        return (report, Some(artifacts.to_path_buf()));
+        let restored = restore_dir(artifacts, caches, cancelled, &mut report);
+        (restored, Some(artifacts.to_path_buf()))
     } else if meta.is_file() {
         if meta.len() == 0 {
             return (report, None); // save-artifacts had nothing to save
         }
-        if let Err(why) = restore_tar(artifacts, caches, &mut report) {
-            refuse(&mut report, artifacts, why);
-        }
+        (restore_tar(artifacts, caches, cancelled, &mut report), None)
     } else {
-        refuse(
-            &mut report,
-            artifacts,
-            "it is neither a directory nor a tar file".into(),
-        );
+        let why = "it is neither a directory nor a tar file";
+        (Err(Stop::Refused(why.into())), None)
+    };
+    match restored {
+        Ok(()) => (report, leftovers),
+        Err(Stop::Refused(why)) => {
+            refuse(&mut report, artifacts, why);
+            (report, leftovers)
+        }
+        // Left as it is: the caller is on its way out.
+        Err(Stop::Cancelled) => {
+            report.cancelled = true;
+            (report, None)
+        }
     }
-    (report, None)
 }
 
 fn refuse(report: &mut Report, artifacts: &Path, why: String) {
     report.warnings.push(format!(
         "ignoring the build artifacts in {}: {why}; building from scratch",
-        artifacts.display()
+        Escaped::new(artifacts)
     ));
+}
+
+/// Where a stream's module cache is extracted before it is renamed into
+/// place: beside the module cache.
+pub(crate) fn staging_of(caches: &CacheDirs) -> PathBuf {
+    caches
+        .module
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(".artifacts-restoring")
 }
 
 /// What one walk of an extracted directory found.
@@ -287,12 +367,15 @@ impl Survey {
 
 /// Checks every entry of the extracted tree at `root` ([`validate`], as a
 /// tar's entries are checked) and notes what the move needs, in one walk.
-fn survey(root: &Path) -> Result<Survey, String> {
+fn survey(root: &Path, cancelled: &dyn Fn() -> bool) -> Result<Survey, Stop> {
     let mut survey = Survey::default();
     // The top of the subtree being left out: what is below goes with it.
     let mut removing: Option<PathBuf> = None;
     // The listing's directory handle makes each `stat` a short look-up.
     tree::walk_listing(root, &mut |relative, found| {
+        if cancelled() {
+            return Err(tree::cancelled());
+        }
         let meta = &found.metadata()?;
         let entry = validate::check_found(relative, meta).map_err(io::Error::other)?;
         if removing
@@ -330,14 +413,18 @@ fn survey(root: &Path) -> Result<Survey, String> {
                 .push((entry.rest().to_path_buf(), mtime));
         }
         Ok(())
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     Ok(survey)
 }
 
 /// The directory s2i extracted: checked whole, then renamed into place.
-fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
-    let survey = survey(source)?;
+fn restore_dir(
+    source: &Path,
+    caches: &CacheDirs,
+    cancelled: &dyn Fn() -> bool,
+    report: &mut Report,
+) -> Result<(), Stop> {
+    let survey = survey(source, cancelled)?;
     for (path, mode) in &survey.modes {
         fs::set_permissions(path, fs::Permissions::from_mode(*mode)).map_err(|e| {
             format!(
@@ -352,6 +439,12 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
     }
     let restoring = survey.top.caches(report);
     survey.left_out.warn(&restoring, report);
+    let candidates: Vec<&Path> = survey
+        .build_entries
+        .iter()
+        .map(|(e, _)| e.as_path())
+        .collect();
+    let restoring = note_before_restoring(restoring, caches, &candidates, report);
     let now = SystemTime::now();
     for cache in restoring {
         let (from, to) = match cache {
@@ -361,8 +454,10 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
             }
             Cache::Module => (Path::new("pkg/mod"), &caches.module),
         };
-        let merged = match tree::merge_listed(&source.join(from), to, survey.listing_under(from)) {
+        let listing = survey.listing_under(from);
+        let merged = match tree::merge_listed(&source.join(from), to, listing, cancelled) {
             Ok(merged) => merged,
+            Err(e) if tree::is_cancelled(&e) => return Err(Stop::Cancelled),
             Err(e) => {
                 // Half a module cache could look complete to Go: start over.
                 if cache == Cache::Module {
@@ -378,6 +473,9 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
         if cache == Cache::Build {
             let placed: HashSet<&Path> = merged.placed.iter().map(PathBuf::as_path).collect();
             for (entry, mtime) in &survey.build_entries {
+                if cancelled() {
+                    return Err(Stop::Cancelled);
+                }
                 if !entry.ancestors().any(|a| placed.contains(a)) {
                     continue; // the cache had it already: not ours
                 }
@@ -386,6 +484,7 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
                 }
                 report.build_entries.push(entry.clone());
             }
+            narrow_note(caches, report);
         }
         let how = match (merged.renamed, merged.copied) {
             (_, 0) => "moved",
@@ -401,7 +500,57 @@ fn restore_dir(source: &Path, caches: &CacheDirs, report: &mut Report) -> Result
     Ok(())
 }
 
-fn set_mtime(path: &Path, time: SystemTime) -> io::Result<()> {
+/// Notes, before anything is placed, what the restore of each cache of
+/// `restoring` may bring in ([`unpruned`]): the build-cache entries that
+/// an earlier restore left and the `candidates`, or that the module cache
+/// is restored. A cache whose note cannot be written is not restored
+/// (what it brought in could outlive every prune). Returns the caches to
+/// restore.
+fn note_before_restoring(
+    restoring: Vec<Cache>,
+    caches: &CacheDirs,
+    candidates: &[&Path],
+    report: &mut Report,
+) -> Vec<Cache> {
+    let mut noted = Vec::new();
+    for cache in restoring {
+        let written = match cache {
+            Cache::Build => {
+                let leftover = report.build_entries.iter().map(PathBuf::as_path);
+                let all = leftover.chain(candidates.iter().copied());
+                unpruned::note_build_entries(&caches.build, all)
+                    .map_err(|e| (unpruned::note_of(&caches.build), e))
+            }
+            Cache::Module => unpruned::note_module_cache(&caches.module)
+                .map_err(|e| (unpruned::note_of(&caches.module), e)),
+        };
+        match written {
+            Ok(()) => {
+                if cache == Cache::Module {
+                    report.module_unpruned = true;
+                }
+                noted.push(cache)
+            }
+            Err((note, e)) => report.warnings.push(format!(
+                "could not restore the {}: cannot write {}: {}; building it from scratch",
+                cache.what(),
+                Escaped::new(&note),
+                reason(&e)
+            )),
+        }
+    }
+    noted
+}
+
+/// Once the build cache is restored: its note names exactly what is to be
+/// pruned (best effort: a note that names too much costs a later build no
+/// more than a few entries pruned early).
+fn narrow_note(caches: &CacheDirs, report: &Report) {
+    let entries = report.build_entries.iter().map(PathBuf::as_path);
+    let _ = unpruned::note_build_entries(&caches.build, entries);
+}
+
+pub(crate) fn set_mtime(path: &Path, time: SystemTime) -> io::Result<()> {
     use nix::sys::stat::{utimensat, UtimensatFlags};
     use nix::sys::time::TimeSpec;
     let since = time
@@ -430,19 +579,21 @@ fn open_tar(archive: &Path) -> Result<tar::Archive<BufReader<File>>, String> {
 }
 
 /// The stream as a tar file: checked whole, then extracted.
-fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Result<(), String> {
-    let checked = check_tar(archive)?;
+fn restore_tar(
+    archive: &Path,
+    caches: &CacheDirs,
+    cancelled: &dyn Fn() -> bool,
+    report: &mut Report,
+) -> Result<(), Stop> {
+    let checked = check_tar(archive, cancelled)?;
     let restoring = checked.top.caches(report);
     checked.left_out.warn(&restoring, report);
+    let candidates: Vec<&Path> = checked.build_entries.iter().map(PathBuf::as_path).collect();
+    let restoring = note_before_restoring(restoring, caches, &candidates, report);
     if restoring.is_empty() {
         return Ok(());
     }
-    let staging = caches
-        .module
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(".artifacts-restoring");
-    let _ = tree::remove(&staging); // left over by an interrupted restore
+    let staging = staging_of(caches);
     let mut extraction = Extraction {
         build: restoring
             .contains(&Cache::Build)
@@ -458,10 +609,16 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
         module_size: Size::default(),
         buffer: Vec::new(),
     };
-    if let Err(why) = extraction.run(archive) {
-        extraction.undo();
-        let _ = tree::remove(&staging);
-        return Err(why);
+    match extraction.run(archive, cancelled) {
+        Ok(()) => {}
+        // What is in place stays, noted for the next build's prune.
+        Err(Stop::Cancelled) => return Err(Stop::Cancelled),
+        Err(refused) => {
+            extraction.undo();
+            let _ = tree::remove(&staging);
+            narrow_note(caches, report);
+            return Err(refused);
+        }
     }
     if extraction.build.is_some() {
         report.restored.push(Restored {
@@ -469,7 +626,8 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
             size: extraction.build_size,
             how: "extracted",
         });
-        report.build_entries = std::mem::take(&mut extraction.entries);
+        report.build_entries.append(&mut extraction.entries);
+        narrow_note(caches, report);
     }
     if extraction.module.is_some() && staging.is_dir() {
         match tree::merge(&staging, &caches.module) {
@@ -495,18 +653,20 @@ fn restore_tar(archive: &Path, caches: &CacheDirs, report: &mut Report) -> Resul
 struct CheckedTar {
     top: TopLevel,
     left_out: LeftOut,
+    /// Its build-cache entries (relative to the build cache).
+    build_entries: Vec<PathBuf>,
 }
 
 /// Reads the whole stream, checking every entry and its size, and says what
 /// it holds. Nothing is written.
-fn check_tar(archive: &Path) -> Result<CheckedTar, String> {
+fn check_tar(archive: &Path, cancelled: &dyn Fn() -> bool) -> Result<CheckedTar, Stop> {
     if let Some(compression) = compression(archive) {
-        return Err(format!(
+        return Err(Stop::Refused(format!(
             "it is compressed with {compression}: s2i's save-artifacts stream must be a plain tar"
-        ));
+        )));
     }
     let mut checked = CheckedTar::default();
-    for_each_entry(archive, &mut |entry, data| {
+    for_each_entry(archive, cancelled, &mut |entry, data| {
         let expected = data.header().size().map_err(|e| e.to_string())?;
         let shown = Escaped::new(&entry.relative);
         let read = io::copy(data, &mut io::sink())
@@ -518,6 +678,9 @@ fn check_tar(archive: &Path) -> Result<CheckedTar, String> {
         }
         checked.top.note(entry);
         checked.left_out.note(entry);
+        if entry.is_build_entry() {
+            checked.build_entries.push(entry.rest().to_path_buf());
+        }
         Ok(())
     })?;
     Ok(checked)
@@ -548,16 +711,21 @@ type TarData<'a> = tar::Entry<'a, BufReader<File>>;
 
 /// Reads the stream at `archive` and hands each entry, checked
 /// ([`validate::check`]), to `visit` with its data; the first entry refused
-/// stops it. Both readings of a stream go through here.
+/// stops it, and so does `cancelled` (asked before each entry). Both
+/// readings of a stream go through here.
 fn for_each_entry(
     archive: &Path,
+    cancelled: &dyn Fn() -> bool,
     visit: &mut dyn FnMut(&Entry, &mut TarData<'_>) -> Result<(), String>,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
     let mut tar = open_tar(archive)?;
     let entries = tar
         .entries()
         .map_err(|e| format!("not a tar stream: {e}"))?;
     for data in entries {
+        if cancelled() {
+            return Err(Stop::Cancelled);
+        }
         let mut data = data.map_err(|e| format!("not a valid tar stream ({})", printable(&e)))?;
         let header = data.header();
         let kind = Kind::of_tar(header.entry_type());
@@ -595,8 +763,8 @@ struct Extraction {
 }
 
 impl Extraction {
-    fn run(&mut self, archive: &Path) -> Result<(), String> {
-        for_each_entry(archive, &mut |entry, data| {
+    fn run(&mut self, archive: &Path, cancelled: &dyn Fn() -> bool) -> Result<(), Stop> {
+        for_each_entry(archive, cancelled, &mut |entry, data| {
             let root = match entry.cache() {
                 Some(Cache::Build) => self.build.clone(),
                 Some(Cache::Module) => self.module.clone(),

@@ -166,10 +166,13 @@ fn merge_into(src: &Path, dest: &Path, relative: &Path, merged: &mut Merged) -> 
 /// [`merge`] for a tree whose listing is known already (`listing`: paths
 /// relative to `src` with whether each is a directory, parents before
 /// children, as [`walk`] gives them): no directory is read again.
+/// `cancelled` is asked before each entry: when it says so, the merge stops
+/// with a [`cancelled`] error, what it moved so far in place.
 pub fn merge_listed<'a>(
     src: &Path,
     dest: &Path,
     listing: impl IntoIterator<Item = (&'a Path, bool)>,
+    cancelled: &dyn Fn() -> bool,
 ) -> io::Result<Merged> {
     let mut merged = Merged::default();
     if let Some(parent) = dest.parent() {
@@ -183,6 +186,9 @@ pub fn merge_listed<'a>(
     // The subtree being passed over: moved whole, or in the way of a file.
     let mut passed: Option<&Path> = None;
     for (relative, is_dir) in listing {
+        if cancelled() {
+            return Err(self::cancelled());
+        }
         if passed.is_some_and(|p| relative.starts_with(p)) {
             continue;
         }
@@ -197,6 +203,28 @@ pub fn merge_listed<'a>(
     }
     Ok(merged)
 }
+
+/// The error of a long walk or move stopped because it was asked to (a
+/// signal arrived): see [`is_cancelled`].
+pub fn cancelled() -> io::Error {
+    io::Error::other(Cancelled)
+}
+
+/// True for the error [`cancelled`] makes.
+pub fn is_cancelled(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|e| e.is::<Cancelled>())
+}
+
+#[derive(Debug)]
+struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
 
 #[derive(Debug, PartialEq, Eq)]
 enum Placed {
@@ -370,8 +398,13 @@ mod tests {
         .unwrap();
         // Not listed, so not moved: the listing is all it goes by.
         fs::write(src.join("a/unlisted"), b"u").unwrap();
-        let merged =
-            merge_listed(&src, &dest, listing.iter().map(|(p, d)| (p.as_path(), *d))).unwrap();
+        let merged = merge_listed(
+            &src,
+            &dest,
+            listing.iter().map(|(p, d)| (p.as_path(), *d)),
+            &|| false,
+        )
+        .unwrap();
         assert_eq!((merged.renamed, merged.copied), (2, 0));
         assert_eq!(merged.placed, [Path::new("a/new"), Path::new("a/sub")]);
         assert_eq!(fs::read(dest.join("a/new")).unwrap(), b"new");
@@ -384,7 +417,7 @@ mod tests {
         assert!(!dest.join("a/unlisted").exists());
 
         let fresh = dir.path().join("fresh/nested");
-        let merged = merge_listed(&dest, &fresh, []).unwrap();
+        let merged = merge_listed(&dest, &fresh, [], &|| false).unwrap();
         assert_eq!(merged.placed, [Path::new("")]);
         assert!(fresh.join("a/sub/f").is_file());
     }

@@ -41,7 +41,21 @@ impl App {
     /// root (not the tests' shared GOCACHE), and `go build -x` so that the
     /// compile actions go ran are in its output.
     fn assemble(&self, artifacts: &Path) -> Output {
-        let mut command = Command::new(workspace_bin("s2i-assemble"));
+        self.assemble_command(artifacts, &[]).output().unwrap()
+    }
+
+    /// The command [`App::assemble`] runs, started by `wrapper` (a command
+    /// and its arguments, such as strace) when it is not empty.
+    fn assemble_command(&self, artifacts: &Path, wrapper: &[&std::ffi::OsStr]) -> Command {
+        let bin = workspace_bin("s2i-assemble");
+        let mut command = match wrapper {
+            [] => Command::new(&bin),
+            [program, args @ ..] => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&bin);
+                command
+            }
+        };
         self.go.hermetic_env(&mut command);
         command
             .env_remove("GOCACHE")
@@ -56,7 +70,7 @@ impl App {
             .arg(&self.app_root)
             .arg("--artifacts")
             .arg(artifacts);
-        command.output().unwrap()
+        command
     }
 
     fn assemble_ok(&self, artifacts: &Path) -> Build {
@@ -481,6 +495,144 @@ fn a_file_where_go_keeps_a_directory_does_not_fail_the_build() {
             "module-dep says hello from greeting v1.0.0",
             "{shape}"
         );
+    }
+}
+
+/// `count` build-cache entries that no build uses, and a tar of them as
+/// save-artifacts writes it.
+fn unused_entries(count: usize) -> (Vec<String>, Vec<u8>) {
+    let entries: Vec<String> = (0..count)
+        .map(|i| s2i_tests::build_cache_entry(&format!("{:02x}ffff{i:06x}", i % 256), "d"))
+        .collect();
+    let mut builder = tar::Builder::new(Vec::new());
+    for entry in &entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o664);
+        header.set_size(6);
+        builder
+            .append_data(&mut header, format!("go-build/{entry}"), &b"unused"[..])
+            .unwrap();
+    }
+    (entries, builder.into_inner().unwrap())
+}
+
+impl App {
+    /// How many of `entries` the application root's build cache holds.
+    fn count_present(&self, entries: &[String]) -> usize {
+        let cache = self.app_root.join(".cache/go-build");
+        entries.iter().filter(|e| cache.join(e).exists()).count()
+    }
+
+    /// The next build, without artifacts: it finds what the interrupted
+    /// one restored and prunes it after its build.
+    fn next_build_prunes(&self, entries: &[String], left: usize, how: &str) {
+        let build = self.assemble_ok(&self.path("no-artifacts"));
+        assert!(
+            build.stdout.contains(&format!(
+                "---> Found what an interrupted build restored and did not prune ({left} build-cache entries"
+            )),
+            "{how}:\n{}",
+            build.stdout
+        );
+        assert_eq!(self.count_present(entries), 0, "{how}: all pruned");
+        let note = self.app_root.join(".cache/.go-build.unpruned");
+        assert!(!note.exists(), "{how}: the note goes with the prune");
+        assert_eq!(self.run_app(), "hello from module-basic", "{how}");
+    }
+}
+
+/// README: a restore killed half-way leaves nothing that no prune
+/// removes. `kill -9` (strace's fault injection) inside the extraction of a
+/// tar, then inside the move of a directory: the next build prunes what it
+/// had brought in.
+#[test]
+fn a_restore_killed_half_way_is_pruned_by_the_next_build() {
+    let test = "a_restore_killed_half_way_is_pruned_by_the_next_build";
+    let Some(go) = require_go(test) else { return };
+    let Some(strace) = s2i_tests::require_tool("strace", test) else {
+        return;
+    };
+    let app = App::new(go, "module-basic");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let (entries, stream) = unused_entries(2000);
+    let tar_file = app.path("artifacts.tar");
+    fs::write(&tar_file, &stream).unwrap();
+    let Some(artifacts) = extract_like_s2i(&stream, &app.path("s2i"), test) else {
+        return;
+    };
+    // Each entry extracted is dated (utimensat); each one moved is a
+    // renameat2 (the build cache is there already: entry by entry).
+    for (syscall, artifacts, how) in [
+        ("utimensat", &tar_file, "tar"),
+        ("renameat2", &artifacts, "directory"),
+    ] {
+        let inject = format!("inject={syscall}:signal=KILL:when=500");
+        let wrapper = ["-f", "-qq", "-o", "/dev/null", "-e"].map(std::ffi::OsStr::new);
+        let mut wrapper = Vec::from(wrapper);
+        wrapper.insert(0, strace.as_os_str());
+        wrapper.push(std::ffi::OsStr::new(&inject));
+        let killed = app.assemble_command(artifacts, &wrapper).output().unwrap();
+        assert!(!killed.status.success(), "{how}: killed");
+        let left = app.count_present(&entries);
+        assert!(
+            left > 0 && left < entries.len(),
+            "{how}: killed half-way ({left})"
+        );
+        app.next_build_prunes(&entries, left, how);
+    }
+}
+
+/// A SIGTERM during a long restore stops it half-way: s2i-assemble ends
+/// with 143 at once, rather than after the restore; the next build prunes
+/// what it had brought in.
+#[test]
+fn sigterm_during_a_long_restore_stops_it_half_way() {
+    let test = "sigterm_during_a_long_restore_stops_it_half_way";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go, "module-basic");
+    app.assemble_ok(&app.path("no-artifacts"));
+    let (entries, stream) = unused_entries(30_000);
+    let tar_file = app.path("artifacts.tar");
+    fs::write(&tar_file, &stream).unwrap();
+    let mut child = app
+        .assemble_command(&tar_file, &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert!(n > 0, "no restore announced:\n{seen}");
+        seen.push_str(&line);
+        if line.starts_with("---> Restoring build artifacts from ") {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    std::io::Read::read_to_string(&mut stdout, &mut seen).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{seen}\n{stderr}");
+    assert!(
+        stderr.contains("s2i-assemble: stopped by SIGTERM"),
+        "{stderr}"
+    );
+    assert!(!seen.contains("Restored build artifacts"), "{seen}");
+    let left = app.count_present(&entries);
+    assert!(
+        left < entries.len(),
+        "stopped half-way, not after the restore"
+    );
+    if left > 0 {
+        app.next_build_prunes(&entries, left, "SIGTERM");
     }
 }
 
