@@ -58,14 +58,7 @@ pub fn restore(
         module: dir("GOMODCACHE"),
     };
     // Announced first, so that the step's time includes the restore.
-    let present = std::fs::metadata(artifacts).is_ok_and(|m| {
-        if m.is_dir() {
-            !s2i_cache::tree::is_empty_dir(artifacts)
-        } else {
-            m.len() > 0
-        }
-    });
-    if present {
+    if restore::present(artifacts) {
         report.begin(&format!(
             "Restoring build artifacts from {}",
             escaped(artifacts)

@@ -237,6 +237,19 @@ impl Drop for Clearing {
     }
 }
 
+/// True when there are artifacts at `artifacts`: a directory with
+/// something in it, a file with something in it (save-artifacts writes
+/// nothing when it has nothing to save), or anything else (refused by the
+/// restore, not ignored).
+pub fn present(artifacts: &Path) -> bool {
+    match fs::symlink_metadata(artifacts) {
+        Ok(meta) if meta.is_dir() => !tree::is_empty_dir(artifacts),
+        Ok(meta) if meta.is_file() => meta.len() > 0,
+        Ok(_) => true,
+        Err(e) => e.kind() != io::ErrorKind::NotFound,
+    }
+}
+
 /// Why a restore stopped before its end.
 enum Stop {
     /// The artifacts are refused, for this reason.
@@ -279,25 +292,21 @@ fn restore_leaving(
         report.cancelled = true;
         return (report, None);
     }
+    if !present(artifacts) {
+        return (report, None);
+    }
     let meta = match fs::symlink_metadata(artifacts) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return (report, None),
         Err(e) => {
             refuse(&mut report, artifacts, e.to_string());
             return (report, None);
         }
     };
     let (restored, leftovers) = if meta.is_dir() {
-        if tree::is_empty_dir(artifacts) {
-            return (report, None);
-        }
         // Whatever is left (refused, unknown, or already in place) goes.
         let restored = restore_dir(artifacts, caches, cancelled, &mut report);
         (restored, Some(artifacts.to_path_buf()))
     } else if meta.is_file() {
-        if meta.len() == 0 {
-            return (report, None); // save-artifacts had nothing to save
-        }
         (restore_tar(artifacts, caches, cancelled, &mut report), None)
     } else {
         let why = "it is neither a directory nor a tar file";
@@ -896,19 +905,8 @@ fn current_umask() -> u32 {
 /// An error about foreign bytes, fit for a log line: the tar reader quotes
 /// what it could not parse, which may be anything.
 fn printable(error: &io::Error) -> String {
-    let text: String = error
-        .to_string()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .take(120)
-        .collect();
-    text
+    let text: String = error.to_string().chars().take(120).collect();
+    Escaped::new(&text).to_string()
 }
 
 /// Empties the artifacts directory, best effort (it may not be ours to keep).

@@ -260,17 +260,12 @@ fn append(
     item: &Item,
     latest: u64,
 ) -> io::Result<Appended> {
-    let mut header = tar::Header::new_gnu();
     let mut mtime = item.meta.mtime().max(0) as u64;
     if item.build_entry {
         mtime = mtime.min(latest);
     }
-    header.set_mtime(mtime);
     if item.meta.is_dir() {
-        header.set_entry_type(tar::EntryType::Directory);
-        header.set_mode(0o775);
-        header.set_size(0);
-        builder.append_data(&mut header, &item.name, io::empty())?;
+        append_dir(builder, &item.name, mtime)?;
         return Ok(Appended::Dir);
     }
     // Opened before the header goes out: what cannot be read is left out
@@ -279,26 +274,56 @@ fn append(
         Ok(file) => file,
         Err(e) => return Ok(Appended::Unreadable(e)),
     };
-    let len = item.meta.len();
+    append_file(builder, &item.name, &item.meta, mtime, file)?;
+    Ok(Appended::File(Size {
+        files: 1,
+        bytes: item.meta.len(),
+    }))
+}
+
+/// Appends the directory `name`, its mode normalised to 0775.
+pub fn append_dir(
+    builder: &mut tar::Builder<impl Write>,
+    name: &Path,
+    mtime: u64,
+) -> io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_mtime(mtime);
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_mode(0o775);
+    header.set_size(0);
+    builder.append_data(&mut header, name, io::empty())
+}
+
+/// Appends the regular file `file` (opened; `meta` its metadata) as
+/// `name`: its mode normalised to 0775 when it is executable, else 0664;
+/// exactly the size `meta` says, even if the file changed meanwhile (zeros
+/// if it shrank). A read that fails names `name`: the stream is incomplete
+/// then.
+pub fn append_file(
+    builder: &mut tar::Builder<impl Write>,
+    name: &Path,
+    meta: &Metadata,
+    mtime: u64,
+    file: File,
+) -> io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_mtime(mtime);
+    let len = meta.len();
     header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(if item.meta.mode() & 0o111 != 0 {
+    header.set_mode(if meta.mode() & 0o111 != 0 {
         0o775
     } else {
         0o664
     });
     header.set_size(len);
-    // Exactly the size announced, even if the file changed meanwhile.
     let data = Named {
         inner: file.take(len),
-        name: &item.name,
+        name,
     }
     .chain(io::repeat(0))
     .take(len);
-    builder.append_data(&mut header, &item.name, data)?;
-    Ok(Appended::File(Size {
-        files: 1,
-        bytes: len,
-    }))
+    builder.append_data(&mut header, name, data)
 }
 
 /// A file's reader whose errors name the file: a read that fails once its

@@ -11,9 +11,11 @@
 
 use std::ffi::OsString;
 use std::fs::{File, Metadata};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+use s2i_cache::save;
 
 /// The setting naming the paths, colon-separated as PATH is.
 pub const SETTING: &str = s2i_common::settings::SAVE_ARTIFACTS_PATHS.name;
@@ -146,36 +148,23 @@ fn cannot_read(path: &Path, error: io::Error) -> io::Error {
     )
 }
 
+/// One entry, as the Go caches' stream writes them (s2i-cache's save), or
+/// a symlink.
 fn append(builder: &mut tar::Builder<impl Write>, item: &Item) -> io::Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_mtime(item.meta.mtime().max(0) as u64);
+    let mtime = item.meta.mtime().max(0) as u64;
     let kind = item.meta.file_type();
     if kind.is_symlink() {
         let target = std::fs::read_link(&item.path).map_err(|e| cannot_read(&item.path, e))?;
+        let mut header = tar::Header::new_gnu();
+        header.set_mtime(mtime);
         header.set_entry_type(tar::EntryType::Symlink);
         header.set_mode(0o777);
         header.set_size(0);
         return builder.append_link(&mut header, &item.name, target);
     }
     if kind.is_dir() {
-        header.set_entry_type(tar::EntryType::Directory);
-        header.set_mode(0o775);
-        header.set_size(0);
-        return builder.append_data(&mut header, &item.name, io::empty());
+        return save::append_dir(builder, &item.name, mtime);
     }
-    let len = item.meta.len();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(if item.meta.mode() & 0o111 != 0 {
-        0o775
-    } else {
-        0o664
-    });
-    header.set_size(len);
-    // Exactly the size announced, even if the file changed meanwhile.
-    let data = File::open(&item.path)
-        .map_err(|e| cannot_read(&item.path, e))?
-        .take(len)
-        .chain(io::repeat(0))
-        .take(len);
-    builder.append_data(&mut header, &item.name, data)
+    let file = File::open(&item.path).map_err(|e| cannot_read(&item.path, e))?;
+    save::append_file(builder, &item.name, &item.meta, mtime, file)
 }
