@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::gofailure::GoFailure;
-use s2i_common::display::Escaped;
+use s2i_common::display::{Escaped, MiB};
 
 #[derive(Debug)]
 pub enum Error {
@@ -447,9 +447,10 @@ impl fmt::Display for Error {
             ),
             Error::SettingsFileTooLarge { path, size } => write!(
                 f,
-                "{} is too large ({size} bytes; settings files are read up to {}): keep only settings in it",
+                "{} is too large ({}; settings files are read up to {}): keep only settings in it",
                 Escaped::new(path),
-                crate::inputs::MAX_TEXT
+                MiB(*size),
+                MiB(crate::inputs::MAX_BYTES)
             ),
             Error::EnvFileInvalid { path, line, message } => write!(
                 f,

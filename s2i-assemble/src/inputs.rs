@@ -20,8 +20,6 @@ use crate::errors::Error;
 
 /// How much of a settings file is read: settings are a few lines.
 pub const MAX_BYTES: u64 = 1 << 20;
-/// [`MAX_BYTES`] as the messages and README say it.
-pub const MAX_TEXT: &str = "1 MiB";
 
 /// The bytes of the settings file `rel` of the sources in `src`, or None
 /// when there is no such file.

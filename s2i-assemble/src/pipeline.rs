@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
 
-use s2i_common::display::Escaped;
+use s2i_common::display::{Escaped, MiB};
 
 use crate::artifacts;
 use crate::build::{self, Interrupt};
@@ -38,7 +38,7 @@ use crate::modfile;
 use crate::plan::{self, BuildPlan};
 use crate::provenance;
 use crate::redact;
-use crate::report::{self, Report};
+use crate::report::Report;
 use crate::roots;
 use crate::source;
 
@@ -285,7 +285,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         report.line(&format!(
             "     {} ({}{role})",
             Escaped::new(path),
-            report::size(*bytes)
+            MiB(*bytes)
         ));
     }
     Ok(())

@@ -50,21 +50,3 @@ impl Report {
         self.start.elapsed().as_secs_f64()
     }
 }
-
-/// `6.1 MB`, `812 KB`.
-pub fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MB", bytes as f64 / (1u64 << 20) as f64)
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sizes() {
-        assert_eq!(super::size(6_400_000), "6.1 MB");
-        assert_eq!(super::size(812 * 1024), "812 KB");
-    }
-}

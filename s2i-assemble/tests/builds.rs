@@ -44,7 +44,7 @@ fn module_at_the_root() {
     assert!(shown.contains("---> Done in"), "{shown}");
     assert!(shown.contains("[TMP]/app/bin/basic ("), "{shown}");
     assert!(
-        shown.contains("MB, also gobinary: s2i-run starts it in src/)"),
+        shown.contains(" MiB, also gobinary: s2i-run starts it in src/)"),
         "{shown}"
     );
     assert!(

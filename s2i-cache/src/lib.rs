@@ -90,8 +90,8 @@ impl Size {
 
 impl std::fmt::Display for Size {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mb = self.bytes as f64 / 1_000_000.0;
         let s = if self.files == 1 { "" } else { "s" };
-        write!(f, "{} file{s}, {mb:.1} MB", self.files)
+        let size = s2i_common::display::MiB(self.bytes);
+        write!(f, "{} file{s}, {size}", self.files)
     }
 }

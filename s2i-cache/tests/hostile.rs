@@ -52,7 +52,7 @@ fn a_good_tar_restores() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(
         report.restored[0].to_string(),
-        "build cache: 1 file, 0.0 MB (extracted)"
+        "build cache: 1 file, <0.1 MiB (extracted)"
     );
     assert_eq!(
         fs::read(caches.build.join(build_cache_entry("0a11", "d"))).unwrap(),

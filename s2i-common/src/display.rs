@@ -96,6 +96,32 @@ impl fmt::Debug for Escaped<'_> {
     }
 }
 
+/// A size in bytes, as every log line of every binary shows one: in MiB
+/// (2^20 bytes, the unit of memory limits and of Go's `GOMEMLIMIT`), to a
+/// tenth: `6.1 MiB`, `2048.0 MiB`; `0 MiB` when empty and `<0.1 MiB` when
+/// under a tenth, so that a few bytes never read as nothing.
+///
+/// ```
+/// use s2i_common::display::MiB;
+/// assert_eq!(MiB(6_400_000).to_string(), "6.1 MiB");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MiB(pub u64);
+
+impl fmt::Display for MiB {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // In integers, rounded to the nearest tenth: no float formatting in
+        // s2i-run, which ships in every image.
+        const UNIT: u128 = 1 << 20;
+        let tenths = (u128::from(self.0) * 10 + UNIT / 2) / UNIT;
+        match (self.0, tenths) {
+            (0, _) => f.write_str("0 MiB"),
+            (_, 0) => f.write_str("<0.1 MiB"),
+            _ => write!(f, "{}.{} MiB", tenths / 10, tenths % 10),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +162,23 @@ mod tests {
             Escaped::bytes(b"go-build/\x1b]0;title\x07").to_string(),
         ];
         insta::assert_snapshot!(shown.join("\n"));
+    }
+
+    #[test]
+    fn sizes_are_in_mib_to_a_tenth() {
+        for (bytes, shown) in [
+            (0, "0 MiB"),
+            (1, "<0.1 MiB"),
+            (52_428, "<0.1 MiB"),
+            (52_429, "0.1 MiB"),
+            (812 * 1024, "0.8 MiB"),
+            (1 << 20, "1.0 MiB"),
+            (6_400_000, "6.1 MiB"),
+            (2 << 30, "2048.0 MiB"),
+            (u64::MAX, "17592186044416.0 MiB"),
+        ] {
+            assert_eq!(MiB(bytes).to_string(), shown, "{bytes}");
+        }
     }
 
     #[test]

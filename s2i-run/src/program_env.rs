@@ -79,8 +79,8 @@ pub fn complete(environment: &mut Environment, config: &Config, app_root: &Path)
             Some(limit) => {
                 let value = memlimit::gomemlimit(&limit, config.gomemlimit_share);
                 log(format!(
-                    "memory limit {} bytes ({}): GOMEMLIMIT={value} ({}%)",
-                    limit.bytes,
+                    "memory limit {} ({}): GOMEMLIMIT={value} ({}%)",
+                    s2i_common::display::MiB(limit.bytes),
                     limit.file.display(),
                     config.gomemlimit_share
                 ));

@@ -54,7 +54,7 @@ fn gomemlimit_is_a_share_of_the_cgroup_v2_memory_limit_in_both_modes() {
         let log = stderr.replace(&tree.path().display().to_string(), "[ROOT]");
         assert!(
             log.contains(
-                "s2i-run: memory limit 536870912 bytes ([ROOT]/sys/fs/cgroup/app.slice/app/memory.max): GOMEMLIMIT=483183820 (90%)"
+                "s2i-run: memory limit 512.0 MiB ([ROOT]/sys/fs/cgroup/app.slice/app/memory.max): GOMEMLIMIT=483183820 (90%)"
             ),
             "{log}"
         );

@@ -144,12 +144,11 @@ fn save_paths(requested: &[PathBuf], stdout: io::Stdout) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(saved) => {
-            let mut message = format!(
-                "s2i-save-artifacts: saved {} ({} files, {} bytes)",
-                shown(),
-                saved.files,
-                saved.bytes
-            );
+            let size = s2i_cache::Size {
+                files: saved.files,
+                bytes: saved.bytes,
+            };
+            let mut message = format!("s2i-save-artifacts: saved {} ({size})", shown());
             if saved.special > 0 {
                 message.push_str(&format!(
                     "; left out {} fifo, socket or device file(s)",

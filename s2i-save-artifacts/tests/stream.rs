@@ -73,7 +73,7 @@ fn stdout_is_one_tar_stream_and_nothing_else() {
     assert!(output.status.success(), "{stderr}");
     assert_eq!(
         stderr.trim(),
-        "s2i-save-artifacts: saved the build cache (3 files, 0.0 MB) and the module cache (1 file, 0.0 MB)"
+        "s2i-save-artifacts: saved the build cache (3 files, <0.1 MiB) and the module cache (1 file, <0.1 MiB)"
     );
 
     let stream = &output.stdout;

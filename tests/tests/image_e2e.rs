@@ -285,15 +285,15 @@ fn check_restored(rebuilt: &Built) {
         saved.contains("the image already has"),
         "save-artifacts saved the image's own build cache again: {saved}"
     );
-    let build_cache_mb: f64 = saved
+    let build_cache_mib: f64 = saved
         .split_once("saved the build cache (")
-        .and_then(|(_, rest)| rest.split(" MB)").next())
+        .and_then(|(_, rest)| rest.split(" MiB)").next())
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|mb| mb.parse().ok())
         .unwrap_or_else(|| panic!("cannot read the size in {saved:?}"));
     assert!(
-        build_cache_mb < 30.0,
-        "the artifacts' build cache is {build_cache_mb} MB: more than one small app's entries ({saved})"
+        build_cache_mib < 30.0,
+        "the artifacts' build cache is {build_cache_mib} MiB: more than one small app's entries ({saved})"
     );
 }
 
