@@ -37,9 +37,18 @@ pub struct Saved {
     /// has them (counted, not sized: most are hard links to the base
     /// cache's files, recognised by their inode number without a `stat`).
     pub in_base: u64,
-    /// What could not be read and was left out, each with why: one
-    /// warning each.
-    pub unreadable: Vec<String>,
+    /// What could not be read and was left out: one warning each.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A file or directory of the caches that could not be read, and so is
+/// left out of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Its name in the stream (`go-mod/...`).
+    pub name: PathBuf,
+    /// Why, as the system says it (`Permission denied`).
+    pub reason: String,
 }
 
 impl Saved {
@@ -118,7 +127,7 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Res
 struct Collected {
     items: Vec<Item>,
     in_base: u64,
-    unreadable: Vec<String>,
+    unreadable: Vec<Unreadable>,
     /// The `.partial` markers of modules that miss something (relative to
     /// the module cache).
     partial: BTreeSet<PathBuf>,
@@ -187,11 +196,10 @@ impl Collected {
 
     /// Notes that `name` (in the stream) could not be read.
     fn left_out(&mut self, name: &Path, error: &io::Error) {
-        self.unreadable.push(format!(
-            "cannot read {}: {}; it is left out of the stream",
-            Escaped::new(name),
-            reason(error)
-        ));
+        self.unreadable.push(Unreadable {
+            name: name.to_path_buf(),
+            reason: reason(error),
+        });
         if let Ok(relative) = name.strip_prefix(MODULE_ENTRY) {
             self.partial.extend(layout::partial_marker(relative));
         }

@@ -5,17 +5,20 @@
 //! `tar` binary needed, any UID will do. Other builder images may have it
 //! stream other paths instead (arguments, or `S2I_SAVE_ARTIFACTS_PATHS`).
 
+mod messages;
 mod paths;
 
+use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use s2i_cache::{save, CacheDirs};
-use s2i_common::display::Escaped;
+use s2i_cache::{save, CacheDirs, Size};
 use s2i_common::paths as layout;
 
-const USAGE: &str =
+use messages::{Error, Note, Warning};
+
+pub const USAGE: &str =
     "usage: s2i-save-artifacts [PATH]... > artifacts.tar   (or -h|--help, -V|--version)
 
 Writes Go's build cache ($APP_ROOT/.cache/go-build) and module cache
@@ -35,148 +38,122 @@ environment:
 s2i_common::record_closed_stdout!();
 
 fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    match args.first().and_then(|a| a.to_str()) {
-        None => {}
-        Some("-h" | "--help") => return print(&format!("{USAGE}\n")),
-        Some("-V" | "--version") => {
-            return print(concat!(
-                "s2i-save-artifacts ",
-                env!("CARGO_PKG_VERSION"),
-                "\n"
-            ))
-        }
-        Some(option) if option.starts_with('-') => {
-            eprintln!(
-                "s2i-save-artifacts: unexpected option {option:?}; it takes paths to save\n\n{USAGE}"
-            );
-            return ExitCode::from(2);
-        }
-        Some(_) => {}
-    }
-    let requested = match paths::requested(args, std::env::var_os(paths::SETTING)) {
-        Ok(requested) => requested,
-        Err(problem) => {
-            eprintln!("s2i-save-artifacts: invalid paths to save: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let result = match Action::of(std::env::args_os().skip(1).collect()) {
+        Ok(Action::Help) => print(&format!("{USAGE}\n")),
+        Ok(Action::Version) => print(concat!(
+            "s2i-save-artifacts ",
+            env!("CARGO_PKG_VERSION"),
+            "\n"
+        )),
+        Ok(Action::Save(paths)) => save(paths),
+        Err(error) => Err(error),
     };
+    match result {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(note)) => {
+            eprintln!("s2i-save-artifacts: {note}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("s2i-save-artifacts: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// What the command line asks for.
+enum Action {
+    Help,
+    Version,
+    /// The paths given (arguments or the setting), or Go's caches (`None`).
+    Save(Option<Vec<PathBuf>>),
+}
+
+impl Action {
+    fn of(args: Vec<OsString>) -> Result<Action, Error> {
+        match args.first().and_then(|a| a.to_str()) {
+            Some("-h" | "--help") => return Ok(Action::Help),
+            Some("-V" | "--version") => return Ok(Action::Version),
+            Some(option) if option.starts_with('-') => {
+                return Err(Error::UnexpectedOption {
+                    option: option.to_string(),
+                })
+            }
+            _ => {}
+        }
+        paths::requested(args, std::env::var_os(paths::SETTING))
+            .map(Action::Save)
+            .map_err(|problem| Error::InvalidPaths { problem })
+    }
+}
+
+/// Streams what is asked for to stdout, which must be a file or a pipe.
+fn save(requested: Option<Vec<PathBuf>>) -> Result<Option<Note>, Error> {
     if s2i_common::stdout::was_closed() {
-        eprintln!(
-            "s2i-save-artifacts: stdout is closed; redirect the tar stream: s2i-save-artifacts > artifacts.tar"
-        );
-        return ExitCode::from(2);
+        return Err(Error::StdoutClosed);
     }
     let stdout = io::stdout();
     if stdout.is_terminal() {
-        eprintln!(
-            "s2i-save-artifacts: stdout is a terminal; redirect the tar stream: s2i-save-artifacts > artifacts.tar"
-        );
-        return ExitCode::from(2);
+        return Err(Error::StdoutTerminal);
     }
-    if let Some(requested) = requested {
-        return save_paths(&requested, stdout);
-    }
+    // Large writes: the stream is tens of megabytes, mostly small files.
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let note = match requested {
+        Some(paths) => save_paths(paths, &mut out)?,
+        None => save_caches(&mut out)?,
+    };
+    out.flush().map_err(|error| Error::Stream { error })?;
+    Ok(Some(note))
+}
+
+/// Streams Go's caches, less what the image's base cache has.
+fn save_caches(out: &mut impl Write) -> Result<Note, Error> {
     let caches = CacheDirs::under(&layout::app_root());
     let base = std::env::var_os("S2I_GO_BASE_CACHE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    // Large writes: the stream is tens of megabytes, mostly small files.
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    let saved = save::save(&caches, base.as_deref(), &mut out).and_then(|saved| {
-        out.flush()?;
-        Ok(saved)
-    });
-    for warning in saved.iter().flat_map(|saved| &saved.unreadable) {
-        eprintln!("s2i-save-artifacts: warning: {warning}");
+    let saved =
+        save::save(&caches, base.as_deref(), out).map_err(|error| Error::Stream { error })?;
+    for unreadable in saved.unreadable.iter().cloned() {
+        eprintln!("s2i-save-artifacts: {}", Warning::Unreadable { unreadable });
     }
-    match saved {
-        Ok(saved) if saved.is_empty() => {
-            eprintln!(
-                "s2i-save-artifacts: nothing to save (no Go caches in {} or {})",
-                Escaped::new(&caches.build),
-                Escaped::new(&caches.module)
-            );
-            ExitCode::SUCCESS
+    Ok(if saved.is_empty() {
+        Note::NoCaches {
+            build: caches.build,
+            module: caches.module,
         }
-        Ok(saved) => {
-            let mut message = format!(
-                "s2i-save-artifacts: saved the build cache ({}) and the module cache ({})",
-                saved.build, saved.module
-            );
-            if saved.in_base > 0 {
-                let s = if saved.in_base == 1 { "" } else { "s" };
-                message.push_str(&format!(
-                    "; left out {} file{s} the image already has",
-                    saved.in_base
-                ));
-            }
-            eprintln!("{message}");
-            ExitCode::SUCCESS
+    } else {
+        Note::SavedCaches {
+            build: saved.build,
+            module: saved.module,
+            in_base: saved.in_base,
         }
-        Err(e) => {
-            eprintln!("s2i-save-artifacts: cannot write the artifacts stream: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 /// Streams the paths other builder images ask for (see [`paths`]).
-fn save_paths(requested: &[PathBuf], stdout: io::Stdout) -> ExitCode {
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    let saved = paths::save(requested, &mut out).and_then(|saved| {
-        out.flush()?;
-        Ok(saved)
-    });
-    let shown = || {
-        requested
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match saved {
-        Ok(saved) if saved.files == 0 => {
-            eprintln!(
-                "s2i-save-artifacts: nothing to save (no files in {})",
-                shown()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(saved) => {
-            let size = s2i_cache::Size {
+fn save_paths(paths: Vec<PathBuf>, out: &mut impl Write) -> Result<Note, Error> {
+    let saved = paths::save(&paths, out).map_err(|error| Error::Stream { error })?;
+    Ok(if saved.files == 0 {
+        Note::NothingInPaths { paths }
+    } else {
+        Note::SavedPaths {
+            paths,
+            size: Size {
                 files: saved.files,
                 bytes: saved.bytes,
-            };
-            let mut message = format!("s2i-save-artifacts: saved {} ({size})", shown());
-            if saved.special > 0 {
-                message.push_str(&format!(
-                    "; left out {} fifo, socket or device file(s)",
-                    saved.special
-                ));
-            }
-            eprintln!("{message}");
-            ExitCode::SUCCESS
+            },
+            special: saved.special,
         }
-        Err(e) => {
-            eprintln!("s2i-save-artifacts: cannot write the artifacts stream: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
-/// Writes `text` to stdout (help, version): success, or a message.
-fn print(text: &str) -> ExitCode {
+/// Writes `text` to stdout (help, version).
+fn print(text: &str) -> Result<Option<Note>, Error> {
     match s2i_common::stdout::write_all(text.as_bytes()) {
-        Ok(()) => ExitCode::SUCCESS,
         // `--help | head`: the reader had what it wanted.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "s2i-save-artifacts: cannot write to stdout: {}",
-                s2i_common::stdout::reason(&e)
-            );
-            ExitCode::FAILURE
-        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(None),
+        Err(error) => Err(Error::StdoutWrite { error }),
+        Ok(()) => Ok(None),
     }
 }

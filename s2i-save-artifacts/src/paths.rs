@@ -30,13 +30,39 @@ pub struct Saved {
     pub special: u64,
 }
 
+/// Why the paths asked for cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// A relative path, or `/` (no last name to save it under).
+    NotAbsolute(PathBuf),
+    /// Two paths with this last name: both would be saved as `NAME/...`.
+    SameName(OsString),
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Invalid::NotAbsolute(path) => write!(
+                f,
+                "{:?} is not an absolute path to a directory or file to save",
+                path.display().to_string()
+            ),
+            Invalid::SameName(name) => write!(
+                f,
+                "two paths end in {:?}: each is saved under its last name, which must differ",
+                name.to_string_lossy()
+            ),
+        }
+    }
+}
+
 /// The paths asked for: the arguments, else the setting; `None` when
 /// neither names any (the Go caches are saved). Each must be absolute, and
 /// no two may end in the same name.
 pub fn requested(
     args: Vec<OsString>,
     setting: Option<OsString>,
-) -> Result<Option<Vec<PathBuf>>, String> {
+) -> Result<Option<Vec<PathBuf>>, Invalid> {
     let paths: Vec<PathBuf> = if !args.is_empty() {
         args.into_iter().map(PathBuf::from).collect()
     } else {
@@ -50,18 +76,10 @@ pub fn requested(
     for (i, path) in paths.iter().enumerate() {
         let name = match path.file_name() {
             Some(name) if path.is_absolute() => name,
-            _ => {
-                return Err(format!(
-                    "{:?} is not an absolute path to a directory or file to save",
-                    path.display().to_string()
-                ))
-            }
+            _ => return Err(Invalid::NotAbsolute(path.clone())),
         };
         if paths[..i].iter().any(|p| p.file_name() == Some(name)) {
-            return Err(format!(
-                "two paths end in {:?}: each is saved under its last name, which must differ",
-                name.to_string_lossy()
-            ));
+            return Err(Invalid::SameName(name.to_os_string()));
         }
     }
     Ok(Some(paths))

@@ -1,7 +1,11 @@
 //! The S2I `usage` script: the builder image's default command. It says what
 //! the image is, how to use it, and every setting it reads.
 
+mod messages;
+
 use s2i_common::settings;
+
+use messages::Error;
 
 /// The variable the image sets to its own name; the default stands in when
 /// it is unset (a local run, or an image built without it).
@@ -22,14 +26,12 @@ fn main() {
     } else {
         usage(image.trim())
     };
-    if let Err(e) = s2i_common::stdout::write_all(text.as_bytes()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!(
-                "s2i-usage: cannot write to stdout: {}",
-                s2i_common::stdout::reason(&e)
-            );
+    match s2i_common::stdout::write_all(text.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("s2i-usage: {}", Error::StdoutWrite { error });
             std::process::exit(1);
         }
+        _ => {}
     }
 }
 
