@@ -6,7 +6,8 @@
 //! these names, so documentation and behaviour cannot drift apart.
 
 /// Which binaries read a setting: [`Applies::Build`], [`Applies::Run`],
-/// [`Applies::SaveArtifacts`], or several (`Applies::Build.and(Applies::Run)`).
+/// [`Applies::SaveArtifacts`], [`Applies::Usage`], or several
+/// (`Applies::Build.and(Applies::Run)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Applies(u8);
 
@@ -19,6 +20,8 @@ impl Applies {
     pub const Run: Applies = Applies(2);
     /// By `s2i-save-artifacts`, when S2I saves the caches of an image.
     pub const SaveArtifacts: Applies = Applies(4);
+    /// By `s2i-usage`, the image's default command.
+    pub const Usage: Applies = Applies(8);
 
     /// Read by both.
     pub const fn and(self, other: Applies) -> Applies {
@@ -36,6 +39,7 @@ impl Applies {
             (Applies::Build, "build"),
             (Applies::Run, "run"),
             (Applies::SaveArtifacts, "save-artifacts"),
+            (Applies::Usage, "usage"),
         ]
         .iter()
         .filter(|(one, _)| self.includes(*one))
@@ -101,6 +105,28 @@ pub const SAVE_ARTIFACTS_PATHS: Setting = Setting {
     description: "For other builder images: absolute paths, separated by colons, that \
 `s2i-save-artifacts` streams instead of Go's caches, each as `NAME/...` (its last name). \
 Arguments to `s2i-save-artifacts` do the same.",
+};
+
+/// `S2I_GO_BASE_CACHE`: the build cache the image already has, which
+/// `s2i-save-artifacts` leaves out.
+pub const BASE_CACHE: Setting = Setting {
+    name: "S2I_GO_BASE_CACHE",
+    toml_key: None,
+    default: "",
+    applies: Applies::SaveArtifacts,
+    description: "A build cache the image already has, laid out like GOCACHE (the image sets \
+it to `$APP_ROOT/.cache/go-build-base`, its warm start): `s2i-save-artifacts` leaves out the \
+entries found there with the same name and size, since the next build's image has them too.",
+};
+
+/// `S2I_BUILDER_IMAGE`: the image's name in `s2i-usage`'s examples.
+pub const BUILDER_IMAGE: Setting = Setting {
+    name: "S2I_BUILDER_IMAGE",
+    toml_key: None,
+    default: "s2i-go",
+    applies: Applies::Usage,
+    description: "The builder image's name as `s2i-usage` writes it into its examples (the \
+image sets it to its own name).",
 };
 
 /// The settings `s2i-run` reads, one constant each: `s2i-run` uses their
@@ -225,19 +251,22 @@ memory limit: for tests, a directory laid out like them.",
         name: "HOME",
         toml_key: None,
         default: "",
-        applies: Applies::Run,
+        applies: Applies::Build.and(Applies::Run),
         description: "Unset, or not a directory the UID can write, `s2i-run` sets it to the \
 home of the UID's /etc/passwd entry when that one is writable, else to the application's \
-`$APP_ROOT/src` when that one is (the image sets `HOME` to it).",
+`$APP_ROOT/src` when that one is (the image sets `HOME` to it). At build time, `s2i-assemble` \
+also reads the `.netrc` there, and has git include the `.gitconfig` there (see Private \
+modules).",
     };
     pub const PATH: Setting = Setting {
         name: "PATH",
         toml_key: None,
         default: "/usr/local/bin:/usr/bin:/bin",
-        applies: Applies::Run,
+        applies: Applies::Build.and(Applies::Run),
         description: "Where `s2i-run -- COMMAND` looks for a command without `/`: the \
 program's PATH (the run manifest's `[env]` included), as `execvp` does; the default is \
-execvp's.",
+execvp's. At build time, where `s2i-assemble` looks for `go` and `git` first (then in \
+`$GOROOT/bin` and the usual install folders for `go`).",
     };
 }
 
@@ -392,12 +421,42 @@ relative to the working directory. The build gets one bundle of the system's roo
 (`SSL_CERT_FILE`, `GIT_SSL_CAINFO`).",
     },
     Setting {
-        name: "GOFLAGS, GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOAUTH, GOOS, GOARCH, ...",
+        name: "NETRC, GIT_CONFIG_GLOBAL, XDG_CONFIG_HOME",
         toml_key: None,
         default: "",
         applies: Applies::Build,
-        description: "Go's own variables pass through to `go` untouched. `.s2i/go.toml` may set \
-any variable in its `[env]` table.",
+        description: "Credentials the environment already has for go and git: `s2i-assemble` \
+reads the netrc file `NETRC` names along with the others, and has git include the user's own \
+configuration (`GIT_CONFIG_GLOBAL`, `$XDG_CONFIG_HOME/git/config`, default \
+`$HOME/.config/git/config`) in the one it writes for the build.",
+    },
+    Setting {
+        name: "SSL_CERT_FILE, GIT_SSL_CAINFO",
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "The CA bundles the environment trusts already: with `GO_CA_BUNDLE`, the \
+build's bundle starts from these (each file once) instead of the system's roots.",
+    },
+    Setting {
+        name: "OPENSHIFT_BUILD_SOURCE, OPENSHIFT_BUILD_COMMIT, OPENSHIFT_BUILD_REFERENCE",
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "Set by OpenShift builds: the SBOMs name the source repository (without \
+credentials), the commit and the reference.",
+    },
+    Setting {
+        name:
+            "GOFLAGS, GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOAUTH, GOSUMDB, GOOS, \
+GOARCH, GOEXPERIMENT, GOWORK, GOPATH, GO111MODULE, GOROOT, ...",
+        toml_key: None,
+        default: "",
+        applies: Applies::Build,
+        description: "Go's own variables pass through to `go` untouched; `s2i-assemble` reads \
+those named here to know what go will do (e.g. `-mod=` in GOFLAGS, GOPROXY to explain a \
+download failure; `$GOROOT/bin` to find `go` not on PATH). `.s2i/go.toml` may set any variable \
+in its `[env]` table.",
     },
     APP_ROOT,
     run::APP_ARGS,
@@ -416,6 +475,8 @@ any variable in its `[env]` table.",
     run::HOME,
     run::PATH,
     SAVE_ARTIFACTS_PATHS,
+    BASE_CACHE,
+    BUILDER_IMAGE,
 ];
 
 /// The setting called `name`, if there is one.
@@ -460,7 +521,7 @@ pub fn markdown_table() -> String {
 pub fn text_table(width: usize) -> String {
     let mut out = String::new();
     for s in SETTINGS {
-        let mut head = format!("  {}", s.name);
+        let mut head = s.name.to_string();
         if !s.default.is_empty() {
             head.push_str(&format!("  (default: {})", s.default));
         }
@@ -470,9 +531,20 @@ pub fn text_table(width: usize) -> String {
             head.push_str("  [at build and run time]");
         } else if s.applies == Applies::SaveArtifacts {
             head.push_str("  [by save-artifacts]");
+        } else if s.applies == Applies::Usage {
+            head.push_str("  [by usage]");
         }
-        out.push_str(&head);
-        out.push('\n');
+        // A row of several names (Go's own) may not fit on one line.
+        let head = if head.len() + 2 <= width {
+            vec![head]
+        } else {
+            wrap(&head, width.saturating_sub(2).max(20))
+        };
+        for line in head {
+            out.push_str("  ");
+            out.push_str(&line);
+            out.push('\n');
+        }
         let text = match s.toml_key {
             Some(key) => format!("{} go.toml: `{key}`.", s.description),
             None => s.description.to_string(),
@@ -524,10 +596,32 @@ mod tests {
 
     #[test]
     fn text_table_wraps_to_width() {
-        let text = text_table(72);
-        assert!(text.lines().all(|l| l.len() <= 100), "{text}");
-        for s in SETTINGS {
-            assert!(text.contains(s.name), "{} missing", s.name);
+        for width in [72, 78] {
+            let text = text_table(width);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{} columns, over {width}: {line:?}",
+                    line.chars().count()
+                );
+            }
+            // Wrapped, not cut: every word of every row is there, in order.
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for s in SETTINGS {
+                let first = s.name.split_whitespace().next().unwrap();
+                assert!(words.contains(&first), "{} missing", s.name);
+                let description: Vec<String> = s
+                    .description
+                    .replace('`', "")
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect();
+                assert!(
+                    words.windows(description.len()).any(|w| w == description),
+                    "{}'s description is not whole in:\n{text}",
+                    s.name
+                );
+            }
         }
     }
 }

@@ -109,7 +109,7 @@ fn save(requested: Option<Vec<PathBuf>>) -> Result<Option<Note>, Error> {
 /// Streams Go's caches, less what the image's base cache has.
 fn save_caches(out: &mut impl Write) -> Result<Note, Error> {
     let caches = CacheDirs::under(&layout::app_root());
-    let base = std::env::var_os("S2I_GO_BASE_CACHE")
+    let base = std::env::var_os(s2i_common::settings::BASE_CACHE.name)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     let saved =
@@ -155,5 +155,37 @@ fn print(text: &str) -> Result<Option<Note>, Error> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(None),
         Err(error) => Err(Error::StdoutWrite { error }),
         Ok(()) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use s2i_common::settings::{Applies, SETTINGS};
+
+    /// `--help` names every setting the table says s2i-save-artifacts
+    /// reads, and the table has a row for every variable the help names.
+    #[test]
+    fn help_names_the_settings_of_the_table() {
+        let rows: Vec<&str> = SETTINGS
+            .iter()
+            .filter(|s| s.applies.includes(Applies::SaveArtifacts))
+            .map(|s| s.name)
+            .collect();
+        let environment = super::USAGE.split("environment:\n").nth(1).unwrap();
+        let named: Vec<&str> = environment
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
+            .filter(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            })
+            .collect();
+        let mut sorted = rows.clone();
+        sorted.sort_unstable();
+        let mut named_sorted = named.clone();
+        named_sorted.sort_unstable();
+        assert_eq!(named_sorted, sorted);
+        let app_root = s2i_common::settings::APP_ROOT;
+        assert!(environment.contains(&format!("(default {})", app_root.default)));
     }
 }

@@ -9,16 +9,15 @@ use messages::Error;
 
 /// The variable the image sets to its own name; the default stands in when
 /// it is unset (a local run, or an image built without it).
-const IMAGE_VARIABLE: &str = "S2I_BUILDER_IMAGE";
-const DEFAULT_IMAGE: &str = "s2i-go";
+const IMAGE: settings::Setting = settings::BUILDER_IMAGE;
 
 fn main() {
     // Arguments are ignored (S2I passes none), but for the version.
     let version = matches!(std::env::args().nth(1).as_deref(), Some("-V" | "--version"));
-    let image = std::env::var(IMAGE_VARIABLE)
+    let image = std::env::var(IMAGE.name)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
+        .unwrap_or_else(|| IMAGE.default.to_string());
     // Not print!, which panics (an abort, with panic=abort) when stdout is
     // gone: `podman run gobuilder | head` is a normal way to read this.
     let text = if version {
