@@ -264,7 +264,7 @@ fn build_list_inputs(plan: &BuildPlan) -> Option<BuildListInputs> {
 /// module cache), else what go reports, offline.
 fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
     let module_cache = plan.env.get("GOMODCACHE").map(Path::new);
-    let unused = module_cache.is_none_or(s2i_cache::tree::is_empty_dir);
+    let unused = module_cache.is_none_or(s2i_common::tree::is_empty_dir);
     if unused || matches!(plan.kind, Kind::Gopath { .. }) {
         return Ok(BuildList::default());
     }

@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
+use s2i_common::display::reason;
 use s2i_common::settings::{GO_CA_BUNDLE, GO_CREDENTIALS_DIR, GO_TOKEN_PREFIX};
 
 use crate::cacerts;
@@ -297,7 +298,7 @@ impl Found {
         let unreadable = |error: io::Error| Error::CredentialFile {
             path: path.to_path_buf(),
             line: None,
-            problem: format!("cannot read it: {}", plain(&error)),
+            problem: format!("cannot read it: {}", reason(&error)),
         };
         let bytes = fs::read(path).map_err(unreadable)?;
         if !places.dry_run && copied_into(path, places.app_root) {
@@ -311,7 +312,7 @@ impl Found {
                 self.warnings.push(format!(
                     "cannot empty the credential file {} in the application root: {}",
                     path.display(),
-                    plain(&e)
+                    reason(&e)
                 ));
             }
         }
@@ -434,7 +435,7 @@ impl Found {
                 problem,
             };
             let text = fs::read(&path)
-                .map_err(|e| error(None, format!("cannot read it: {}", plain(&e))))?;
+                .map_err(|e| error(None, format!("cannot read it: {}", reason(&e))))?;
             let text = String::from_utf8(text).map_err(|_| {
                 error(
                     None,
@@ -561,7 +562,7 @@ impl Found {
                 texts.push(fs::read_to_string(&source).map_err(|e| Error::CaBundle {
                     path: source.clone(),
                     line: None,
-                    problem: format!("cannot read it: {}", plain(&e)),
+                    problem: format!("cannot read it: {}", reason(&e)),
                 })?);
             }
             let path = write("ca-bundle.pem", &cacerts::concatenate(&texts))?;
@@ -769,7 +770,7 @@ pub fn scrub_module_cache(module_cache: &Path, since: SystemTime) -> Vec<PathBuf
                 .map(|f| path.join(f))
                 .chain([path.with_extension("info")]);
             if metadata.into_iter().any(|f| holds(&f)) {
-                let _ = s2i_cache::tree::remove(&path);
+                let _ = s2i_common::tree::remove(&path);
                 for extension in ["info", "lock"] {
                     let _ = fs::remove_file(path.with_extension(extension));
                 }
@@ -789,7 +790,7 @@ pub fn scrub_module_cache(module_cache: &Path, since: SystemTime) -> Vec<PathBuf
             .and_then(|m| m.modified().ok())
             .is_some_and(|t| t >= since);
         if new && holds(entry.path()) {
-            let _ = s2i_cache::tree::remove(entry.path());
+            let _ = s2i_common::tree::remove(entry.path());
             removed.push(entry.into_path());
         }
     }
@@ -947,15 +948,6 @@ fn copied_into(path: &Path, app_root: &Path) -> bool {
 fn inside(path: &Path, dir: &Path) -> bool {
     let resolve = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     resolve(path).starts_with(resolve(dir))
-}
-
-/// An io::Error without Rust's " (os error N)".
-fn plain(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::gofailure::GoFailure;
-use s2i_common::display::{Escaped, MiB};
+use s2i_common::display::{reason, Escaped, MiB};
 
 #[derive(Debug)]
 pub enum Error {
@@ -360,19 +360,6 @@ impl fmt::Display for TargetSetting {
     }
 }
 
-/// An io::Error without Rust's " (os error N)" tail.
-struct Plain<'a>(&'a io::Error);
-
-impl fmt::Display for Plain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_string();
-        match text.find(" (os error") {
-            Some(i) => f.write_str(&text[..i]),
-            None => f.write_str(&text),
-        }
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -413,19 +400,19 @@ impl fmt::Display for Error {
                     f,
                     "cannot read {}: {}; make it readable by the build user (chmod g+r, or a+r) or remove it from the sources",
                     Escaped::new(path),
-                    Plain(error)
+                    reason(error)
                 ),
                 Unreadable::Directory => write!(
                     f,
                     "cannot list the directory {}: {}; make it readable and searchable by the build user (chmod g+rx, or a+rx) or remove it from the sources",
                     Escaped::new(path),
-                    Plain(error)
+                    reason(error)
                 ),
                 Unreadable::Search(dir) => write!(
                     f,
                     "cannot reach {}: {}; the build user cannot enter the directory {}: make it searchable (chmod g+x, or a+x)",
                     Escaped::new(path),
-                    Plain(error),
+                    reason(error),
                     Escaped::new(dir)
                 ),
                 Unreadable::NameTooLong => write!(
@@ -437,7 +424,7 @@ impl fmt::Display for Error {
                     f,
                     "cannot read {}: {}; the file system refused it: act on the reason, or remove the file from the sources",
                     Escaped::new(path),
-                    Plain(error)
+                    reason(error)
                 ),
             },
             Error::SettingsFileNotRegular { path, kind } => write!(
@@ -551,7 +538,7 @@ impl fmt::Display for Error {
                 f,
                 "cannot write to the application root {}: {}; make it writable by the build user (chmod g+w, group 0) or pass another with --app-root DIR",
                 Escaped::new(path),
-                Plain(error)
+                reason(error)
             ),
             Error::AppRootHoldsSources { app_root, src, same } => {
                 if *same {
@@ -580,7 +567,7 @@ impl fmt::Display for Error {
                 Escaped::new(entry)
             ),
             Error::Io { doing, path, error } => {
-                write!(f, "cannot {doing} {}: {}", Escaped::new(path), Plain(error))
+                write!(f, "cannot {doing} {}: {}", Escaped::new(path), reason(error))
             }
             Error::GoFailed {
                 command,

@@ -12,9 +12,10 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nix::libc;
+use s2i_common::paths::normalize;
 
 use crate::errors::Error;
 
@@ -127,21 +128,6 @@ pub fn kind_of(kind: &fs::FileType) -> &'static str {
     } else {
         "not a regular file"
     }
-}
-
-/// `path` with `.` and `..` removed, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

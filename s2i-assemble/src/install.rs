@@ -48,7 +48,7 @@ fn replace_app_files(staged: &Path, files_dir: &Path) -> Result<(), Error> {
             .map_err(|e| Error::io("read", dir, e))
     };
     for old in entries(files_dir)? {
-        s2i_cache::tree::remove(&old).map_err(|e| Error::io("replace", &old, e))?;
+        s2i_common::tree::remove(&old).map_err(|e| Error::io("replace", &old, e))?;
     }
     for new in entries(staged)? {
         let to = files_dir.join(new.file_name().unwrap_or_default());

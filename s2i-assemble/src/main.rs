@@ -62,7 +62,7 @@ fn print(text: &str) -> i32 {
         Err(e) => {
             eprintln!(
                 "s2i-assemble: cannot write to stdout: {}",
-                s2i_common::stdout::reason(&e)
+                s2i_common::display::reason(&e)
             );
             1
         }

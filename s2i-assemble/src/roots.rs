@@ -18,7 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use s2i_common::display::escaped;
-use s2i_common::paths;
+use s2i_common::paths::{self, normalize};
 
 use crate::errors::Error;
 
@@ -98,21 +98,6 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
         path = normalize(&rest.iter().rev().fold(dangling, |acc, name| acc.join(name)));
     }
     Err(io::Error::from_raw_os_error(nix::libc::ELOOP))
-}
-
-/// `path` with `.` and `..` removed, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The first entry at the top of `app_root` that s2i-assemble does not

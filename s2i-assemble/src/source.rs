@@ -17,7 +17,8 @@ use std::io;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 use s2i_common::display::Escaped;
-use std::path::{Component, Path, PathBuf};
+use s2i_common::paths::normalize;
+use std::path::{Path, PathBuf};
 
 use crate::errors::Error;
 use crate::sparse;
@@ -365,21 +366,6 @@ fn inside_target(root: &Path, link: &Path, rel: &Path) -> Result<PathBuf, Error>
     } else {
         Ok(relative_to(&resolved, parent))
     }
-}
-
-/// `path` with `.` and `..` removed, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The relative path from directory `from` to `to` (both absolute).

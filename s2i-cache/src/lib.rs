@@ -18,8 +18,8 @@
 //! - [`clean`] removes them (`GO_CLEAN_CACHE=true`), and only what Go put
 //!   there.
 //!
-//! [`tree`] holds the filesystem chores they share (walking without following
-//! links, moving with a copy fallback, removing read-only trees).
+//! [`tree`] moves and sizes the caches (a merge with a copy fallback); the
+//! plain chores (walks, removing read-only trees) are `s2i_common::tree`'s.
 //!
 //! The stream's layout is `go-build/...` (GOCACHE) and `go-mod/...`
 //! (GOMODCACHE); restore also accepts the classic images' `pkg/mod/...`.

@@ -39,8 +39,8 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsE
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use s2i_common::display::reason;
 use s2i_common::display::Escaped;
-use s2i_common::stdout::reason;
 
 use crate::prune;
 use crate::tree;

@@ -23,8 +23,8 @@ use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use s2i_common::display::reason;
 use s2i_common::display::Escaped;
-use s2i_common::stdout::reason;
 
 use crate::{layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 

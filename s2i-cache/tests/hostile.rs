@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use s2i_cache::restore::{restore, Report};
-use s2i_cache::{tree, CacheDirs};
+use s2i_cache::CacheDirs;
 use s2i_tests::build_cache_entry;
 use s2i_tests::hostile_tar::raw_tar;
 
@@ -377,7 +377,10 @@ fn names_that_are_no_cache_entry_are_left_out_of_the_caches() {
     });
     let caches = CacheDirs::under(&dir.path().join("app-root"));
     check(&restore(&artifacts, &caches), &caches, "directory");
-    assert!(tree::is_empty_dir(&artifacts), "artifacts consumed");
+    assert!(
+        s2i_common::tree::is_empty_dir(&artifacts),
+        "artifacts consumed"
+    );
 
     let good = format!("go-build/{entry}");
     let mut entries = vec![(good.as_str(), tar::EntryType::Regular, &b"entry"[..], "")];

@@ -122,6 +122,16 @@ impl fmt::Display for MiB {
     }
 }
 
+/// An io::Error as a reason in a message: `No space left on device`, not
+/// `No space left on device (os error 28)`: the number helps nobody.
+pub fn reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +199,13 @@ mod tests {
             "file \"a\\nb\" here"
         );
         assert_eq!(format!("{:?}", escaped("ok")), "ok");
+    }
+
+    #[test]
+    fn reasons_lose_the_error_number() {
+        let full = std::io::Error::from_raw_os_error(28);
+        assert_eq!(super::reason(&full), "No space left on device");
+        let other = std::io::Error::other("broken (badly)");
+        assert_eq!(super::reason(&other), "broken (badly)");
     }
 }

@@ -5,7 +5,8 @@
 //! writes it) and `s2i-run` (which reads it), [`paths`] names the places of
 //! the S2I layout, [`atomic`] writes files so that a reader never sees
 //! half of one, [`rename`] has the renames std lacks, and [`display`]
-//! shows outside names in log lines without their control characters.
+//! shows outside names in log lines without their control characters;
+//! [`tree`] walks and removes whole trees without following links.
 //! [`settings`] is the one table of settings, [`values`] and [`signals`] the
 //! grammars of their values, and [`message_keys!`] ties each error variant
 //! to its README troubleshooting entry.
@@ -21,5 +22,6 @@ pub mod rename;
 pub mod settings;
 pub mod signals;
 pub mod stdout;
+pub mod tree;
 pub mod values;
 pub mod variable;

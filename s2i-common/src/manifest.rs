@@ -66,7 +66,7 @@ impl fmt::Display for ManifestError {
                 f,
                 "cannot read run manifest {}: {}",
                 Escaped::new(path),
-                without_os_error_code(error)
+                crate::display::reason(error)
             ),
             ManifestError::Invalid {
                 path,
@@ -141,15 +141,6 @@ impl RunManifest {
     /// `workdir` resolved against the manifest's directory, if set.
     pub fn workdir_in(&self, base: &Path) -> Option<PathBuf> {
         self.workdir.as_ref().map(|w| base.join(w))
-    }
-}
-
-/// `Is a directory`, not `Is a directory (os error 21)`: the number helps nobody.
-fn without_os_error_code(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) if text.ends_with(')') => text[..at].to_string(),
-        _ => text,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The places of the S2I layout, and how the environment moves them.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 /// Where the Red Hat builder images keep the application (`APP_ROOT`).
 pub const DEFAULT_APP_ROOT: &str = crate::settings::APP_ROOT.default;
@@ -39,6 +39,22 @@ pub fn app_root_from(value: Option<OsString>) -> PathBuf {
     }
 }
 
+/// `path` with `.` and `..` taken out by its text alone, without looking at
+/// the file system (so `a/link/..` is `a`, whatever `link` is).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +70,12 @@ mod tests {
             app_root_from(Some("/srv/app".into())),
             PathBuf::from("/srv/app")
         );
+    }
+
+    #[test]
+    fn normalize_drops_dots_by_the_text() {
+        assert_eq!(normalize(Path::new("/a/./b/../c")), Path::new("/a/c"));
+        assert_eq!(normalize(Path::new("/..")), Path::new("/"));
+        assert_eq!(normalize(Path::new("a/b/../../..")), Path::new(""));
     }
 }

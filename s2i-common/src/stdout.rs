@@ -59,24 +59,3 @@ pub fn write_all(text: &[u8]) -> io::Result<()> {
 pub fn closed() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "it is closed")
 }
-
-/// An io::Error as a reason in a message: `No space left on device`, not
-/// `No space left on device (os error 28)`.
-pub fn reason(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) if text.ends_with(')') => text[..at].to_string(),
-        _ => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reasons_lose_the_error_number() {
-        let full = std::io::Error::from_raw_os_error(28);
-        assert_eq!(super::reason(&full), "No space left on device");
-        let other = std::io::Error::other("broken (badly)");
-        assert_eq!(super::reason(&other), "broken (badly)");
-    }
-}

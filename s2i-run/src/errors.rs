@@ -305,7 +305,7 @@ pub fn warn(warning: Warning) {
 /// The C library's text for an `errno` value ("No such file or directory").
 /// (Through std's own strerror, not a table of our own: it ships anyway.)
 pub fn errno_text(errno: i32) -> String {
-    s2i_common::stdout::reason(&std::io::Error::from_raw_os_error(errno))
+    s2i_common::display::reason(&std::io::Error::from_raw_os_error(errno))
 }
 
 /// [`errno_text`] of the last failed system call.

@@ -34,7 +34,7 @@ pub fn prepare(target: Target, environment: Vec<(OsString, OsString)>) -> Result
         std::env::set_current_dir(dir).map_err(|e| Error::NoWorkdir {
             program: target.describe(),
             dir: dir.clone(),
-            reason: s2i_common::stdout::reason(&e),
+            reason: s2i_common::display::reason(&e),
         })?;
     }
     let path = locate(&target, &environment)?;

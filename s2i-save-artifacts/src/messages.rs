@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use s2i_cache::save::Unreadable;
 use s2i_cache::Size;
+use s2i_common::display::reason;
 use s2i_common::display::Escaped;
-use s2i_common::stdout::reason;
 
 use crate::paths::Invalid;
 use crate::USAGE;

@@ -161,7 +161,7 @@ fn cannot_read(path: &Path, error: io::Error) -> io::Error {
         format!(
             "cannot read {}: {}",
             path.display(),
-            s2i_common::stdout::reason(&error)
+            s2i_common::display::reason(&error)
         ),
     )
 }

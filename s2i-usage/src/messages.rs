@@ -24,7 +24,7 @@ impl fmt::Display for Error {
             Error::StdoutWrite { error } => write!(
                 f,
                 "cannot write to stdout: {}",
-                s2i_common::stdout::reason(error)
+                s2i_common::display::reason(error)
             ),
         }
     }
