@@ -152,7 +152,11 @@ fn type_error_keeps_gos_messages() {
         return;
     };
     let (message, stderr) = case.assemble_fails();
-    assert!(stderr.contains("main.go:8:"), "go's own message: {stderr}");
+    assert!(
+        stderr.contains("main.go:8:") && stderr.contains("cannot use \"three\""),
+        "go's own message: {stderr}"
+    );
+    assert!(!stderr.contains("syntax error"), "a type error: {stderr}");
     insta::assert_snapshot!(message);
 }
 

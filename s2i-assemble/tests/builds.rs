@@ -276,6 +276,17 @@ fn templates_are_found_at_run_time() {
         ],
         "no Go files at run time"
     );
+    // The program reads them relative to its working directory: started
+    // anywhere but src/, it cannot find them (so the test above shows the
+    // working directory is right, not that any would do).
+    let elsewhere = std::process::Command::new(case.app_root.join("gobinary"))
+        .current_dir(&case.app_root)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(elsewhere.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
+    assert!(stderr.contains("templates/index.tmpl"), "{stderr}");
 }
 
 #[test]

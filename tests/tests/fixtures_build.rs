@@ -1,7 +1,12 @@
-//! Guards the Go fixtures under tests/fixtures: each good one builds with the
-//! plain `go` tool (hermetic, offline, in a temporary copy) and its program
-//! prints what the fixture promises; each bad one fails with Go's own error.
-//! The s2i-assemble, incremental-build and image tests rely on these claims.
+//! Guards what the tests rely on in the Go fixtures under tests/fixtures
+//! and in the Go test support (tests/src/go.rs) that the builds through
+//! s2i-assemble (s2i-assemble/tests/builds.rs, bad_input.rs, go_failures.rs)
+//! do not show: how module-http answers, that module-dep's go.sum serves
+//! both greeting versions, that layouts build only the way their tests
+//! build them, what the old Go (Go 1.19) says and builds, the generated
+//! benchmark app, the fixture proxy's case encoding, and that test go
+//! commands are hermetic. A fixture that s2i-assemble builds and runs is
+//! not built again here with plain go.
 //!
 //! Every test shares the per-version GOCACHE of `s2i_tests::go` (see its
 //! module docs), so only the first build of a run compiles the standard library.
@@ -109,17 +114,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-fn module_basic_prints_its_greeting() {
-    let Some(go) = require_go("module_basic_prints_its_greeting") else {
-        return;
-    };
-    assert_eq!(
-        build_and_run_root(&go, "module-basic"),
-        "hello from module-basic\n"
-    );
-}
-
 /// Kills the server when the test ends, passed or not.
 struct Server(Child);
 
@@ -204,56 +198,79 @@ fn module_http_listens_on_8080_without_port() {
     );
 }
 
+/// module-dep's go.sum holds v1.1.0's hashes too (`cargo xtask go-sums`):
+/// tests switch to it, or replace one version by the other, under
+/// `-mod=readonly`. (v1.0.0, the version go.mod names, is built by
+/// s2i-assemble's tests.)
 #[test]
-fn module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum() {
-    let test = "module_dep_builds_each_greeting_version_from_the_proxy_with_its_go_sum";
-    let Some(go) = require_go(test) else { return };
+fn module_dep_go_sum_also_serves_greeting_v1_1_0() {
+    let Some(go) = require_go("module_dep_go_sum_also_serves_greeting_v1_1_0") else {
+        return;
+    };
     let work = Work::new("module-dep");
     let proxy = fixture_proxy(&work.tmp.path().join("proxy")).expect("proxy");
     let bin = work.bin("module-dep");
-    // -mod=readonly (the default, made explicit) fails if go.sum lacks a hash.
-    let build = |go: &Go| {
-        output_ok(
-            go.command()
-                .current_dir(&work.app)
-                .env("GOPROXY", proxy.url())
-                .args(["build", "-mod=readonly", "-o"])
-                .arg(&bin)
-                .arg("."),
-        )
-    };
-    build(&go);
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "module-dep says hello from greeting v1.0.0\n"
-    );
-    assert!(
-        go.dirs
-            .gomodcache
-            .join("example.com/greeting@v1.0.0/greeting.go")
-            .is_file(),
-        "the dependency was downloaded into the private GOMODCACHE"
-    );
-
     set_requirement(&work.app, "example.com/greeting", "v1.1.0").unwrap();
-    build(&go);
+    // -mod=readonly (the default, made explicit) fails if go.sum lacks a hash.
+    output_ok(
+        go.command()
+            .current_dir(&work.app)
+            .env("GOPROXY", proxy.url())
+            .args(["build", "-mod=readonly", "-o"])
+            .arg(&bin)
+            .arg("."),
+    );
     assert_eq!(
         run_in(&bin, &work.app),
         "module-dep says hello from greeting v1.1.0\n"
     );
+    assert!(
+        go.dirs
+            .gomodcache
+            .join("example.com/greeting@v1.1.0/greeting.go")
+            .is_file(),
+        "the dependency was downloaded into the private GOMODCACHE"
+    );
 }
 
+/// What makes s2i-assemble's builds of these fixtures meaningful: each
+/// builds only the way its test builds it (at its import path, through
+/// go.work). Go fails before compiling anything here.
 #[test]
-fn module_dep_does_not_build_offline_without_the_proxy() {
-    let Some(go) = require_go("module_dep_does_not_build_offline_without_the_proxy") else {
+fn layouts_build_only_the_way_their_tests_build_them() {
+    let Some(go) = require_go("layouts_build_only_the_way_their_tests_build_them") else {
         return;
     };
-    let work = Work::new("module-dep");
-    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
+    // gopath-legacy: in place (no IMPORT_URL) its own import path is not found.
+    let work = Work::new("gopath-legacy");
+    assert!(!work.app.join("go.mod").exists());
+    let failed = gopath_build(&go, &work.app, ".", &work.bin("x"));
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
-        stderr.contains("example.com/greeting") && stderr.contains("GOPROXY=off"),
+        stderr.contains("github.com/example/legacy/internal/greet"),
         "{stderr}"
     );
+
+    // gopath-legacy-cmd: its root (IMPORT_URL alone) has no Go files: it
+    // needs INSTALL_URL.
+    let place = copy_into_gopath(&go, "gopath-legacy-cmd", "github.com/example/legacy");
+    let root = gopath_build(&go, &place, "github.com/example/legacy", &work.bin("x"));
+    assert!(!root.status.success(), "the root has no Go files");
+    let stderr = String::from_utf8_lossy(&root.stderr);
+    assert!(stderr.contains("no Go files"), "{stderr}");
+
+    // workspace: without go.work the app cannot find lib.
+    let work = Work::new("workspace");
+    let stderr = output_err(
+        go.command()
+            .current_dir(work.app.join("app"))
+            .env("GOWORK", "off")
+            .args(["build", "-o"])
+            .arg(work.bin("x"))
+            .arg("."),
+    );
+    assert!(stderr.contains("example.com/workspace/lib"), "{stderr}");
 }
 
 #[test]
@@ -312,216 +329,6 @@ fn module_proxy_case_encodes_uppercase_module_paths_as_go_expects() {
             .arg("."),
     );
     assert_eq!(run_in(&bin, &app), "upper\n");
-}
-
-#[test]
-fn gopath_legacy_builds_only_at_its_import_url() {
-    let Some(go) = require_go("gopath_legacy_builds_only_at_its_import_url") else {
-        return;
-    };
-    let out = tempfile::tempdir().unwrap();
-    let bin = out.path().join("legacy");
-
-    // In place (no IMPORT_URL) its own import path cannot be found.
-    let work = Work::new("gopath-legacy");
-    assert!(!work.app.join("go.mod").exists());
-    let failed = gopath_build(&go, &work.app, ".", &bin);
-    assert!(!failed.status.success());
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(
-        stderr.contains("github.com/example/legacy/internal/greet"),
-        "{stderr}"
-    );
-
-    let place = copy_into_gopath(&go, "gopath-legacy", "github.com/example/legacy");
-    let built = gopath_build(&go, &place, "github.com/example/legacy", &bin);
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    assert_eq!(run_in(&bin, &place), "hello from gopath-legacy\n");
-}
-
-#[test]
-fn gopath_legacy_cmd_builds_its_install_url_not_its_root() {
-    let Some(go) = require_go("gopath_legacy_cmd_builds_its_install_url_not_its_root") else {
-        return;
-    };
-    let out = tempfile::tempdir().unwrap();
-    let bin = out.path().join("legacy");
-    let place = copy_into_gopath(&go, "gopath-legacy-cmd", "github.com/example/legacy");
-
-    let root = gopath_build(&go, &place, "github.com/example/legacy", &bin);
-    assert!(!root.status.success(), "the root has no Go files");
-    let stderr = String::from_utf8_lossy(&root.stderr);
-    assert!(stderr.contains("no Go files"), "{stderr}");
-
-    let built = gopath_build(&go, &place, "github.com/example/legacy/cmd/legacy", &bin);
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    assert_eq!(run_in(&bin, &place), "hello from gopath-legacy-cmd\n");
-}
-
-#[test]
-fn vendored_builds_offline_from_vendor() {
-    let Some(go) = require_go("vendored_builds_offline_from_vendor") else {
-        return;
-    };
-    let work = Work::new("vendored");
-    assert!(work.app.join("vendor/modules.txt").is_file());
-    let bin = work.bin("vendored");
-    // GOPROXY=off and an empty private GOMODCACHE: only vendor/ can satisfy the import.
-    output_ok(
-        go.command()
-            .current_dir(&work.app)
-            .args(["build", "-mod=vendor", "-o"])
-            .arg(&bin)
-            .arg("."),
-    );
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "vendored says hello from greeting v1.0.0\n"
-    );
-    // Go picks vendor/ by itself too (go.mod says go >= 1.14).
-    std::fs::remove_file(&bin).unwrap();
-    build(&go, &work.app, ".", &bin);
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "vendored says hello from greeting v1.0.0\n"
-    );
-}
-
-#[test]
-fn workspace_builds_app_through_go_work() {
-    let Some(go) = require_go("workspace_builds_app_through_go_work") else {
-        return;
-    };
-    let work = Work::new("workspace");
-    let bin = work.bin("app");
-    build(&go, &work.app, "./app", &bin);
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "hello from workspace app, with workspace lib\n"
-    );
-
-    // Without go.work the app cannot find lib: the workspace is what makes it build.
-    let stderr = output_err(
-        go.command()
-            .current_dir(work.app.join("app"))
-            .env("GOWORK", "off")
-            .args(["build", "-o"])
-            .arg(work.bin("x"))
-            .arg("."),
-    );
-    assert!(stderr.contains("example.com/workspace/lib"), "{stderr}");
-}
-
-#[test]
-fn multi_cmd_has_two_mains_under_cmd_and_none_at_the_root() {
-    let Some(go) = require_go("multi_cmd_has_two_mains_under_cmd_and_none_at_the_root") else {
-        return;
-    };
-    let work = Work::new("multi-cmd");
-    for command in ["api", "worker"] {
-        let bin = work.bin(command);
-        build(&go, &work.app, &format!("./cmd/{command}"), &bin);
-        assert_eq!(
-            run_in(&bin, &work.app),
-            format!("hello from multi-cmd {command}\n")
-        );
-    }
-    let stderr = build_fails(&go, &work.app, ".", &work.bin("root"));
-    assert!(stderr.contains("no Go files"), "{stderr}");
-}
-
-#[test]
-fn single_cmd_has_its_only_main_under_cmd_server() {
-    let Some(go) = require_go("single_cmd_has_its_only_main_under_cmd_server") else {
-        return;
-    };
-    let work = Work::new("single-cmd");
-    let bin = work.bin("server");
-    build(&go, &work.app, "./cmd/server", &bin);
-    assert_eq!(run_in(&bin, &work.app), "hello from single-cmd server\n");
-    let listed = output_ok(go.command().current_dir(&work.app).args([
-        "list",
-        "-f",
-        "{{.ImportPath}} {{.Name}}",
-        "./...",
-    ]));
-    assert_eq!(listed, "example.com/single/cmd/server main\n");
-}
-
-#[test]
-fn templates_reads_its_files_relative_to_the_working_directory() {
-    let Some(go) = require_go("templates_reads_its_files_relative_to_the_working_directory") else {
-        return;
-    };
-    let work = Work::new("templates");
-    let bin = work.bin("templates");
-    build(&go, &work.app, ".", &bin);
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "hello from templates index.tmpl\nbody { color: teal; } /* from static/style.css */\n"
-    );
-    // Started anywhere else it cannot find them.
-    let elsewhere = Command::new(&bin)
-        .current_dir(work.tmp.path())
-        .output()
-        .unwrap();
-    assert_eq!(elsewhere.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
-    assert!(stderr.contains("templates/index.tmpl"), "{stderr}");
-}
-
-#[test]
-fn bare_main_builds_in_gopath_mode_without_go_mod() {
-    let Some(go) = require_go("bare_main_builds_in_gopath_mode_without_go_mod") else {
-        return;
-    };
-    let work = Work::new("bare-main");
-    assert_eq!(walk(&work.app), vec![work.app.join("main.go")]);
-    let bin = work.bin("bare-main");
-    let stderr = build_fails(&go, &work.app, ".", &bin);
-    assert!(stderr.contains("go.mod file not found"), "{stderr}");
-    let built = gopath_build(&go, &work.app, ".", &bin);
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    assert_eq!(run_in(&bin, &work.app), "hello from bare-main\n");
-}
-
-#[test]
-fn bad_syntax_fails_with_a_syntax_error() {
-    let Some(go) = require_go("bad_syntax_fails_with_a_syntax_error") else {
-        return;
-    };
-    let work = Work::new("bad-syntax");
-    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
-    assert!(
-        stderr.contains("main.go:7:") && stderr.contains("syntax error"),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn bad_types_fails_type_checking() {
-    let Some(go) = require_go("bad_types_fails_type_checking") else {
-        return;
-    };
-    let work = Work::new("bad-types");
-    let stderr = build_fails(&go, &work.app, ".", &work.bin("x"));
-    assert!(
-        stderr.contains("main.go:8:") && stderr.contains("cannot use \"three\""),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("syntax error"), "{stderr}");
 }
 
 #[test]
@@ -604,104 +411,6 @@ fn old_go_builds_the_fixtures_that_say_go_1_19() {
 }
 
 #[test]
-fn not_main_has_only_library_packages() {
-    let Some(go) = require_go("not_main_has_only_library_packages") else {
-        return;
-    };
-    let work = Work::new("not-main");
-    output_ok(go.command().current_dir(&work.app).args(["build", "./..."]));
-    let listed = output_ok(go.command().current_dir(&work.app).args([
-        "list",
-        "-f",
-        "{{.ImportPath}} {{.Name}}",
-        "./...",
-    ]));
-    assert_eq!(
-        listed,
-        "example.com/notmain notmain\nexample.com/notmain/format format\n"
-    );
-}
-
-#[test]
-fn vendor_no_modules_txt_builds_in_gopath_mode_from_old_vendor() {
-    let Some(go) = require_go("vendor_no_modules_txt_builds_in_gopath_mode_from_old_vendor") else {
-        return;
-    };
-    let fixture = s2i_tests::fixtures_dir().join("vendor-no-modules-txt");
-    assert!(fixture.join("vendor").is_dir());
-    assert!(!fixture.join("vendor/modules.txt").exists() && !fixture.join("go.mod").exists());
-    let out = tempfile::tempdir().unwrap();
-    let bin = out.path().join("oldvendor");
-    let place = copy_into_gopath(&go, "vendor-no-modules-txt", "github.com/example/oldvendor");
-    let built = gopath_build(&go, &place, "github.com/example/oldvendor", &bin);
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    assert_eq!(
-        run_in(&bin, &place),
-        "vendor-no-modules-txt says hello from the old vendor/ greeting\n"
-    );
-}
-
-#[test]
-fn s2i_env_shows_the_tags_and_ldflags_it_was_built_with() {
-    let Some(go) = require_go("s2i_env_shows_the_tags_and_ldflags_it_was_built_with") else {
-        return;
-    };
-    let work = Work::new("s2i-env");
-    let environment = std::fs::read_to_string(work.app.join(".s2i/environment")).unwrap();
-    let invalid: Vec<_> = environment
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.contains('='))
-        .collect();
-    assert_eq!(
-        invalid.len(),
-        1,
-        "exactly one line without '=': {environment}"
-    );
-    assert!(environment.contains("GO_LDFLAGS=-X main.version=from-environment\n"));
-    let go_toml = std::fs::read_to_string(work.app.join(".s2i/go.toml")).unwrap();
-    assert!(
-        go_toml.contains("ldflags = \"-X main.version=from-go-toml\"")
-            && go_toml.contains("tags = [\"fixture\"]")
-    );
-
-    let bin = work.bin("s2i-env");
-    build(&go, &work.app, ".", &bin);
-    assert_eq!(
-        run_in(&bin, &work.app),
-        "hello from s2i-env version=unset tag=off GREETING=\"\"\n"
-    );
-
-    output_ok(
-        go.command()
-            .current_dir(&work.app)
-            .args([
-                "build",
-                "-tags",
-                "fixture",
-                "-ldflags",
-                "-X main.version=from-environment",
-                "-o",
-            ])
-            .arg(&bin)
-            .arg("."),
-    );
-    let output = output_ok(
-        Command::new(&bin)
-            .current_dir(&work.app)
-            .env_clear()
-            .env("GREETING", "hi"),
-    );
-    assert_eq!(
-        output,
-        "hello from s2i-env version=from-environment tag=on GREETING=\"hi\"\n"
-    );
-}
-
-#[test]
 fn generated_app_builds_and_prints_its_size() {
     let Some(go) = require_go("generated_app_builds_and_prints_its_size") else {
         return;
@@ -773,60 +482,4 @@ fn go_commands_are_hermetic() {
         "{}",
         go.version
     );
-}
-
-/// Not a check: rewrites the go.sum files of the fixtures that download
-/// example.com/greeting, computed by the real `go` against the fixture proxy.
-/// Run after changing tests/fixtures/modules:
-/// `cargo test -p s2i-tests --test fixtures_build -- --ignored regenerate`
-#[test]
-#[ignore = "rewrites fixture files; run by hand after changing tests/fixtures/modules"]
-fn regenerate_go_sums() {
-    let Some(go) = require_go("regenerate_go_sums") else {
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let proxy: ModuleProxy = fixture_proxy(&tmp.path().join("proxy")).unwrap();
-    let app = copy_fixture("module-dep", tmp.path());
-    let _ = std::fs::remove_file(app.join("go.sum"));
-    // Both versions' hashes, so the incremental tests can switch between them.
-    for version in ["v1.1.0", "v1.0.0"] {
-        output_ok(
-            go.command()
-                .current_dir(&app)
-                .env("GOPROXY", proxy.url())
-                .env("GOFLAGS", "-mod=mod")
-                .args(["get", &format!("example.com/greeting@{version}")]),
-        );
-    }
-    let go_sum = std::fs::read_to_string(app.join("go.sum")).unwrap();
-    let go_mod = std::fs::read_to_string(app.join("go.mod")).unwrap();
-    assert!(go_mod.contains("example.com/greeting v1.0.0"), "{go_mod}");
-    let fixtures = s2i_tests::fixtures_dir();
-    std::fs::write(fixtures.join("module-dep/go.sum"), &go_sum).unwrap();
-    eprintln!("module-dep/go.sum:\n{go_sum}");
-
-    // vendored: go.sum and vendor/ as `go mod vendor` writes them.
-    let app = copy_fixture("vendored", tmp.path());
-    let _ = std::fs::remove_file(app.join("go.sum"));
-    let _ = s2i_tests::go::remove_tree(&app.join("vendor"));
-    output_ok(
-        go.command()
-            .current_dir(&app)
-            .env("GOPROXY", proxy.url())
-            .env("GOFLAGS", "-mod=mod")
-            .args(["mod", "tidy"]),
-    );
-    output_ok(go.command().current_dir(&app).args(["mod", "vendor"]));
-    let fixture = fixtures.join("vendored");
-    let _ = std::fs::remove_dir_all(fixture.join("vendor"));
-    let mut files = vec![app.join("go.sum")];
-    files.extend(walk(&app.join("vendor")));
-    for file in files {
-        let to = fixture.join(file.strip_prefix(&app).unwrap());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&file, &to).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    }
-    let vendored: Vec<_> = walk(&app.join("vendor"));
-    eprintln!("vendored/vendor: {vendored:?}");
 }

