@@ -1,17 +1,16 @@
-//! Just enough of the ELF format to tell whether a binary is static: one
-//! with no program interpreter (no `PT_INTERP` program header, so no dynamic
-//! loader runs it) and no shared library dependencies (no `DT_NEEDED` entry
-//! in its dynamic section). A static-pie binary has a dynamic section, for
-//! its own relocations, but no `DT_NEEDED`.
+//! Whether a binary is static: one with no program interpreter (no
+//! `PT_INTERP` program header, so no dynamic loader runs it) and no shared
+//! library dependencies (no `DT_NEEDED` entry in its dynamic section). A
+//! static-pie binary has a dynamic section, for its own relocations, but no
+//! `DT_NEEDED`. Read through the program headers, as the loader reads them
+//! (a stripped binary's sections say nothing the loader uses); the `object`
+//! crate parses them.
 
 use std::path::Path;
 
-const PT_LOAD: u32 = 1;
-const PT_DYNAMIC: u32 = 2;
-const PT_INTERP: u32 = 3;
-const DT_NULL: u64 = 0;
-const DT_NEEDED: u64 = 1;
-const DT_STRTAB: u64 = 5;
+use object::elf::{FileHeader32, FileHeader64, DT_NEEDED, DT_STRSZ, DT_STRTAB, PT_LOAD};
+use object::read::elf::{Dyn, FileHeader, ProgramHeader};
+use object::Endianness;
 
 /// How a binary is linked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,33 +33,59 @@ pub fn linkage_of(path: &Path) -> Result<Linkage, String> {
     linkage(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Inspects the bytes of an ELF file.
+/// Inspects the bytes of an ELF file, 32- or 64-bit, of either byte order.
 pub fn linkage(bytes: &[u8]) -> Result<Linkage, String> {
-    let elf = Elf::new(bytes)?;
-    let headers = elf.program_headers()?;
+    // e_ident[EI_CLASS]: 1 for 32-bit; the parser checks it against the header.
+    match bytes.get(4) {
+        Some(1) => linkage_as::<FileHeader32<Endianness>>(bytes),
+        _ => linkage_as::<FileHeader64<Endianness>>(bytes),
+    }
+}
+
+fn linkage_as<Elf: FileHeader<Endian = Endianness>>(bytes: &[u8]) -> Result<Linkage, String> {
+    let header = Elf::parse(bytes).map_err(|e| format!("not an ELF file: {e}"))?;
+    let endian = header.endian().map_err(|e| e.to_string())?;
+    let segments = header
+        .program_headers(endian, bytes)
+        .map_err(|e| format!("truncated: {e}"))?;
     let mut interpreter = None;
     let mut needed = Vec::new();
-    for header in &headers {
-        match header.kind {
-            PT_INTERP => {
-                let raw = elf.slice(header.offset, header.file_size)?;
-                let name = raw.split(|&b| b == 0).next().unwrap_or_default();
-                interpreter = Some(String::from_utf8_lossy(name).into_owned());
-            }
-            PT_DYNAMIC => {
-                let entries = elf.dynamic_entries(header)?;
-                let strtab = entries
-                    .iter()
-                    .find(|(tag, _)| *tag == DT_STRTAB)
-                    .map(|(_, v)| *v);
-                for (_, value) in entries.iter().filter(|(tag, _)| *tag == DT_NEEDED) {
-                    let name = strtab
-                        .and_then(|table| elf.string_at_address(&headers, table + value))
-                        .unwrap_or_else(|| format!("(library name at string offset {value})"));
-                    needed.push(name);
-                }
-            }
-            _ => {}
+    for segment in segments {
+        let interp = segment
+            .interpreter(endian, bytes)
+            .map_err(|e| format!("truncated: {e}"))?;
+        if let Some(name) = interp {
+            interpreter = Some(String::from_utf8_lossy(name).into_owned());
+        }
+        let Some(entries) = segment
+            .dynamic(endian, bytes)
+            .map_err(|e| format!("truncated: {e}"))?
+        else {
+            continue;
+        };
+        let value = |tag| {
+            entries
+                .iter()
+                .find(|d| d.d_tag(endian) == tag)
+                .map(|d| d.d_val(endian).into())
+        };
+        // The dynamic string table, found through the loadable segment
+        // that maps its address.
+        let strings = value(DT_STRTAB).and_then(|address: u64| {
+            let size = value(DT_STRSZ).unwrap_or(0);
+            segments
+                .iter()
+                .filter(|s| s.p_type(endian) == PT_LOAD)
+                .find_map(|s| s.data_range(endian, bytes, address, size).ok().flatten())
+        });
+        for entry in entries.iter().filter(|d| d.d_tag(endian) == DT_NEEDED) {
+            let offset: u64 = entry.d_val(endian).into();
+            let name = strings
+                .and_then(|table| table.get(usize::try_from(offset).ok()?..))
+                .and_then(|rest| rest.split(|&b| b == 0).next())
+                .map(|name| String::from_utf8_lossy(name).into_owned())
+                .unwrap_or_else(|| format!("(library name at string offset {offset})"));
+            needed.push(name);
         }
     }
     Ok(Linkage {
@@ -69,126 +94,17 @@ pub fn linkage(bytes: &[u8]) -> Result<Linkage, String> {
     })
 }
 
-struct ProgramHeader {
-    kind: u32,
-    offset: u64,
-    address: u64,
-    file_size: u64,
-}
-
-struct Elf<'a> {
-    bytes: &'a [u8],
-    wide: bool,
-    little: bool,
-}
-
-impl<'a> Elf<'a> {
-    fn new(bytes: &'a [u8]) -> Result<Elf<'a>, String> {
-        if bytes.len() < 52 || &bytes[..4] != b"\x7fELF" {
-            return Err("not an ELF file".into());
-        }
-        let wide = match bytes[4] {
-            1 => false,
-            2 => true,
-            other => return Err(format!("unknown ELF class {other}")),
-        };
-        let little = match bytes[5] {
-            1 => true,
-            2 => false,
-            other => return Err(format!("unknown ELF data encoding {other}")),
-        };
-        Ok(Elf {
-            bytes,
-            wide,
-            little,
-        })
-    }
-
-    fn slice(&self, offset: u64, len: u64) -> Result<&'a [u8], String> {
-        let start = usize::try_from(offset).map_err(|_| "offset out of range")?;
-        let end = start
-            .checked_add(usize::try_from(len).map_err(|_| "length out of range")?)
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| format!("truncated: {len} bytes at {offset} run past the end"))?;
-        Ok(&self.bytes[start..end])
-    }
-
-    fn uint(&self, offset: u64, size: u64) -> Result<u64, String> {
-        let raw = self.slice(offset, size)?;
-        let fold = |acc: u64, b: &u8| (acc << 8) | u64::from(*b);
-        Ok(if self.little {
-            raw.iter().rev().fold(0, fold)
-        } else {
-            raw.iter().fold(0, fold)
-        })
-    }
-
-    /// A word: 8 bytes in a 64-bit file, 4 in a 32-bit one.
-    fn word(&self, offset: u64) -> Result<u64, String> {
-        self.uint(offset, if self.wide { 8 } else { 4 })
-    }
-
-    fn program_headers(&self) -> Result<Vec<ProgramHeader>, String> {
-        let (phoff, phentsize, phnum) = if self.wide {
-            (self.word(0x20)?, self.uint(0x36, 2)?, self.uint(0x38, 2)?)
-        } else {
-            (self.word(0x1c)?, self.uint(0x2a, 2)?, self.uint(0x2c, 2)?)
-        };
-        (0..phnum)
-            .map(|i| {
-                let at = phoff + i * phentsize;
-                let kind = self.uint(at, 4)? as u32;
-                Ok(if self.wide {
-                    ProgramHeader {
-                        kind,
-                        offset: self.word(at + 8)?,
-                        address: self.word(at + 16)?,
-                        file_size: self.word(at + 32)?,
-                    }
-                } else {
-                    ProgramHeader {
-                        kind,
-                        offset: self.word(at + 4)?,
-                        address: self.word(at + 8)?,
-                        file_size: self.word(at + 16)?,
-                    }
-                })
-            })
-            .collect()
-    }
-
-    /// The (tag, value) pairs of a dynamic section, up to `DT_NULL`.
-    fn dynamic_entries(&self, header: &ProgramHeader) -> Result<Vec<(u64, u64)>, String> {
-        let size = if self.wide { 16 } else { 8 };
-        let half = size / 2;
-        let mut entries = Vec::new();
-        for i in 0..header.file_size / size {
-            let at = header.offset + i * size;
-            let tag = self.word(at)?;
-            if tag == DT_NULL {
-                break;
-            }
-            entries.push((tag, self.word(at + half)?));
-        }
-        Ok(entries)
-    }
-
-    /// The NUL-terminated string at a virtual address, found through the
-    /// loadable segment that maps it.
-    fn string_at_address(&self, headers: &[ProgramHeader], address: u64) -> Option<String> {
-        let segment = headers.iter().find(|h| {
-            h.kind == PT_LOAD && address >= h.address && address < h.address + h.file_size
-        })?;
-        let start = usize::try_from(segment.offset + (address - segment.address)).ok()?;
-        let rest = self.bytes.get(start..)?;
-        let name = rest.split(|&b| b == 0).next()?;
-        Some(String::from_utf8_lossy(name).into_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PT_LOAD: u32 = 1;
+    const PT_DYNAMIC: u32 = 2;
+    const PT_INTERP: u32 = 3;
+    const DT_NULL: u64 = 0;
+    const DT_NEEDED: u64 = 1;
+    const DT_STRTAB: u64 = 5;
+    const DT_STRSZ: u64 = 10;
 
     /// A minimal 64-bit little-endian ELF: the header, then `headers`
     /// (type, offset, vaddr, filesz) and `payload` after them.
@@ -197,6 +113,7 @@ mod tests {
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
         b[5] = 1;
+        b[6] = 1; // EV_CURRENT
         b[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
         b[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
         b[0x38..0x3a].copy_from_slice(&(headers.len() as u16).to_le_bytes());
@@ -241,7 +158,12 @@ mod tests {
         let strtab_at = headers_end + interp.len() as u64;
         let mut payload = interp.to_vec();
         payload.extend(strtab);
-        for (tag, val) in [(DT_STRTAB, strtab_at), (DT_NEEDED, 1), (DT_NULL, 0)] {
+        for (tag, val) in [
+            (DT_STRTAB, strtab_at),
+            (DT_STRSZ, strtab.len() as u64),
+            (DT_NEEDED, 1),
+            (DT_NULL, 0),
+        ] {
             payload.extend(tag.to_le_bytes());
             payload.extend(val.to_le_bytes());
         }
@@ -250,7 +172,7 @@ mod tests {
             &[
                 (PT_LOAD, 0, 0, total),
                 (PT_INTERP, headers_end, headers_end, interp.len() as u64),
-                (PT_DYNAMIC, dyn_at, dyn_at, 48),
+                (PT_DYNAMIC, dyn_at, dyn_at, 64),
             ],
             &payload,
         );
@@ -274,6 +196,7 @@ mod tests {
         assert!(linkage(b"#!/bin/sh\necho hi\n").is_err());
         let mut bytes = elf64(&[(PT_LOAD, 0, 0, 10)], &[]);
         bytes.truncate(80);
-        assert!(linkage(&bytes).unwrap_err().contains("truncated"));
+        let error = linkage(&bytes).unwrap_err();
+        assert!(error.contains("truncated"), "{error}");
     }
 }
