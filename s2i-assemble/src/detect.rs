@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use s2i_common::display::Escaped;
+
 use crate::config::Config;
 use crate::errors::{Error, TargetSetting};
 use crate::gotool;
@@ -222,6 +224,8 @@ pub struct Package {
     pub go_files: Vec<String>,
     pub cgo_files: Vec<String>,
     pub ignored_go_files: Vec<String>,
+    /// A package of Go's own standard library (GOROOT).
+    pub standard: bool,
     pub error: Option<PackageError>,
 }
 
@@ -269,7 +273,7 @@ pub fn list(
         "list".into(),
         "-find".into(),
         "-e".into(),
-        "-json=ImportPath,Name,Dir,Target,GoFiles,CgoFiles,IgnoredGoFiles,Error".into(),
+        "-json=ImportPath,Name,Dir,Target,GoFiles,CgoFiles,IgnoredGoFiles,Standard,Error".into(),
     ];
     if !tags.is_empty() {
         args.push(format!("-tags={}", tags.join(",")));
@@ -296,6 +300,56 @@ pub struct Target {
     /// As given to `go build` (`./cmd/api`, or an import path).
     pub package: String,
     pub binary: String,
+}
+
+/// GO_TARGETS as directories of the sources, where go would read them
+/// otherwise: `cmd/api` (no `./`) is an import path to go, which finds
+/// Go's own `cmd/api` in the standard library; here it means the sources'
+/// `cmd/api` when they have that directory. An absolute path inside the
+/// sources (`/tmp/src/cmd/api`, as S2I lays them out) becomes relative to
+/// their root, since modules may build in a copy; one outside them is
+/// refused. Import paths (`example.com/app/cmd/api`) stay as given.
+pub fn source_targets(
+    targets: &[String],
+    src: &Path,
+    build_dir: &Path,
+) -> Result<Vec<String>, Error> {
+    let roots: Vec<PathBuf> = [src.to_path_buf(), build_dir.to_path_buf()]
+        .into_iter()
+        .chain(std::fs::canonicalize(src).ok())
+        .collect();
+    targets
+        .iter()
+        .map(|target| {
+            let path = Path::new(target);
+            if target == "." || target.starts_with("./") || target.starts_with("../") || target == ".." {
+                return Ok(target.clone());
+            }
+            if path.is_absolute() {
+                return roots
+                    .iter()
+                    .find_map(|root| path.strip_prefix(root).ok())
+                    .map(|rel| match rel.as_os_str().is_empty() {
+                        true => ".".to_string(),
+                        false => format!("./{}", rel.display()),
+                    })
+                    .ok_or_else(|| Error::TargetMissing {
+                        setting: TargetSetting::GoTargets,
+                        target: target.clone(),
+                        detail: format!(
+                            "an absolute path outside the sources {}; name directories relative to their root",
+                            Escaped::new(src)
+                        ),
+                    });
+            }
+            // `cmd/...` is a pattern over a directory: look at the directory.
+            let dir = target.strip_suffix("/...").unwrap_or(target);
+            if build_dir.join(dir).is_dir() {
+                return Ok(format!("./{target}"));
+            }
+            Ok(target.clone())
+        })
+        .collect()
 }
 
 /// The patterns to list when nothing names the targets: the root, and
@@ -391,6 +445,16 @@ pub fn pick_targets(
                         detail: go_reason(&error.err).replace(&format!("{}/", root.display()), ""),
                     });
                 }
+            }
+            if p.standard && setting == TargetSetting::GoTargets {
+                // Never Go's own `cmd/api`: see `source_targets`.
+                return Err(Error::TargetMissing {
+                    setting,
+                    target: p.import_path.clone(),
+                    detail:
+                        "the sources have no such directory; go would build the standard library's"
+                            .into(),
+                });
             }
             if p.name != "main" {
                 // INSTALL_URL is an import path: say it back as one.

@@ -339,7 +339,10 @@ fn detect_plan(
     }
 
     let named: Option<(TargetSetting, Vec<String>)> = if !config.targets.is_empty() {
-        Some((TargetSetting::GoTargets, config.targets.clone()))
+        Some((
+            TargetSetting::GoTargets,
+            detect::source_targets(&config.targets, src, build_dir)?,
+        ))
     } else if matches!(kind, Kind::Gopath { .. }) && config.install_url.is_some() {
         Some((
             TargetSetting::InstallUrl,

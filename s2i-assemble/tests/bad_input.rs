@@ -903,3 +903,34 @@ fn application_root_inside_the_sources_holding_their_files_is_refused() {
     insta::assert_snapshot!(case.redact(stderr.lines().last().unwrap_or("")));
     assert_eq!(tree_state(&case.src, &[]), before);
 }
+
+#[test]
+fn go_targets_naming_a_standard_library_package_is_refused() {
+    // The sources have no cmd/gofmt; Go's standard library has.
+    let Some(case) = Case::new(
+        "go_targets_naming_a_standard_library_package_is_refused",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    let case = case.env("GO_TARGETS", "cmd/gofmt");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
+
+#[test]
+fn go_targets_as_an_absolute_path_outside_the_sources_is_refused() {
+    let Some(case) = Case::new(
+        "go_targets_as_an_absolute_path_outside_the_sources_is_refused",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    let outside = case.tmp.path().join("elsewhere/cmd/api");
+    std::fs::create_dir_all(&outside).unwrap();
+    let case = case.env("GO_TARGETS", &outside.display().to_string());
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}

@@ -550,3 +550,39 @@ fn go_clean_cache_removes_only_what_go_put_into_the_caches() {
         "{stdout}"
     );
 }
+
+#[test]
+fn go_targets_without_dot_slash_names_the_sources_directory() {
+    // `cmd/api` is also Go's own standard-library command: go alone would
+    // build that one (and fail: "build constraints exclude all Go files").
+    let Some(case) = Case::new(
+        "go_targets_without_dot_slash_names_the_sources_directory",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    let case = case.env("GO_TARGETS", "cmd/api");
+    let out = case.assemble_ok();
+    assert!(out.contains("main package(s): ./cmd/api;"), "{out}");
+    assert!(case.run("gobinary").contains("api"));
+    assert!(!case.app_root.join("bin/worker").exists());
+}
+
+#[test]
+fn go_targets_as_an_absolute_path_inside_the_sources_is_their_directory() {
+    // GOPATH sources build in a copy: go given the path of the original
+    // would build it outside GOPATH, where its imports do not resolve.
+    let Some(case) = Case::new(
+        "go_targets_as_an_absolute_path_inside_the_sources_is_their_directory",
+        "gopath-legacy-cmd",
+    ) else {
+        return;
+    };
+    let absolute = case.src.join("cmd/legacy").display().to_string();
+    let case = case
+        .env("IMPORT_URL", "github.com/example/legacy")
+        .env("GO_TARGETS", &absolute);
+    let out = case.assemble_ok();
+    assert!(out.contains("main package(s): ./cmd/legacy;"), "{out}");
+    assert!(case.app_root.join("bin/legacy").is_file());
+}

@@ -277,8 +277,10 @@ pub const SETTINGS: &[Setting] = &[
         toml_key: Some("targets"),
         default: "",
         applies: Applies::Build,
-        description: "Main package(s) to build, comma-separated, e.g. `./cmd/api,./cmd/worker`. \
-Unset: the root package if it is `package main`, else the main packages under `cmd/`.",
+        description: "Main package(s) to build, comma-separated: directories of the sources, \
+relative to their root (`./cmd/api,./cmd/worker`; `cmd/api` is the same directory, never Go's own \
+`cmd/api`; an absolute path must be inside the sources), or import paths. Unset: the root \
+package if it is `package main`, else the main packages under `cmd/`.",
     },
     Setting {
         name: GO_RUN,

@@ -44,7 +44,7 @@ modules (with a local or vendored dependency tree), go.work workspaces,
 several programs under cmd/, GOPATH-era sources (IMPORT_URL), and a bare
 main.go. Binaries land in $APP_ROOT/bin, the one to run also at
 $APP_ROOT/gobinary; the application's other files (templates, assets) are
-its working directory at run time.
+copied into $APP_ROOT/src, its working directory at run time.
 
 To build an application image with the s2i tool:
 
