@@ -314,7 +314,7 @@ fn parse_go_toml(bytes: &[u8], path: &Path) -> Result<GoToml, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn source(env_file: Option<&str>, go_toml: Option<&str>) -> tempfile::TempDir {
@@ -329,7 +329,8 @@ mod tests {
         dir
     }
 
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    /// An environment of `pairs`.
+    pub(crate) fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

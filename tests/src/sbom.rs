@@ -62,29 +62,21 @@ impl Validators {
     /// `pyspdxtools -i FILE`: Err with its messages when the document is
     /// not valid SPDX (the version it declares, 2.3).
     pub fn spdx(&self, file: &Path) -> Result<(), String> {
-        let out = self
-            .python()
-            .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
-            .arg(file)
-            .output()
-            .map_err(|e| format!("cannot start python: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "pyspdxtools: {} is invalid:\n{}{}",
-                file.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
+        let args = ["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"];
+        self.validate("pyspdxtools", &args, file)
     }
 
     /// cyclonedx-python-lib's strict CycloneDX 1.6 JSON schema validation.
     pub fn cyclonedx(&self, file: &Path) -> Result<(), String> {
+        self.validate("cyclonedx-python-lib", &["-c", CYCLONEDX_CHECK], file)
+    }
+
+    /// Runs the validator (`python ARGS FILE`): Err with what it said
+    /// unless it exits 0.
+    fn validate(&self, name: &str, args: &[&str], file: &Path) -> Result<(), String> {
         let out = self
             .python()
-            .args(["-c", CYCLONEDX_CHECK])
+            .args(args)
             .arg(file)
             .output()
             .map_err(|e| format!("cannot start python: {e}"))?;
@@ -92,7 +84,7 @@ impl Validators {
             Ok(())
         } else {
             Err(format!(
-                "cyclonedx-python-lib: {} is invalid: {}{}",
+                "{name}: {} is invalid:\n{}{}",
                 file.display(),
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)

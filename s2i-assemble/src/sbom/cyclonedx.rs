@@ -181,23 +181,13 @@ fn uuid_of(digest: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sbom::tests::{fixture_go_sum, inputs, recorded_info, RECORDED};
+    use crate::sbom::tests::{fixture_go_sum, inputs, recorded_info, recorded_inputs, RECORDED};
 
     #[test]
     fn boms_of_the_recorded_builds() {
         let sums = fixture_go_sum();
         for case in RECORDED {
-            let mut inputs = inputs(case, &sums);
-            if *case == "module-dep" {
-                inputs.source = crate::sbom::Source {
-                    url: Some("https://github.com/example/dep".into()),
-                    revision: Some("0123456789abcdef0123456789abcdef01234567".into()),
-                    revision_from: Some("OPENSHIFT_BUILD_COMMIT"),
-                    reference: Some("main".into()),
-                    ..Default::default()
-                };
-            }
-            let sbom = Sbom::new(&recorded_info(case), inputs);
+            let sbom = Sbom::new(&recorded_info(case), recorded_inputs(case, &sums));
             insta::assert_snapshot!(format!("cyclonedx-{case}"), render(&sbom));
         }
     }

@@ -514,6 +514,25 @@ pub(crate) mod tests {
         }
     }
 
+    /// [`inputs`], and for module-dep a source as OpenShift describes it:
+    /// what the recorded builds' documents are rendered from.
+    pub fn recorded_inputs<'a>(
+        case: &str,
+        go_sum: &'a BTreeMap<(String, String), String>,
+    ) -> Inputs<'a> {
+        let mut inputs = inputs(case, go_sum);
+        if case == "module-dep" {
+            inputs.source = Source {
+                url: Some("https://github.com/example/dep".into()),
+                revision: Some("0123456789abcdef0123456789abcdef01234567".into()),
+                revision_from: Some("OPENSHIFT_BUILD_COMMIT"),
+                reference: Some("main".into()),
+                ..Default::default()
+            };
+        }
+        inputs
+    }
+
     #[test]
     fn dependencies_are_what_go_recorded_as_used() {
         let sums = fixture_go_sum();
