@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::gofailure::GoFailure;
-use s2i_common::display::{reason, Escaped, MiB};
+use s2i_common::display::{reason, Escaped, EscapedLine, MiB};
 
 #[derive(Debug)]
 pub enum Error {
@@ -573,7 +573,18 @@ impl fmt::Display for Error {
                 command,
                 status,
                 failure,
-            } => failure.write(f, command, status),
+            } => {
+                // Made of go's words (package paths, module names, file
+                // names): nothing of them reaches the log raw.
+                struct Line<'a>(&'a GoFailure, &'a str, &'a str);
+                impl fmt::Display for Line<'_> {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        self.0.write(f, self.1, self.2)
+                    }
+                }
+                let line = Line(failure, command, status).to_string();
+                write!(f, "{}", EscapedLine(&line))
+            }
             Error::CgoDisabled {
                 package,
                 by_default,
@@ -980,7 +991,33 @@ mod tests {
                 kind: "a FIFO (named pipe)",
             },
         ];
-        for error in errors {
+        // What go printed, recognised (found by fuzz/fuzz_targets/go_classify.rs:
+        // a package path with control characters reached the line raw).
+        // (A line of go's cannot hold a newline: the rest can be anything.)
+        let evil = "x\u{1b}[2J\u{202e}";
+        let go_said = [
+            format!("package {evil}: build constraints exclude all Go files in /tmp/src/{evil}"),
+            format!("{evil}.go:1:2: undefined: {evil}"),
+            format!("main.go:3:8: no required module provides package {evil}; to add it:"),
+            format!("verifying {evil}@v1.0.0: checksum mismatch"),
+            format!("go: /tmp/src/go.mod:3: unknown directive: {evil}"),
+        ];
+        let go_failures = go_said.iter().map(|stderr| Error::GoFailed {
+            command: "go build",
+            status: "exit status: 1".into(),
+            failure: crate::gofailure::classify(
+                stderr,
+                &std::collections::BTreeMap::new(),
+                std::path::Path::new("/tmp/src"),
+            ),
+        });
+        for error in go_failures.clone() {
+            assert!(
+                error.to_string().contains(r"x\x1b[2J\u{202e}"),
+                "go's words are not in the line: {error}"
+            );
+        }
+        for error in errors.into_iter().chain(go_failures) {
             let message = error.to_string();
             assert!(
                 !message.chars().any(char::is_control),

