@@ -110,8 +110,15 @@ fn provision() -> Result<PathBuf, String> {
         .is_ok_and(|out| out.status.success());
     if !has_nightly {
         eprintln!("xtask: installing the Rust toolchain {NIGHTLY} (for cargo fuzz)");
-        run(Command::new("rustup").args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]))
-            .map_err(|e| format!("cannot install {NIGHTLY}: {e}"))?;
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--no-self-update",
+        ]))
+        .map_err(|e| format!("cannot install {NIGHTLY}: {e}"))?;
     }
     let tools = workspace_root().join(".tools");
     let dir = tools.join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
