@@ -184,7 +184,7 @@ fuzz_target!(|bytes: &[u8]| {
     // The artifacts are consumed: nothing of them is left to end up in the
     // application image.
     assert!(
-        !artifacts.exists() || s2i_cache::tree::is_empty_dir(&artifacts),
+        !artifacts.exists() || s2i_common::tree::is_empty_dir(&artifacts),
         "the artifacts are left: {:?}",
         fs::read_dir(&artifacts).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
     );
