@@ -10,14 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use s2i_cache::prune::{BuildCacheUse, BuildList, BuildListInputs};
+use s2i_cache::prune::{self, BuildCacheUse, BuildList, BuildListInputs};
 use s2i_cache::{clean, restore, unpruned, CacheDirs};
 use s2i_common::display::escaped;
 
 use crate::config::Config;
 use crate::detect::Kind;
+use crate::gotool;
 use crate::plan::{self, BuildPlan};
 use crate::report::Report;
 
@@ -261,19 +261,33 @@ fn build_list_inputs(plan: &BuildPlan) -> Option<BuildListInputs> {
 }
 
 /// The modules the build used: none in GOPATH mode (it does not use the
-/// module cache), else what go reports, offline.
+/// module cache), else what go reports (`go list -m all`, `go mod graph`)
+/// in the main module's directory, offline (`GOPROXY=off`): the build has
+/// downloaded all it needs. Like every quick go command, in its own process
+/// group, which SIGTERM stops.
 fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
     let module_cache = plan.env.get("GOMODCACHE").map(Path::new);
     let unused = module_cache.is_none_or(s2i_common::tree::is_empty_dir);
     if unused || matches!(plan.kind, Kind::Gopath { .. }) {
         return Ok(BuildList::default());
     }
-    let env: &BTreeMap<String, String> = &plan.env;
-    BuildList::query(&|| {
-        let mut command = Command::new(&plan.go);
-        command.current_dir(&plan.build_dir).env_clear().envs(env);
-        command
-    })
+    let mut env: BTreeMap<String, String> = plan.env.clone();
+    env.insert("GOPROXY".into(), "off".into());
+    let run = |args: &[&str]| -> Result<String, String> {
+        let out =
+            gotool::output(&plan.go, args, &plan.build_dir, &env).map_err(|e| e.to_string())?;
+        if !out.success {
+            return Err(format!(
+                "`go {}` failed: {}",
+                args.join(" "),
+                out.stderr.trim()
+            ));
+        }
+        Ok(out.stdout)
+    };
+    let list = run(&["list", "-m", "-f", prune::LIST_FORMAT, "all"])?;
+    let graph = run(&["mod", "graph"])?;
+    Ok(BuildList::parse(&list, &graph))
 }
 
 /// The shared boolean grammar; config.rs has refused any other word.

@@ -28,7 +28,6 @@ use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::{layout, tree, Size};
@@ -203,30 +202,13 @@ pub struct BuildList {
     pub graph: HashSet<(String, String)>,
 }
 
-/// `go list -m` format: each module, and what replaces it if anything.
-const LIST_FORMAT: &str = "{{.Path}} {{.Version}}{{with .Replace}} {{.Path}} {{.Version}}{{end}}";
+/// The `go list -m -f` format [`BuildList::parse`] reads: each module, and
+/// what replaces it if anything. (s2i-assemble, which talks to go, runs
+/// `go list -m -f LIST_FORMAT all` and `go mod graph`.)
+pub const LIST_FORMAT: &str =
+    "{{.Path}} {{.Version}}{{with .Replace}} {{.Path}} {{.Version}}{{end}}";
 
 impl BuildList {
-    /// Asks Go, offline (`GOPROXY=off`), in the main module's directory. `go`
-    /// makes a `go` command with the build's environment.
-    pub fn query(go: &dyn Fn() -> Command) -> Result<BuildList, String> {
-        let run = |args: &[&str]| -> Result<String, String> {
-            let mut command = go();
-            command.args(args).env("GOPROXY", "off");
-            let output = command
-                .output()
-                .map_err(|e| format!("cannot run go: {e}"))?;
-            if !output.status.success() {
-                let stderr = String::from_utf8_lossy(&output.stderr);
-                return Err(format!("`go {}` failed: {}", args.join(" "), stderr.trim()));
-            }
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        };
-        let list = run(&["list", "-m", "-f", LIST_FORMAT, "all"])?;
-        let graph = run(&["mod", "graph"])?;
-        Ok(BuildList::parse(&list, &graph))
-    }
-
     /// Reads the outputs of `go list -m -f LIST_FORMAT all` and `go mod graph`.
     pub fn parse(list: &str, graph: &str) -> BuildList {
         let mut build_list = BuildList::default();
