@@ -74,12 +74,7 @@ impl fmt::Display for Escaped<'_> {
                 match c {
                     '"' => f.write_str("\\\"")?,
                     '\\' => f.write_str("\\\\")?,
-                    '\n' => f.write_str("\\n")?,
-                    '\r' => f.write_str("\\r")?,
-                    '\t' => f.write_str("\\t")?,
-                    c if c.is_ascii() && needs_escape(c) => write!(f, "\\x{:02x}", c as u32)?,
-                    c if needs_escape(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
-                    c => f.write_char(c)?,
+                    c => write_char_escaped(f, c)?,
                 }
             }
             for byte in chunk.invalid() {
@@ -87,6 +82,19 @@ impl fmt::Display for Escaped<'_> {
             }
         }
         f.write_char('"')
+    }
+}
+
+/// Writes `c` as [`Escaped`] and [`EscapedLine`] show it: a character that
+/// [`needs_escape`] as `\n`, `\r`, `\t`, `\xNN` or `\u{N}`, any other as is.
+fn write_char_escaped(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    match c {
+        '\n' => f.write_str("\\n"),
+        '\r' => f.write_str("\\r"),
+        '\t' => f.write_str("\\t"),
+        c if c.is_ascii() && needs_escape(c) => write!(f, "\\x{:02x}", c as u32),
+        c if needs_escape(c) => write!(f, "\\u{{{:x}}}", c as u32),
+        c => f.write_char(c),
     }
 }
 
@@ -105,14 +113,7 @@ pub struct EscapedLine<'a>(pub &'a str);
 impl fmt::Display for EscapedLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in self.0.chars() {
-            match c {
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                c if c.is_ascii() && needs_escape(c) => write!(f, "\\x{:02x}", c as u32)?,
-                c if needs_escape(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
-                c => f.write_char(c)?,
-            }
+            write_char_escaped(f, c)?;
         }
         Ok(())
     }
