@@ -15,10 +15,9 @@ use s2i_cache::prune::{self, BuildCacheUse, BuildList, BuildListInputs};
 use s2i_cache::{clean, restore, unpruned, CacheDirs};
 use s2i_common::display::escaped;
 
-use crate::config::Config;
 use crate::detect::Kind;
 use crate::gotool;
-use crate::plan::{self, BuildPlan};
+use crate::plan::BuildPlan;
 use crate::report::Report;
 
 pub use s2i_common::settings::GO_CLEAN_CACHE;
@@ -36,27 +35,26 @@ pub struct Caches {
     _clearing: restore::Clearing,
 }
 
+/// GOCACHE and GOMODCACHE in go's environment `env`.
+pub fn cache_dirs(env: &BTreeMap<String, String>) -> CacheDirs {
+    let dir = |name: &str| PathBuf::from(env.get(name).cloned().unwrap_or_default());
+    CacheDirs {
+        build: dir("GOCACHE"),
+        module: dir("GOMODCACHE"),
+    }
+}
+
 /// Restores the caches from `artifacts` (a directory s2i extracted, or a tar
-/// file) into GOCACHE and GOMODCACHE as this build will set them. Stops
-/// half-way when `cancelled` says so (a signal): the caller then asks its
-/// own, and ends.
-#[allow(clippy::too_many_arguments)]
+/// file) into `dirs`, the build's GOCACHE and GOMODCACHE. Stops half-way
+/// when `cancelled` says so (a signal): the caller then asks its own, and
+/// ends.
 pub fn restore(
     artifacts: &Path,
     src: &Path,
-    config: &Config,
-    kind: &Kind,
-    app_root: &Path,
-    work: &Path,
+    dirs: CacheDirs,
     cancelled: &dyn Fn() -> bool,
     report: &mut Report,
 ) -> Caches {
-    let (env, _) = plan::go_env(&config.env, kind, app_root, work);
-    let dir = |name: &str| PathBuf::from(env.get(name).cloned().unwrap_or_default());
-    let dirs = CacheDirs {
-        build: dir("GOCACHE"),
-        module: dir("GOMODCACHE"),
-    };
     // Announced first, so that the step's time includes the restore.
     if restore::present(artifacts) {
         report.begin(&format!(

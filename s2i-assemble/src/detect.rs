@@ -197,7 +197,7 @@ pub const THROWAWAY_MODULE: &str = "app";
 /// go.mod's `go` and `module` directives: each is one line of two words
 /// (the module path may be quoted), with `//` comments. Anything else in
 /// the file is go's business.
-fn read_go_mod(text: &str) -> Declared {
+pub fn read_go_mod(text: &str) -> Declared {
     let mut declared = Declared::default();
     for line in text.lines() {
         let line = line.split("//").next().unwrap_or("");
@@ -246,13 +246,18 @@ impl Package {
     }
 }
 
-/// The name `go build -o DIR/` gives a main package: the last element of
-/// its import path, skipping a major-version suffix.
+/// The name `go build -o DIR/` gives a main package in module mode: the
+/// last element of its import path, skipping a major-version suffix (`v2`
+/// and up, as go's `isVersionElement` reads one: `v0`, `v1` and `v01`
+/// are names).
 pub fn binary_name(import_path: &str) -> String {
     let mut parts = import_path.rsplit('/');
     let last = parts.next().unwrap_or("app");
-    let is_major =
-        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    let digits = last.strip_prefix('v').unwrap_or("");
+    let is_major = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0')
+        && digits != "1";
     match parts.next() {
         Some(previous) if is_major => previous.to_string(),
         _ => last.to_string(),
@@ -742,6 +747,12 @@ mod tests {
             }
         );
         assert_eq!(binary_name("example.com/app/v2"), "app");
+        // As go 1.19 and 1.27 name them (checked by hand).
+        assert_eq!(binary_name("example.com/tool/v10"), "tool");
+        assert_eq!(binary_name("example.com/tool/v1"), "v1");
+        assert_eq!(binary_name("example.com/tool/v0"), "v0");
+        assert_eq!(binary_name("example.com/v2"), "example.com");
+        assert_eq!(binary_name("gopkg.in/yaml.v3"), "yaml.v3");
         assert_eq!(read_go_mod("module m\n").go, None);
     }
 

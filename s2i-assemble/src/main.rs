@@ -11,12 +11,14 @@ mod cgo;
 mod cli;
 mod config;
 mod credentials;
+mod decide;
 mod detect;
 mod errors;
 mod git_credential;
 mod gofailure;
 mod gotool;
 mod inputs;
+mod inspect;
 mod install;
 mod modfile;
 mod netrc;
@@ -29,6 +31,7 @@ mod roots;
 mod sbom;
 mod source;
 mod sparse;
+mod workarea;
 
 fn main() {
     let code = match cli::parse(std::env::args_os().skip(1)) {

@@ -17,21 +17,29 @@ use crate::errors::Error;
 const COPY_DIR: &str = "modfile";
 
 /// When `-mod=mod` is in force for a module built in place and no
-/// `-modfile` is given: copies go.mod (and go.sum) from `build_dir` into
-/// the work area and adds `-modfile` to GOFLAGS in `env` (noting it in
-/// `set_env`, as s2i-assemble's).
-pub fn redirect(
+/// `-modfile` is given: GOFLAGS with `-modfile` pointing at the copies in
+/// `work` (which [`copy_into`] makes before go runs). Decides only.
+pub fn redirected_goflags(
     kind: &Kind,
     config: &Config,
-    env: &mut BTreeMap<String, String>,
-    set_env: &mut Vec<(String, String)>,
-    build_dir: &Path,
+    env: &BTreeMap<String, String>,
     work: &Path,
-) -> Result<(), Error> {
+) -> Option<String> {
     let goflags = env.get("GOFLAGS").cloned().unwrap_or_default();
     if !applies(kind, &goflags, &config.build_flags) {
-        return Ok(());
+        return None;
     }
+    let flag = format!("-modfile={}", work.join(COPY_DIR).join("go.mod").display());
+    Some(if goflags.trim().is_empty() {
+        flag
+    } else {
+        format!("{} {flag}", goflags.trim())
+    })
+}
+
+/// Copies go.mod (and go.sum) from `build_dir` into the work area, where
+/// [`redirected_goflags`] points go.
+pub fn copy_into(build_dir: &Path, work: &Path) -> Result<(), Error> {
     let dir = work.join(COPY_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
     for name in ["go.mod", "go.sum"] {
@@ -44,15 +52,6 @@ pub fn redirect(
             Err(e) => return Err(Error::io("copy", &from, e)),
         }
     }
-    let flag = format!("-modfile={}", dir.join("go.mod").display());
-    let value = if goflags.trim().is_empty() {
-        flag
-    } else {
-        format!("{} {flag}", goflags.trim())
-    };
-    env.insert("GOFLAGS".into(), value.clone());
-    set_env.retain(|(name, _)| name != "GOFLAGS");
-    set_env.push(("GOFLAGS".into(), value));
     Ok(())
 }
 

@@ -27,6 +27,9 @@ pub struct BuildPlan {
     /// The root is built on the guess that it is `package main`, without
     /// asking `go list` first: `go build` itself then says whether it is.
     pub root_guessed: bool,
+    /// With a guessed root: what `go list -find` is asked when the root is
+    /// not a main package (the main packages it finds are built instead).
+    pub otherwise_listed: Vec<String>,
     /// Index into `targets` of the program `s2i-run` starts.
     pub run: usize,
     /// The arguments after `go`.
@@ -249,6 +252,17 @@ impl fmt::Display for BuildPlan {
                 "    {} -> bin/{}{run}",
                 Escaped::new(&t.package),
                 Escaped::new(&t.binary)
+            )?;
+        }
+        if self.root_guessed {
+            writeln!(
+                f,
+                "    (if the root is package main, which go build tells; else the main packages `go list -find {}` finds)",
+                self.otherwise_listed
+                    .iter()
+                    .map(|p| Escaped::new(p).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )?;
         }
         writeln!(f, "  environment set by s2i-assemble:")?;

@@ -30,7 +30,7 @@ pub const WRITTEN: &[&str] = &[
     paths::MANIFEST_FILE,
     paths::SBOM_DIR,
     ".cache",
-    crate::pipeline::WORK_DIR,
+    crate::workarea::WORK_DIR,
 ];
 
 /// Checks how `app_root` lies relative to `src` (both absolute) and returns

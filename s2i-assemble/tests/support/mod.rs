@@ -190,11 +190,24 @@ pub fn all(out: &Output) -> String {
     )
 }
 
-/// `.s2i-assemble.1234` -> `.s2i-assemble.[PID]`, `(0.25s)` -> `([TIME])`.
+/// `.s2i-assemble.1234` -> `.s2i-assemble.[PID]`,
+/// `.s2i-assemble.dry-run.Ab3xYz` (a tempfile name) ->
+/// `.s2i-assemble.dry-run.[RANDOM]`, `(0.25s)` -> `([TIME])`.
 fn redact_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix(".s2i-assemble.dry-run.") {
+            let random = after
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .count();
+            if random > 0 {
+                out.push_str(".s2i-assemble.dry-run.[RANDOM]");
+                rest = &after[random..];
+                continue;
+            }
+        }
         if let Some(after) = rest.strip_prefix(".s2i-assemble.") {
             let digits = after.chars().take_while(char::is_ascii_digit).count();
             let dry = if after.starts_with("dry-run.") {

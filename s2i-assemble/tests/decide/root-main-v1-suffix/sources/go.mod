@@ -1,0 +1,3 @@
+module example.com/tool/v1
+
+go 1.22
