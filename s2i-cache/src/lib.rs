@@ -14,7 +14,8 @@
 //!   by the next build;
 //! - [`prune`] keeps only what the last build used: the build-cache entries it
 //!   touched and the module versions of its build list;
-//! - [`save`] writes both caches as one tar stream;
+//! - [`save`] writes both caches as one tar stream, to a [`sink`] that
+//!   moves large files' data by the kernel where it can;
 //! - [`clean`] removes them (`GO_CLEAN_CACHE=true`), and only what Go put
 //!   there.
 //!
@@ -31,6 +32,7 @@ pub mod layout;
 pub mod prune;
 pub mod restore;
 pub mod save;
+pub mod sink;
 pub mod tree;
 pub mod unpruned;
 pub mod validate;

@@ -18,14 +18,14 @@
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::{self, DirEntry, File, Metadata};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use s2i_common::display::reason;
-use s2i_common::display::Escaped;
 
+use crate::sink::Sink;
 use crate::{layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What went into the stream.
@@ -77,7 +77,7 @@ struct Item {
 ///
 /// An error is one of writing to `out`, or of reading a file after its
 /// header went out (it names the file): the stream is then incomplete.
-pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Write) -> io::Result<Saved> {
+pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Result<Saved> {
     let mut collected = Collected::default();
     let mut base = base.map(BaseIndex::new);
     collected.collect(&caches.build, BUILD_ENTRY, base.as_mut())?;
@@ -263,11 +263,7 @@ enum Appended {
     Unreadable(io::Error),
 }
 
-fn append(
-    builder: &mut tar::Builder<impl Write>,
-    item: &Item,
-    latest: u64,
-) -> io::Result<Appended> {
+fn append(builder: &mut tar::Builder<impl Sink>, item: &Item, latest: u64) -> io::Result<Appended> {
     let mut mtime = item.meta.mtime().max(0) as u64;
     if item.build_entry {
         mtime = mtime.min(latest);
@@ -306,10 +302,11 @@ pub fn append_dir(
 /// Appends the regular file `file` (opened; `meta` its metadata) as
 /// `name`: its mode normalised to 0775 when it is executable, else 0664;
 /// exactly the size `meta` says, even if the file changed meanwhile (zeros
-/// if it shrank). A read that fails names `name`: the stream is incomplete
-/// then.
+/// if it shrank). Its data goes by [`Sink::file_data`]: by the kernel where
+/// the output takes it. A read that fails names `name`: the stream is
+/// incomplete then.
 pub fn append_file(
-    builder: &mut tar::Builder<impl Write>,
+    builder: &mut tar::Builder<impl Sink>,
     name: &Path,
     meta: &Metadata,
     mtime: u64,
@@ -325,54 +322,14 @@ pub fn append_file(
         0o664
     });
     header.set_size(len);
-    let data = Named {
-        inner: file.take(len),
-        name,
-    }
-    .chain(io::repeat(0))
-    .take(len);
-    builder.append_data(&mut header, name, data)
+    // The header (and a long name's extra entry) as the tar crate writes
+    // them; the data and its padding to a whole block, as it would.
+    builder.append_data(&mut header, name, io::empty())?;
+    let out = builder.get_mut();
+    out.file_data(&file, len, name)?;
+    let padding = (BLOCK - len % BLOCK) % BLOCK;
+    out.write_all(&[0; BLOCK as usize][..padding as usize])
 }
 
-/// A file's reader whose errors name the file: a read that fails once its
-/// header is out leaves the stream incomplete, and the message says which.
-struct Named<'a, R> {
-    inner: R,
-    name: &'a Path,
-}
-
-impl<R: Read> Read for Named<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot read {}: {}", Escaped::new(self.name), reason(&e)),
-            )
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_read_that_fails_names_the_file() {
-        struct Failing;
-        impl Read for Failing {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Err(io::Error::from_raw_os_error(5))
-            }
-        }
-        let name = Path::new("go-build/0a/x\n---> Done");
-        let mut reader = Named {
-            inner: Failing,
-            name,
-        };
-        let error = reader.read(&mut [0; 8]).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            r#"cannot read "go-build/0a/x\n---> Done": Input/output error"#
-        );
-    }
-}
+/// A tar block.
+const BLOCK: u64 = 512;

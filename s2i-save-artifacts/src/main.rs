@@ -9,10 +9,11 @@ mod messages;
 mod paths;
 
 use std::ffi::OsString;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use s2i_cache::sink::{FdSink, Sink};
 use s2i_cache::{save, CacheDirs, Size};
 use s2i_common::paths as layout;
 
@@ -96,8 +97,10 @@ fn save(requested: Option<Vec<PathBuf>>) -> Result<Option<Note>, Error> {
     if stdout.is_terminal() {
         return Err(Error::StdoutTerminal);
     }
-    // Large writes: the stream is tens of megabytes, mostly small files.
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    // Large writes for headers and small files; large files go from the
+    // page cache to stdout by the kernel where it can (s2i_cache::sink).
+    let stdout = stdout.lock();
+    let mut out = FdSink::new(&stdout);
     let note = match requested {
         Some(paths) => save_paths(paths, &mut out)?,
         None => save_caches(&mut out)?,
@@ -107,7 +110,7 @@ fn save(requested: Option<Vec<PathBuf>>) -> Result<Option<Note>, Error> {
 }
 
 /// Streams Go's caches, less what the image's base cache has.
-fn save_caches(out: &mut impl Write) -> Result<Note, Error> {
+fn save_caches(out: &mut impl Sink) -> Result<Note, Error> {
     let caches = CacheDirs::under(&layout::app_root());
     let base = std::env::var_os(s2i_common::settings::BASE_CACHE.name)
         .filter(|v| !v.is_empty())
@@ -132,7 +135,7 @@ fn save_caches(out: &mut impl Write) -> Result<Note, Error> {
 }
 
 /// Streams the paths other builder images ask for (see [`paths`]).
-fn save_paths(paths: Vec<PathBuf>, out: &mut impl Write) -> Result<Note, Error> {
+fn save_paths(paths: Vec<PathBuf>, out: &mut impl Sink) -> Result<Note, Error> {
     let saved = paths::save(&paths, out).map_err(|error| Error::Stream { error })?;
     Ok(if saved.files == 0 {
         Note::NothingInPaths { paths }

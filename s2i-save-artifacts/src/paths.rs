@@ -11,11 +11,12 @@
 
 use std::ffi::OsString;
 use std::fs::{File, Metadata};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use s2i_cache::save;
+use s2i_cache::sink::Sink;
 
 /// The setting naming the paths, colon-separated as PATH is.
 pub const SETTING: &str = s2i_common::settings::SAVE_ARTIFACTS_PATHS.name;
@@ -94,7 +95,7 @@ struct Item {
 
 /// Streams `paths` to `out` (see the module's text); paths that do not
 /// exist are skipped.
-pub fn save(paths: &[PathBuf], out: impl Write) -> io::Result<Saved> {
+pub fn save(paths: &[PathBuf], out: impl Sink) -> io::Result<Saved> {
     let mut saved = Saved::default();
     let mut items = Vec::new();
     for path in paths {
@@ -168,7 +169,7 @@ fn cannot_read(path: &Path, error: io::Error) -> io::Error {
 
 /// One entry, as the Go caches' stream writes them (s2i-cache's save), or
 /// a symlink.
-fn append(builder: &mut tar::Builder<impl Write>, item: &Item) -> io::Result<()> {
+fn append(builder: &mut tar::Builder<impl Sink>, item: &Item) -> io::Result<()> {
     let mtime = item.meta.mtime().max(0) as u64;
     let kind = item.meta.file_type();
     if kind.is_symlink() {
