@@ -80,6 +80,16 @@ impl<F: AsFd> FdSink<F> {
         }
     }
 
+    /// When the output is a pipe, asks for one as large as the buffer
+    /// (the default is 64 KiB): the writer and the reader then take turns
+    /// once a megabyte instead of sixteen times, which on a busy machine is
+    /// most of the wall time. Not a pipe, or a refusal (a pipe's size is
+    /// capped by /proc/sys/fs/pipe-max-size for unprivileged users): as it is.
+    pub fn widen_pipe(&self) {
+        use nix::fcntl::{fcntl, FcntlArg};
+        let _ = fcntl(&self.fd, FcntlArg::F_SETPIPE_SZ(BUFFER as i32));
+    }
+
     /// How many bytes of file data went to the output by `sendfile`.
     pub fn sent_by_kernel(&self) -> u64 {
         self.sent_by_kernel
@@ -275,6 +285,22 @@ mod tests {
         assert_eq!(sink.sent_by_kernel(), 0);
         assert!(sink.refused);
         assert!(std::fs::read(&out).unwrap() == expected);
+    }
+
+    #[test]
+    fn a_pipe_is_widened_to_the_buffer_and_anything_else_left_alone() {
+        use nix::fcntl::{fcntl, FcntlArg};
+        let (_reader, writer) = std::io::pipe().unwrap();
+        let sink = FdSink::new(writer);
+        sink.widen_pipe();
+        let size = fcntl(&sink.fd, FcntlArg::F_GETPIPE_SZ).unwrap();
+        // Capped by /proc/sys/fs/pipe-max-size (1 MiB unless lowered).
+        let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .map_or(BUFFER as i32, |s| s.trim().parse().unwrap());
+        assert_eq!(size, (BUFFER as i32).min(max));
+        let dir = tempfile::tempdir().unwrap();
+        let file = FdSink::new(File::create(dir.path().join("out")).unwrap());
+        file.widen_pipe(); // not a pipe: nothing happens, nothing fails
     }
 
     #[test]

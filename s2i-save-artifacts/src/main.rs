@@ -101,6 +101,7 @@ fn save(requested: Option<Vec<PathBuf>>) -> Result<Option<Note>, Error> {
     // page cache to stdout by the kernel where it can (s2i_cache::sink).
     let stdout = stdout.lock();
     let mut out = FdSink::new(&stdout);
+    out.widen_pipe();
     let note = match requested {
         Some(paths) => save_paths(paths, &mut out)?,
         None => save_caches(&mut out)?,
