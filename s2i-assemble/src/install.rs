@@ -1,9 +1,13 @@
-//! Installing a finished build under the application root, atomically.
+//! Installing a finished build under the application root, as one step.
 //!
-//! Everything new is complete in the work area (on the same file system as
-//! the application root) before anything is touched; then each piece is
-//! renamed into place, the run manifest last. A failed or interrupted build
-//! never gets here, so the previous installation stays as it was.
+//! Everything new is staged complete in the work area (on the same file
+//! system as the application root): the binaries, `gobinary`, the
+//! application's files, the SBOMs, the run manifest. Then s2i-common's `install`
+//! commits it with one rename (the redo log's commit point) and moves the
+//! pieces into place; an install killed after the commit is finished by
+//! the next s2i-assemble or by s2i-run, before anything starts. A failed or
+//! interrupted build never gets to the commit, so the previous installation
+//! stays as it was.
 //!
 //! What is written is group-writable and, where the process may, owned by
 //! group 0, so that OpenShift's arbitrary UID (always in group 0) can run
@@ -14,8 +18,9 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use s2i_common::install::Stage;
 use s2i_common::manifest::RunManifest;
-use s2i_common::{atomic, paths, rename};
+use s2i_common::paths;
 
 use crate::errors::Error;
 use crate::plan::BuildPlan;
@@ -24,37 +29,6 @@ use crate::plan::BuildPlan;
 pub struct Installed {
     pub binaries: Vec<(PathBuf, u64)>,
     pub run: PathBuf,
-}
-
-/// Puts the staged application files at `files_dir`: swapped in whole where
-/// the file system can (the old ones go with the work area), else entry by
-/// entry into the directory that is there.
-fn replace_app_files(staged: &Path, files_dir: &Path) -> Result<(), Error> {
-    if fs::symlink_metadata(files_dir).is_err() {
-        return fs::rename(staged, files_dir).map_err(|e| Error::io("install", files_dir, e));
-    }
-    if rename::exchange(staged, files_dir).is_ok() {
-        return Ok(());
-    }
-    // In a container build the application root comes from an image layer,
-    // and overlayfs will not rename a directory of a lower layer (EXDEV);
-    // other file systems lack RENAME_EXCHANGE (EINVAL). The directory stays;
-    // its entries are replaced: the old ones removed, the staged ones (new
-    // in this build, so renamable) moved in. The binaries and the run
-    // manifest stay atomic; only these files are swapped one by one.
-    let entries = |dir: &Path| -> Result<Vec<PathBuf>, Error> {
-        fs::read_dir(dir)
-            .and_then(|list| list.map(|e| e.map(|e| e.path())).collect())
-            .map_err(|e| Error::io("read", dir, e))
-    };
-    for old in entries(files_dir)? {
-        s2i_common::tree::remove(&old).map_err(|e| Error::io("replace", &old, e))?;
-    }
-    for new in entries(staged)? {
-        let to = files_dir.join(new.file_name().unwrap_or_default());
-        fs::rename(&new, &to).map_err(|e| Error::io("install", &to, e))?;
-    }
-    Ok(())
 }
 
 /// Creates `dir` (and parents) group-writable, group 0 where possible.
@@ -72,14 +46,20 @@ pub fn group_zero(path: &Path) {
     let _ = std::os::unix::fs::lchown(path, None, Some(0));
 }
 
-/// Moves the built binaries, the classic `gobinary`, the application's
-/// files (`app_files`, staged in the work area), their SBOMs (`sbom_dir`,
-/// staged; empty when they are turned off) and the run manifest into
-/// the application root.
-pub fn install(plan: &BuildPlan, app_files: &Path, sbom_dir: &Path) -> Result<Installed, Error> {
+/// Stages the built binaries, the classic `gobinary`, the application's
+/// files (`app_files`, copied into the work area `work`), their SBOMs
+/// (`sbom_dir`, in the work area; empty when they are turned off) and the
+/// run manifest, then installs them into the application root in one step.
+pub fn install(
+    plan: &BuildPlan,
+    app_files: &Path,
+    sbom_dir: &Path,
+    work: &Path,
+) -> Result<Installed, Error> {
     let root = &plan.app_root;
-    let bin = root.join(paths::BIN_DIR);
-    create_dir(&bin).map_err(|e| Error::io("create", &bin, e))?;
+    let staging = work.join("install");
+    let stage = Stage::create(&staging).map_err(|e| Error::io("stage", &staging, e))?;
+    let staged = |piece: &str| stage.path(piece);
 
     let mut binaries = Vec::new();
     for target in &plan.targets {
@@ -89,38 +69,34 @@ pub fn install(plan: &BuildPlan, app_files: &Path, sbom_dir: &Path) -> Result<In
         fs::set_permissions(&built, fs::Permissions::from_mode(0o775))
             .map_err(|e| Error::io("set the mode of", &built, e))?;
         group_zero(&built);
-        binaries.push((bin.join(&target.binary), meta.len()));
+        let to = staged(paths::BIN_DIR).join(&target.binary);
+        fs::rename(&built, &to).map_err(|e| Error::io("stage", &to, e))?;
+        binaries.push((root.join(paths::BIN_DIR).join(&target.binary), meta.len()));
+    }
+    for dir in [
+        staged(paths::BIN_DIR),
+        app_files.to_path_buf(),
+        sbom_dir.to_path_buf(),
+    ] {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o775))
+            .map_err(|e| Error::io("set the mode of", &dir, e))?;
+        group_zero(&dir);
     }
 
-    // gobinary: a second name for the program to run, staged beside it.
-    let run_built = plan.out_dir.join(&plan.run_target().binary);
-    let classic_staged = plan.out_dir.join(format!(".{}", paths::CLASSIC_BINARY));
-    fs::hard_link(&run_built, &classic_staged)
-        .or_else(|_| fs::copy(&run_built, &classic_staged).map(drop))
-        .map_err(|e| Error::io("stage", &classic_staged, e))?;
+    // gobinary: a second name for the program to run.
+    let run_staged = staged(paths::BIN_DIR).join(&plan.run_target().binary);
+    let classic = staged(paths::CLASSIC_BINARY);
+    fs::hard_link(&run_staged, &classic)
+        .or_else(|_| fs::copy(&run_staged, &classic).map(drop))
+        .map_err(|e| Error::io("stage", &classic, e))?;
 
-    fs::set_permissions(app_files, fs::Permissions::from_mode(0o775))
-        .map_err(|e| Error::io("set the mode of", app_files, e))?;
-    group_zero(app_files);
-
-    // Everything is ready: rename it into place.
-    for target in &plan.targets {
-        let from = plan.out_dir.join(&target.binary);
-        let to = bin.join(&target.binary);
-        fs::rename(&from, &to).map_err(|e| Error::io("install", &to, e))?;
-    }
-    let classic = root.join(paths::CLASSIC_BINARY);
-    fs::rename(&classic_staged, &classic).map_err(|e| Error::io("install", &classic, e))?;
-
-    let files_dir = root.join(paths::APP_FILES_DIR);
-    replace_app_files(app_files, &files_dir)?;
+    let files = staged(paths::APP_FILES_DIR);
+    fs::rename(app_files, &files).map_err(|e| Error::io("stage", &files, e))?;
     // The SBOMs describe these binaries: an earlier build's go with them.
     // The folder is there, empty, when they are turned off, so that a
     // chained build copying it still finds it.
-    fs::set_permissions(sbom_dir, fs::Permissions::from_mode(0o775))
-        .map_err(|e| Error::io("set the mode of", sbom_dir, e))?;
-    group_zero(sbom_dir);
-    replace_app_files(sbom_dir, &root.join(crate::provenance::SBOM_DIR))?;
+    let sboms = staged(paths::SBOM_DIR);
+    fs::rename(sbom_dir, &sboms).map_err(|e| Error::io("stage", &sboms, e))?;
 
     let manifest = RunManifest {
         program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),
@@ -128,12 +104,31 @@ pub fn install(plan: &BuildPlan, app_files: &Path, sbom_dir: &Path) -> Result<In
         workdir: Some(PathBuf::from(paths::APP_FILES_DIR)),
         env: plan.run_env.clone(),
     };
-    let manifest_path = root.join(paths::MANIFEST_FILE);
-    atomic::write(&manifest_path, manifest.to_toml().as_bytes(), 0o664)
+    let manifest_path = staged(paths::MANIFEST_FILE);
+    write_synced(&manifest_path, manifest.to_toml().as_bytes(), 0o664)
         .map_err(|e| Error::io("write", &manifest_path, e))?;
     group_zero(&manifest_path);
+
+    let names: Vec<String> = plan.targets.iter().map(|t| t.binary.clone()).collect();
+    stage
+        .binaries(root, &names)
+        .map_err(|e| Error::io("stage", &staging, e))?;
+    // The commit point, then each piece into place.
+    stage
+        .commit(root)
+        .map_err(|e| Error::io("install", root, e))?;
     Ok(Installed {
         binaries,
-        run: bin.join(&plan.run_target().binary),
+        run: root.join(paths::BIN_DIR).join(&plan.run_target().binary),
     })
+}
+
+/// Writes `path` (new) with `contents` and permission bits `mode`, to disk.
+fn write_synced(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fs::File::create(path)?;
+    file.write_all(contents)?;
+    // The umask may have cleared bits of `mode` (group write, typically).
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    file.sync_all()
 }

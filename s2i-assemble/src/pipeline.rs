@@ -11,7 +11,8 @@
 //! 3. **execute**: `go build` as planned (with a guessed root that is not
 //!    a main package, what the plan says comes next: the main packages `go
 //!    list -find` finds), Go's caches pruned to what the build used, the
-//!    SBOMs, the install as one step, the summary;
+//!    SBOMs, the install as one step (a redo log: see s2i-common's `install`),
+//!    the summary;
 //! 4. **explain**: any stage's failure is an [`Error`], which `main` prints
 //!    as one line that names the problem and the fix (go's own failures
 //!    classified by `gofailure`).
@@ -52,6 +53,12 @@ pub fn run(options: &Options) -> Result<(), Error> {
     // Decide: the sources checked, credentials given and caches restored
     // first, then go asked what the plan needs.
     let work = WorkArea::create(&found.app_root, options.dry_run)?;
+    if work.finished_interrupted {
+        report.done(&format!(
+            "Finished the installation an interrupted build left in {}",
+            Escaped::new(&found.app_root)
+        ));
+    }
     let sources = check_sources(&found, &work, &interrupt, &mut report)?;
     let secrets = credentials::give(
         &found.credentials,
@@ -99,7 +106,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     finish_caches(caches, &plan, &mut report);
     interrupt.check()?;
     // From here on nothing is cancelled half-way.
-    let installed = install::install(&plan, &sources.app_files, &sbom_dir)?;
+    let installed = install::install(&plan, &sources.app_files, &sbom_dir, work.path())?;
     report.done(&format!("Installed into {}", Escaped::new(&plan.app_root)));
     summarize(&report, &plan, &installed);
     Ok(())

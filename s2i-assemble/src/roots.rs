@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use s2i_common::display::escaped;
 use s2i_common::paths::{self, normalize};
+use s2i_common::install;
 
 use crate::errors::Error;
 
@@ -31,6 +32,9 @@ pub const WRITTEN: &[&str] = &[
     paths::SBOM_DIR,
     ".cache",
     crate::workarea::WORK_DIR,
+    install::JOURNAL,
+    install::DONE,
+    install::RECORD,
 ];
 
 /// Checks how `app_root` lies relative to `src` (both absolute) and returns
@@ -116,15 +120,10 @@ fn foreign_entry(app_root: &Path) -> Result<Option<String>, Error> {
     Ok(names
         .iter()
         .find(|name| match name.to_str() {
-            Some(name) => !WRITTEN.contains(&name) && !is_temporary(name),
+            Some(name) => !WRITTEN.contains(&name) && !install::is_temporary(name),
             None => true,
         })
         .map(|name| escaped(name).to_string()))
-}
-
-/// `.NAME.tmp-PID`, an atomic write's temporary file.
-fn is_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp-")
 }
 
 #[cfg(test)]

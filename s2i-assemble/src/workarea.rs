@@ -31,6 +31,9 @@ pub struct WorkArea {
     _lock: Option<Flock<std::fs::File>>,
     /// `--dry-run`'s: removed with it.
     _temporary: Option<tempfile::TempDir>,
+    /// An installation that a killed s2i-assemble had committed was
+    /// finished first.
+    pub finished_interrupted: bool,
 }
 
 impl WorkArea {
@@ -44,6 +47,7 @@ impl WorkArea {
                 path: temporary.path().to_path_buf(),
                 _lock: None,
                 _temporary: Some(temporary),
+                finished_interrupted: false,
             });
         }
         let not_writable = |error: io::Error| Error::AppRootNotWritable {
@@ -60,19 +64,44 @@ impl WorkArea {
             };
             Error::io("lock the application root", app_root, why)
         })?;
+        // What a killed s2i-assemble left (SIGKILL leaves no chance to
+        // clean up): an installation it committed is finished; its work
+        // area, and the temporary manifest of versions before the journal,
+        // go.
+        let finished_interrupted = s2i_common::install::finish(app_root)
+            .map_err(|e| Error::io("finish the interrupted installation in", app_root, e))?;
+        remove_temporary_manifests(app_root);
+        let done = app_root.join(s2i_common::install::DONE);
+        s2i_common::tree::remove(&done).map_err(|e| Error::io("remove", &done, e))?;
         let path = app_root.join(WORK_DIR);
-        // Left by a killed s2i-assemble (SIGKILL leaves no chance to clean up).
-        let _ = std::fs::remove_dir_all(&path);
+        let _ = s2i_common::tree::remove(&path);
         std::fs::create_dir(&path).map_err(not_writable)?;
         Ok(WorkArea {
             path,
             _lock: Some(lock),
             _temporary: None,
+            finished_interrupted,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// `.s2i-run.toml.tmp-PID` in the application root: what a kill during
+/// the manifest's write left, before the install had a journal.
+fn remove_temporary_manifests(app_root: &Path) {
+    let prefix = format!(".{}.tmp-", s2i_common::paths::MANIFEST_FILE);
+    let Ok(entries) = std::fs::read_dir(app_root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && s2i_common::install::is_temporary(&name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -21,9 +21,12 @@ fn module_at_the_root() {
         case.manifest(),
         "# Written by s2i-assemble, read by s2i-run. Relative paths are relative to this file.\nprogram = \"bin/basic\"\nworkdir = \"src\"\n"
     );
+    // `.s2i-binaries`: which binaries of bin/ this build installed, so
+    // that the next one removes those it no longer builds.
     assert_eq!(
         listing(&case.app_root),
         [
+            ".s2i-binaries",
             "bin/",
             "bin/basic",
             "gobinary",
@@ -33,6 +36,10 @@ fn module_at_the_root() {
             "sbom/basic.spdx.json",
             "src/"
         ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(case.app_root.join(".s2i-binaries")).unwrap(),
+        "basic\n"
     );
     // S2I-style steps with times, and the closing summary.
     let shown = case.redact(&stdout);

@@ -4,9 +4,11 @@
 //! s2i CLI does, [`manifest`] is the contract between `s2i-assemble` (which
 //! writes it) and `s2i-run` (which reads it), [`paths`] names the places of
 //! the S2I layout, [`atomic`] writes files so that a reader never sees
-//! half of one, [`rename`] has the renames std lacks, and [`display`]
-//! shows outside names in log lines without their control characters;
-//! [`tree`] walks and removes whole trees without following links.
+//! half of one, [`install`] installs a build into the application root as
+//! one step (a redo log that `s2i-assemble` and `s2i-run` both finish),
+//! [`rename`] has the renames std lacks, and [`display`] shows outside
+//! names in log lines without their control characters; [`tree`] walks and
+//! removes whole trees without following links.
 //! [`settings`] is the one table of settings, [`values`] and [`signals`] the
 //! grammars of their values, and [`message_keys!`] ties each error variant
 //! to its README troubleshooting entry.
@@ -14,6 +16,7 @@
 pub mod atomic;
 pub mod display;
 pub mod envfile;
+pub mod install;
 pub mod location;
 pub mod manifest;
 mod messages;

@@ -267,6 +267,12 @@ pub enum Warning {
     },
     /// S2I_RUN_EXIT_REMAP with S2I_RUN_INIT=never.
     ExitRemapIgnored,
+    /// An installation a killed s2i-assemble committed, which s2i-run
+    /// could not finish.
+    InstallUnfinished {
+        app_root: String,
+        reason: String,
+    },
 }
 
 s2i_common::message_keys! {
@@ -274,6 +280,7 @@ s2i_common::message_keys! {
         NotSubreaper => "warning: cannot become a child subreaper (…); orphans will not be reaped here",
         GroupOutlivedKill => "warning: process group … outlived SIGKILL; exiting anyway",
         ExitRemapIgnored => "warning: S2I_RUN_EXIT_REMAP is ignored with S2I_RUN_INIT=never",
+        InstallUnfinished => "warning: cannot finish the interrupted installation in …: …; starting what is there",
     }
 }
 
@@ -292,6 +299,11 @@ impl fmt::Display for Warning {
                 f,
                 "warning: S2I_RUN_EXIT_REMAP is ignored with S2I_RUN_INIT=never: after an exec \
                  the program's exit status is final; set S2I_RUN_INIT=auto or always"
+            ),
+            Warning::InstallUnfinished { app_root, reason } => write!(
+                f,
+                "warning: cannot finish the interrupted installation in {app_root}: {reason}; \
+                 starting what is there"
             ),
         }
     }
@@ -410,6 +422,10 @@ mod tests {
             },
             Warning::GroupOutlivedKill { group: 7 },
             Warning::ExitRemapIgnored,
+            Warning::InstallUnfinished {
+                app_root: "/opt/app-root".into(),
+                reason: "Read-only file system".into(),
+            },
         ]
     }
 

@@ -41,6 +41,14 @@ fn run() -> Result<i32, Error> {
         Action::Version => return print(concat!("s2i-run ", env!("CARGO_PKG_VERSION"), "\n")),
     };
     let app_root = s2i_common::paths::app_root();
+    // An installation that a killed s2i-assemble committed is finished
+    // before anything starts: the new build whole, never half of it.
+    if let Err(error) = s2i_common::install::finish_locked(&app_root) {
+        errors::warn(errors::Warning::InstallUnfinished {
+            app_root: s2i_common::display::escaped(&app_root).to_string(),
+            reason: s2i_common::display::reason(&error),
+        });
+    }
     let app_args = std::env::var_os(s2i_common::settings::run::APP_ARGS.name);
     let target = target::resolve(config.command.clone(), &app_root, app_args)?;
     let mut environment = program_env::Environment::new(std::env::vars_os().collect());
