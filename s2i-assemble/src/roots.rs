@@ -18,8 +18,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use s2i_common::display::escaped;
-use s2i_common::paths::{self, normalize};
 use s2i_common::install;
+use s2i_common::paths::{self, normalize};
 
 use crate::errors::Error;
 

@@ -139,10 +139,12 @@ pub struct MiB(pub u64);
 
 impl fmt::Display for MiB {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // In integers, rounded to the nearest tenth: no float formatting in
-        // s2i-run, which ships in every image.
-        const UNIT: u128 = 1 << 20;
-        let tenths = (u128::from(self.0) * 10 + UNIT / 2) / UNIT;
+        // In u64 integers, rounded to the nearest tenth: no float or u128
+        // arithmetic and formatting in s2i-run, which ships in every image
+        // (u128 costs it a page). Whole MiB and the rest apart, so that
+        // nothing overflows.
+        const UNIT: u64 = 1 << 20;
+        let tenths = self.0 / UNIT * 10 + (self.0 % UNIT * 10 + UNIT / 2) / UNIT;
         match (self.0, tenths) {
             (0, _) => f.write_str("0 MiB"),
             (_, 0) => f.write_str("<0.1 MiB"),

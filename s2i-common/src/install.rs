@@ -135,13 +135,13 @@ pub fn finish_locked(app_root: &Path) -> io::Result<bool> {
     if root.kind(c".s2i-install").is_none() {
         return Ok(false);
     }
-    // SAFETY: flock(2) on the descriptor of `root`, which lives until the
-    // end of this function; closing it releases the lock.
-    check(unsafe { libc::flock(root.0, libc::LOCK_EX) })?;
+    // SAFETY: flock(2) (the system call, as every call here) on the
+    // descriptor of `root`, which lives until the end of this function;
+    // closing it releases the lock.
+    check(unsafe { libc::syscall(libc::SYS_flock, root.0, libc::LOCK_EX) })?;
     finish_in(&root)
 }
 
-#[inline(never)]
 fn finish_in(root: &Dir) -> io::Result<bool> {
     if root.kind(c".s2i-install").is_none() {
         return Ok(false);
@@ -252,7 +252,9 @@ impl Dir {
     /// again from the start until none is left, so that one that a reading
     /// during the removals skipped is not missed.
     fn each(&self, visit: &mut dyn FnMut(&CStr) -> io::Result<()>) -> io::Result<()> {
-        let mut buffer = [0u8; 4096];
+        // Half a page: with a whole one the frame needs stack probes, and
+        // s2i-run's text is bytes short of its next page.
+        let mut buffer = [0u8; 2048];
         loop {
             let mut found = false;
             // SAFETY: lseek on this Dir's own descriptor.
@@ -386,7 +388,6 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     fn tree(root: &Path) -> Vec<String> {
         fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {

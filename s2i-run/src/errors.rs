@@ -270,8 +270,8 @@ pub enum Warning {
     /// An installation a killed s2i-assemble committed, which s2i-run
     /// could not finish.
     InstallUnfinished {
-        app_root: String,
-        reason: String,
+        app_root: std::path::PathBuf,
+        reason: std::io::Error,
     },
 }
 
@@ -302,8 +302,10 @@ impl fmt::Display for Warning {
             ),
             Warning::InstallUnfinished { app_root, reason } => write!(
                 f,
-                "warning: cannot finish the interrupted installation in {app_root}: {reason}; \
-                 starting what is there"
+                "warning: cannot finish the interrupted installation in {}: {}; \
+                 starting what is there",
+                s2i_common::display::escaped(app_root),
+                s2i_common::display::reason(reason)
             ),
         }
     }
@@ -424,7 +426,7 @@ mod tests {
             Warning::ExitRemapIgnored,
             Warning::InstallUnfinished {
                 app_root: "/opt/app-root".into(),
-                reason: "Read-only file system".into(),
+                reason: std::io::Error::from_raw_os_error(30),
             },
         ]
     }

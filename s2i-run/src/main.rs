@@ -45,8 +45,8 @@ fn run() -> Result<i32, Error> {
     // before anything starts: the new build whole, never half of it.
     if let Err(error) = s2i_common::install::finish_locked(&app_root) {
         errors::warn(errors::Warning::InstallUnfinished {
-            app_root: s2i_common::display::escaped(&app_root).to_string(),
-            reason: s2i_common::display::reason(&error),
+            app_root: app_root.clone(),
+            reason: error,
         });
     }
     let app_args = std::env::var_os(s2i_common::settings::run::APP_ARGS.name);
