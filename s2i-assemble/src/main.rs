@@ -34,6 +34,9 @@ mod sparse;
 mod workarea;
 
 fn main() {
+    // Debug builds: the install fault tests' kill point.
+    #[cfg(debug_assertions)]
+    s2i_common::install::kill_at(std::env::var("S2I_TEST_KILL_AT").ok());
     let code = match cli::parse(std::env::args_os().skip(1)) {
         Ok(cli::Command::Help) => print(cli::USAGE),
         Ok(cli::Command::Version) => {

@@ -350,11 +350,25 @@ impl Drop for Dir {
     }
 }
 
-/// A point between two steps of an installation. In test builds,
-/// `S2I_TEST_KILL_AT=N` kills the process with SIGKILL at the N-th point
-/// it passes (the fault tests of interrupted installations: the first is
-/// before the commit, the second right after it); in unit tests, a budget
-/// of steps stops [`finish`] half-way. Release builds: nothing.
+/// Debug builds: the step at which [`fault_point`] kills the process (0:
+/// none), set by [`kill_at`].
+#[cfg(debug_assertions)]
+static KILL_AT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Debug builds: kill the process at the `step`-th step of an installation
+/// (the fault tests' `S2I_TEST_KILL_AT`, which the binaries read: the
+/// library reads no variable of its own).
+#[cfg(debug_assertions)]
+pub fn kill_at(step: Option<String>) {
+    let step = step.and_then(|s| s.parse().ok()).unwrap_or(0);
+    KILL_AT.store(step, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// A point between two steps of an installation. In debug builds, the
+/// [`KILL_AT`]-th point passed kills the process with SIGKILL (the fault
+/// tests of interrupted installations: the first is before the commit, the
+/// second right after it); in unit tests, a budget of steps stops
+/// [`finish`] half-way. Release builds: nothing.
 #[inline(always)]
 fn fault_point() -> io::Result<()> {
     #[cfg(test)]
@@ -370,8 +384,7 @@ fn fault_point() -> io::Result<()> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static PASSED: AtomicUsize = AtomicUsize::new(0);
         let passed = PASSED.fetch_add(1, Ordering::SeqCst) + 1;
-        let at = std::env::var("S2I_TEST_KILL_AT").ok();
-        if at.and_then(|at| at.parse().ok()) == Some(passed) {
+        if KILL_AT.load(Ordering::SeqCst) == passed {
             // SAFETY: raise(3) with a valid signal number.
             unsafe { libc::raise(libc::SIGKILL) };
         }

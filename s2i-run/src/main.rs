@@ -19,6 +19,9 @@ use cli::{Action, InitMode};
 use errors::Error;
 
 fn main() {
+    // Debug builds: the install fault tests' kill point.
+    #[cfg(debug_assertions)]
+    s2i_common::install::kill_at(std::env::var("S2I_TEST_KILL_AT").ok());
     let status = match run() {
         Ok(status) => status,
         Err(error) => {

@@ -43,6 +43,11 @@ const NOT_READ: &[(&str, &str, &str)] = &[
     ("s2i-assemble", "GOVERSION", "asked of `go env`, not read"),
     (
         "s2i-assemble",
+        "S2I_TEST_KILL_AT",
+        "debug builds only: the install fault tests' kill point",
+    ),
+    (
+        "s2i-assemble",
         "GIT_ASKPASS",
         "a credential's name, kept out of the run manifest",
     ),
@@ -55,6 +60,12 @@ const NOT_READ: &[(&str, &str, &str)] = &[
         "s2i-assemble",
         "GIT_CONFIG_NOSYSTEM",
         "set for git, never read",
+    ),
+    // s2i-run
+    (
+        "s2i-run",
+        "S2I_TEST_KILL_AT",
+        "debug builds only: the install fault tests' kill point",
     ),
 ];
 
