@@ -906,12 +906,7 @@ fn register_userinfo(url: &str) -> bool {
 
 /// `host[:port]` of a URL, lower case, without user information.
 fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, h)| h)
-        .to_ascii_lowercase()
+    redact::host_of(url).to_ascii_lowercase()
 }
 
 /// A value in a git configuration file, quoted and escaped.

@@ -645,12 +645,7 @@ fn url_in(line: &str) -> Option<&str> {
 
 /// `host[:port]` of a URL, without any user name or password in it.
 fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host)
-        .to_string()
+    crate::redact::host_of(url).to_string()
 }
 
 /// `git-corp.example:8443` as a `GO_TOKEN_` variable's name writes it:

@@ -87,6 +87,16 @@ fn mask_userinfo(line: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// `host[:port]` of a URL (or of `host/path`), without the user name and
+/// password it may carry, as written.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,13 +18,7 @@ const TOKEN: &str = "tok-made-up-Vb27pLm";
 
 const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBhTCCASugAwIBAgIBATAKBggqhkjOPQQDAjAZMRcwFQYDVQQDEw5zMmktZ28g\ndGVzdCBDQTAeFw0yNjEyMDEwMDAwMDBaFw0yNjEyMDIwMDAwMDBaMBkxFzAVBgNV\n-----END CERTIFICATE-----\n";
 
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
+use s2i_tests::write_files as write;
 
 /// s2i-assemble run in `workdir`, with nothing of the secrets in what it printed.
 fn assemble_in(case: &Case, workdir: &Path, args: &[&str]) -> Output {

@@ -6,21 +6,12 @@
 
 mod support;
 
-use std::path::Path;
-
 use s2i_tests::go::{fixture_proxy, set_requirement};
 use s2i_tests::loopback::{HostOptions, PrivateHost};
 use s2i_tests::require_tool;
 use support::{contents, listing, Case, RefusingServer};
 
-/// Writes `files` (path, text) under `root`.
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
+use s2i_tests::write_files as write;
 
 /// Assembles, expects exit code 1 and nothing installed, checks that
 /// go's own words are in the log and that our line is the last one;

@@ -100,6 +100,16 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     bin
 }
 
+/// Writes `files` (path relative to `root`, text) under `root`, creating
+/// the folders they need.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("a file has a parent")).unwrap();
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
 /// The folder of test fixtures (Go apps and the like).
 pub fn fixtures_dir() -> PathBuf {
     workspace_root().join("tests/fixtures")
