@@ -133,6 +133,8 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
         clean(&caches.dirs, report);
         return;
     }
+    let toolchain = toolchain_in_use(plan);
+    keep_only_that_toolchain(&caches.dirs.module, toolchain.as_deref(), plan, report);
     if !caches.restored {
         return;
     }
@@ -156,7 +158,13 @@ pub fn finish(caches: Caches, plan: &BuildPlan, report: &mut Report) {
         unpruned::forget(module_cache);
     } else {
         BuildListInputs::forget(module_cache);
-        match build_list(plan) {
+        let list = build_list(plan).map(|mut list| {
+            if let Some(version) = &toolchain {
+                list.keep_toolchain(version);
+            }
+            list
+        });
+        match list {
             Ok(list) => match list.prune(module_cache) {
                 Ok(pruned) => {
                     kept.push(format!("module cache {}", pruned.kept));
@@ -241,6 +249,41 @@ fn clean(dirs: &CacheDirs, report: &mut Report) {
     report.done(&format!(
         "Removed Go's caches (GO_CLEAN_CACHE=true): {removed}; the next build starts clean"
     ));
+}
+
+/// The toolchain go switched to for this build, as the module cache holds
+/// it (`v0.0.1-go1.27.3.linux-amd64`), if it does.
+fn toolchain_in_use(plan: &BuildPlan) -> Option<String> {
+    plan.go_switched.as_ref()?;
+    let module_cache = plan.env.get("GOMODCACHE")?;
+    s2i_cache::toolchain::cached(Path::new(module_cache), &plan.go_version)
+}
+
+/// In a module cache of the application root's: only the toolchain this
+/// build ran stays, without its zip (see `s2i_cache::toolchain`), so that
+/// the next incremental build downloads nothing and saves no other.
+fn keep_only_that_toolchain(
+    module_cache: &Path,
+    toolchain: Option<&str>,
+    plan: &BuildPlan,
+    report: &mut Report,
+) {
+    if !module_cache.starts_with(&plan.app_root) {
+        return;
+    }
+    match s2i_cache::toolchain::keep_only(module_cache, toolchain) {
+        Ok(removed) if removed.files > 0 => report.done(&format!(
+            "Kept {} in the module cache for the next build (without its zip); removed {removed}",
+            toolchain.map_or("no Go toolchain".to_string(), |_| format!(
+                "the toolchain {}",
+                plan.go_version
+            ))
+        )),
+        Ok(_) => {}
+        Err(e) => report.warn(&format!(
+            "cannot tidy the Go toolchains in the module cache: {e}"
+        )),
+    }
 }
 
 /// What decides the build list, for a plain module whose go.mod alone

@@ -60,6 +60,8 @@ pub struct GoEnv {
 pub struct GoSaid {
     /// `go1.27.3`.
     pub go_version: String,
+    /// Why that Go is not the image's own (see `toolchain`).
+    pub go_switched: Option<String>,
     /// go.mod's or go.work's lines.
     pub declared: Declared,
     /// `go list -find`'s packages; None when it was not asked (see
@@ -209,6 +211,7 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
         kind: f.kind.clone(),
         go: f.go.to_path_buf(),
         go_version: said.go_version.clone(),
+        go_switched: said.go_switched.clone(),
         go_required: said.declared.go.clone(),
         build_dir: f.build_dir.to_path_buf(),
         out_dir,

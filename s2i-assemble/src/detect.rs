@@ -85,20 +85,24 @@ impl Kind {
     }
 }
 
-/// The builder's Go: its `$GOROOT/VERSION` when go runs as itself
-/// (GOTOOLCHAIN=local), else `go env GOVERSION`, which follows a switch.
-pub fn go_version(go: &Path, env: &BTreeMap<String, String>) -> Result<String, Error> {
+/// The Go that builds: its `$GOROOT/VERSION` when go runs as itself
+/// (GOTOOLCHAIN=local), else `go env GOVERSION` run where the build runs
+/// (`dir`), which follows a switch to the toolchain go.mod's `go` or
+/// `toolchain` line asks for (and downloads it: go's `go: downloading
+/// go1.27.3 (linux/amd64)` is shown).
+pub fn go_version(go: &Path, env: &BTreeMap<String, String>, dir: &Path) -> Result<String, Error> {
     let local = env
         .get("GOTOOLCHAIN")
         .is_none_or(|t| t.is_empty() || t == "local");
     if let Some(version) = local.then(|| gotool::version_file(go)).flatten() {
         return Ok(version);
     }
-    let out = gotool::output(go, &["env", "GOVERSION"], Path::new("/"), env)?;
+    let out = gotool::output(go, &["env", "GOVERSION"], dir, env)?;
     let version = out.stdout.trim().to_string();
     if !out.success || version.is_empty() {
-        return Err(out.failure("go env GOVERSION", go, Path::new("/"), env));
+        return Err(out.failure("go env GOVERSION", go, dir, env));
     }
+    eprint!("{}", crate::redact::text(&out.stderr));
     Ok(version)
 }
 
@@ -106,6 +110,7 @@ pub fn go_version(go: &Path, env: &BTreeMap<String, String>) -> Result<String, E
 #[serde(rename_all = "PascalCase")]
 struct ModFile {
     go: Option<String>,
+    toolchain: Option<String>,
     #[serde(default, rename = "Use")]
     uses: Option<Vec<Use>>,
 }
@@ -121,6 +126,8 @@ struct Use {
 pub struct Declared {
     /// The `go` line.
     pub go: Option<String>,
+    /// The `toolchain` line.
+    pub toolchain: Option<String>,
     /// go.mod's module path (not read for workspaces).
     pub module: Option<String>,
     /// go.work's `use` directories, relative to the root.
@@ -181,6 +188,7 @@ pub fn declared(
     })?;
     Ok(Declared {
         go: parsed.go,
+        toolchain: parsed.toolchain,
         module: None,
         uses: parsed
             .uses
@@ -204,6 +212,7 @@ pub fn read_go_mod(text: &str) -> Declared {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words[..] {
             ["go", version] => declared.go = Some(version.to_string()),
+            ["toolchain", name] => declared.toolchain = Some(name.to_string()),
             ["module", path] => declared.module = Some(path.trim_matches('"').to_string()),
             _ => {}
         }
@@ -742,6 +751,7 @@ mod tests {
             read_go_mod(text),
             Declared {
                 go: Some("1.22.3".into()),
+                toolchain: Some("go1.23.0".into()),
                 module: Some("example.com/app/v2".into()),
                 uses: vec![],
             }

@@ -31,6 +31,7 @@ mod roots;
 mod sbom;
 mod source;
 mod sparse;
+mod toolchain;
 mod workarea;
 
 fn main() {

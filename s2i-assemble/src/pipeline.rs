@@ -37,6 +37,7 @@ use crate::provenance;
 use crate::redact;
 use crate::report::Report;
 use crate::source;
+use crate::toolchain;
 use crate::workarea::WorkArea;
 
 pub fn run(options: &Options) -> Result<(), Error> {
@@ -220,8 +221,19 @@ fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
     if go_env.copy_go_mod {
         crate::modfile::copy_into(f.build_dir, f.work)?;
     }
-    let go_version = detect::go_version(f.go, &go_env.env)?;
+    let go_version = detect::go_version(f.go, &go_env.env, f.build_dir)?;
     let declared = detect::declared(f.go, f.build_dir, f.kind, &go_env.env, &go_version)?;
+    let go_switched = toolchain::switched(
+        crate::gotool::version_file(f.go).as_deref(),
+        &go_version,
+        go_env.env.get("GOTOOLCHAIN").map_or("", String::as_str),
+        &declared,
+        if *f.kind == detect::Kind::Workspace {
+            "go.work"
+        } else {
+            "go.mod"
+        },
+    );
     decide::go_new_enough(f.kind, &go_env.env, &go_version, &declared)?;
     if let Some(go_mod) = decide::throwaway_go_mod(f.kind, &go_version) {
         let path = f.build_dir.join("go.mod");
@@ -233,6 +245,7 @@ fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
     };
     Ok(GoSaid {
         go_version,
+        go_switched,
         declared,
         listing,
     })
@@ -254,7 +267,7 @@ fn report_plan(plan: &BuildPlan, report: &mut Report) {
         "Detected {}; main package(s): {}; {}",
         plan.kind.in_a_sentence(),
         packages.join(", "),
-        plan.go_version
+        plan.go_described()
     ));
 }
 

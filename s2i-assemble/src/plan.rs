@@ -17,6 +17,8 @@ pub struct BuildPlan {
     pub kind: Kind,
     pub go: PathBuf,
     pub go_version: String,
+    /// Why the Go that builds is not the image's own (see `toolchain`).
+    pub go_switched: Option<String>,
     /// go.mod's (go.work's) `go` line.
     pub go_required: Option<String>,
     /// Where go runs: the sources, or their build copy.
@@ -156,6 +158,15 @@ pub fn go_build_args(
 }
 
 impl BuildPlan {
+    /// The Go that builds, and why when it is not the image's own:
+    /// `go1.27.3, switched from the image's go1.26.8 by go.mod's …`.
+    pub fn go_described(&self) -> String {
+        match &self.go_switched {
+            Some(why) => format!("{}, {why}", self.go_version),
+            None => self.go_version.clone(),
+        }
+    }
+
     pub fn run_target(&self) -> &Target {
         &self.targets[self.run]
     }
@@ -228,7 +239,7 @@ impl fmt::Display for BuildPlan {
             f,
             "  go:          {} ({}",
             Escaped::new(&self.go),
-            self.go_version
+            self.go_described()
         )?;
         if let Some(required) = &self.go_required {
             write!(f, "; the sources ask for go {required}")?;

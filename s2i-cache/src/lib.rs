@@ -17,7 +17,9 @@
 //! - [`save`] writes both caches as one tar stream, to a [`sink`] that
 //!   moves large files' data by the kernel where it can;
 //! - [`clean`] removes them (`GO_CLEAN_CACHE=true`), and only what Go put
-//!   there.
+//!   there;
+//! - [`toolchain`] keeps the Go toolchain the build used (GOTOOLCHAIN=auto)
+//!   and only it.
 //!
 //! [`tree`] moves and sizes the caches (a merge with a copy fallback); the
 //! plain chores (walks, removing read-only trees) are `s2i_common::tree`'s.
@@ -33,6 +35,7 @@ pub mod prune;
 pub mod restore;
 pub mod save;
 pub mod sink;
+pub mod toolchain;
 pub mod tree;
 pub mod unpruned;
 pub mod validate;

@@ -362,7 +362,9 @@ image. Set it to `1` for cgo (the image must then have a C compiler).",
         default: "local",
         applies: Applies::Build,
         description: "Go's own variable; `local` never downloads another Go (builders are often \
-offline). `auto` lets a go.mod that needs a newer Go download it, given network access.",
+offline). `auto` lets a go.mod whose `toolchain` or `go` line needs a newer Go download it \
+through GOPROXY; that toolchain, and only it, is kept with the module cache, so an incremental \
+build does not download it again.",
     },
     Setting {
         name: "GOCACHE",

@@ -111,6 +111,7 @@ fn decide_case(case: &str) -> String {
         go_new_enough(&kind, &env.env, &go_version, &declared)?;
         let mut said = GoSaid {
             go_version,
+            go_switched: None,
             declared,
             listing: None,
         };

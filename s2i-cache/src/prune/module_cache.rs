@@ -8,10 +8,10 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Pruned;
-use crate::{tree, Size};
+use crate::{toolchain, tree, Size};
 
 /// The modules a build uses, as module cache names (`!`-escaped paths and
 /// versions).
@@ -66,8 +66,10 @@ impl BuildList {
             if entry.file_name() == "cache" {
                 // The checksum database's tiles only help to check modules
                 // that go.sum does not list yet, and VCS clones only serve
-                // GOPROXY=direct downloads: both grow without bound.
-                drop_tree(&path.join("download/sumdb"), &mut pruned)?;
+                // GOPROXY=direct downloads: both grow without bound. A
+                // toolchain in use is checked at every go start: its
+                // lookup and the tiles stay (see `toolchain`).
+                self.prune_sumdb(&path.join("download/sumdb"), &mut pruned)?;
                 drop_tree(&path.join("vcs"), &mut pruned)?;
                 let downloads = path.join("download");
                 self.prune_downloads(&downloads, &downloads, &mut pruned)?;
@@ -115,6 +117,53 @@ impl BuildList {
         Ok(())
     }
 
+    /// Keeps the toolchain `version` (`v0.0.1-go1.27.3.linux-amd64`) that
+    /// the build ran, which no build list names.
+    pub fn keep_toolchain(&mut self, version: &str) {
+        let key = (toolchain::MODULE.to_string(), version.to_string());
+        self.selected.insert(key.clone());
+        self.graph.insert(key);
+    }
+
+    /// The checksum databases' caches: only the lookups of kept toolchains,
+    /// and the tiles when there are any.
+    fn prune_sumdb(&self, sumdb: &Path, pruned: &mut Pruned) -> io::Result<()> {
+        let toolchains: Vec<&str> = self
+            .selected
+            .iter()
+            .filter(|(path, _)| path == toolchain::MODULE)
+            .map(|(_, version)| version.as_str())
+            .collect();
+        if toolchains.is_empty() {
+            return drop_tree(sumdb, pruned);
+        }
+        let Ok(dbs) = fs::read_dir(sumdb) else {
+            return Ok(());
+        };
+        for db in dbs {
+            let db = db?.path();
+            for entry in fs::read_dir(&db)? {
+                let entry = entry?.path();
+                match entry.file_name().and_then(|n| n.to_str()) {
+                    Some("tile") => {}
+                    Some("lookup") => {
+                        for module in walk_files(&entry)? {
+                            let name = module.strip_prefix(&entry).unwrap_or(&module);
+                            let kept = toolchains
+                                .iter()
+                                .any(|v| name == Path::new(&format!("golang.org/toolchain@{v}")));
+                            if !kept {
+                                drop_tree(&module, pruned)?;
+                            }
+                        }
+                    }
+                    _ => drop_tree(&entry, pruned)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn keeps_download(&self, module: &str, name: &str) -> bool {
         let in_graph = |m: &str| self.graph.iter().any(|(path, _)| path == m);
         if name == "list" || name == "list.lock" {
@@ -125,6 +174,8 @@ impl BuildList {
         };
         let key = (module.to_string(), version.to_string());
         match ext {
+            // go runs a toolchain from its extracted folder.
+            "zip" if module == toolchain::MODULE => false,
             "zip" | "ziphash" => self.selected.contains(&key),
             "mod" | "info" | "lock" => self.graph.contains(&key),
             _ => false, // .partial and temporary files of an interrupted download
@@ -241,6 +292,20 @@ fn drop_tree(path: &Path, pruned: &mut Pruned) -> io::Result<()> {
     tree::remove(path)?;
     pruned.removed.add(size);
     Ok(())
+}
+
+/// The files below `dir`, links not followed.
+fn walk_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            files.extend(walk_files(&entry.path())?);
+        } else {
+            files.push(entry.path());
+        }
+    }
+    Ok(files)
 }
 
 fn remove_if_empty(dir: &Path) {
