@@ -2,18 +2,27 @@
 //! handled so that an interrupted build stops whole and leaves nothing.
 //!
 //! go runs in its own process group. A signal to s2i-assemble is passed to
-//! that group (go and every compile/link it started), then, if they are not
-//! gone after a grace period, the group is killed. s2i-assemble itself then
-//! exits 128+N without installing anything.
+//! that group as SIGTERM (go and every compile, link, cgo C compiler or
+//! `-toolexec` wrapper it started), and s2i-assemble waits until the whole
+//! group is gone, not only go: go has no handler for SIGTERM and dies at
+//! once, while what it started may take a moment to stop. What is still
+//! there after the grace period ([`GRACE`]) gets SIGKILL. The group's
+//! orphans come to s2i-assemble (a child subreaper), which reaps them, so
+//! that it never exits while a process of its build runs on; then it exits
+//! 128+N without installing anything. go's temporary work directory is in
+//! the work area (GOTMPDIR, see `plan::go_env`), which goes however the run
+//! ends: go itself removes it only when it ends normally.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -23,8 +32,19 @@ use crate::gofailure;
 use crate::plan::BuildPlan;
 use crate::redact;
 
-/// How long go gets to stop (and remove its temporary files) after SIGTERM.
+/// How long go's process group has between SIGTERM and SIGKILL. Go's
+/// compile, asm and link have no handler and die at once; the grace is for
+/// what cleans up on SIGTERM: a C compiler of cgo removing its temporary
+/// files, a `-toolexec` wrapper, git during a download. That takes well
+/// under a second; two leave room on a busy machine, and keep the whole
+/// stop (grace, then removing the work area) well inside `docker stop`'s
+/// 10 seconds and Kubernetes' 30, so that s2i-assemble itself is not
+/// killed before it has cleaned up.
 const GRACE: Duration = Duration::from_secs(2);
+/// How long what got SIGKILL may take to be gone (it may be stuck in the
+/// kernel, on a hung network file system) before s2i-assemble stops
+/// waiting for it and exits.
+const KILL_WAIT: Duration = Duration::from_secs(1);
 
 /// The signals that stop the build, and the go process group to pass them to.
 #[derive(Clone)]
@@ -41,6 +61,10 @@ impl Interrupt {
             child_group: Arc::new(AtomicI32::new(0)),
         };
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
+        // What go's process group leaves behind when go dies comes to us,
+        // to be waited for (see wait_for_group). Without it (an old
+        // kernel), init reaps them and the wait still sees them go.
+        let _ = nix::sys::prctl::set_child_subreaper(true);
         let shared = interrupt.clone();
         std::thread::spawn(move || {
             for signal in signals.forever() {
@@ -62,7 +86,8 @@ impl Interrupt {
     }
 
     /// Passes a signal to `child`'s process group (its own: `process_group(0)`)
-    /// until the guard is dropped.
+    /// until the guard is dropped; once the child has been waited for, the
+    /// guard's drop waits for the rest of a stopped group.
     pub fn watch(&self, child: u32) -> Watching<'_> {
         self.child_group.store(child as i32, Ordering::SeqCst);
         // A signal that came before: stop it now.
@@ -105,7 +130,31 @@ pub struct Watching<'a>(&'a Interrupt);
 
 impl Drop for Watching<'_> {
     fn drop(&mut self) {
+        let group = self.0.child_group.load(Ordering::SeqCst);
+        if group > 0 && self.0.check().is_err() {
+            // The child is gone; what it started gets the rest of the
+            // grace period (the timer of `stop_child` sends SIGKILL).
+            wait_for_group(group);
+        }
         self.0.child_group.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Waits until the process group `group` is gone after a stop, reaping its
+/// members that came to s2i-assemble as orphans; gives up [`KILL_WAIT`]
+/// after the SIGKILL at the end of the grace period.
+fn wait_for_group(group: i32) {
+    let give_up = Instant::now() + GRACE + KILL_WAIT;
+    loop {
+        // Only this group's: other children are waited for by their owners.
+        while matches!(
+            waitpid(Pid::from_raw(-group), Some(WaitPidFlag::WNOHANG)),
+            Ok(status) if status != WaitStatus::StillAlive
+        ) {}
+        if killpg(Pid::from_raw(group), None) == Err(Errno::ESRCH) || Instant::now() >= give_up {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -126,12 +175,7 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
             command: "go build".into(),
             detail: format!("cannot start {}: {e}", plan.go.display()),
         })?;
-    let group = child.id() as i32;
-    interrupt.child_group.store(group, Ordering::SeqCst);
-    // A signal that came between spawn and here found no group to stop.
-    if interrupt.check().is_err() {
-        interrupt.stop_child();
-    }
+    let watching = interrupt.watch(child.id());
 
     // go's messages go on to our stderr line by line, and are kept to
     // recognise what failed.
@@ -164,13 +208,10 @@ pub fn go_build(plan: &BuildPlan, interrupt: &Interrupt) -> Result<(), Error> {
         kept
     });
     let status = child.wait();
-    interrupt.child_group.store(0, Ordering::SeqCst);
+    // After a stop, until the whole group is gone.
+    drop(watching);
     let messages = relay.join().unwrap_or_default();
-    if let Err(error) = interrupt.check() {
-        // Whatever of the group outlived go goes with it.
-        let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
-        return Err(error);
-    }
+    interrupt.check()?;
     let status = status.map_err(|e| Error::GoCommand {
         command: "go build".into(),
         detail: e.to_string(),

@@ -53,6 +53,9 @@ pub struct BuildPlan {
     pub credentials: Vec<String>,
 }
 
+/// go's temporary directory (GOTMPDIR), in the work area.
+pub const GO_TMP_DIR: &str = "tmp";
+
 /// Go's variables that are passed through and worth showing in the plan.
 const SHOWN_GO_VARIABLES: &[&str] = &[
     "CGO_ENABLED",
@@ -83,6 +86,13 @@ pub fn go_env(
     work: &Path,
 ) -> (BTreeMap<String, String>, Vec<(String, String)>) {
     let mut env = config_env.clone();
+    // go's temporary work directory ($WORK) in the work area, which goes
+    // however the run ends: go removes it only when it ends normally (not
+    // on SIGTERM). Not shown in the plan: it is gone after the build.
+    if !env.contains_key("GOTMPDIR") {
+        let tmp = work.join(GO_TMP_DIR).display().to_string();
+        env.insert("GOTMPDIR".into(), tmp);
+    }
     let mut set = Vec::new();
     let mut default = |name: &str, value: String, force: bool| {
         if force || !env.contains_key(name) {

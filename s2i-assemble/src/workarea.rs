@@ -43,6 +43,8 @@ impl WorkArea {
                 .prefix(DRY_RUN_PREFIX)
                 .tempdir()
                 .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+            let go_tmp = temporary.path().join(crate::plan::GO_TMP_DIR);
+            std::fs::create_dir(&go_tmp).map_err(|e| Error::io("create", &go_tmp, e))?;
             return Ok(WorkArea {
                 path: temporary.path().to_path_buf(),
                 _lock: None,
@@ -76,6 +78,8 @@ impl WorkArea {
         let path = app_root.join(WORK_DIR);
         let _ = s2i_common::tree::remove(&path);
         std::fs::create_dir(&path).map_err(not_writable)?;
+        let go_tmp = path.join(crate::plan::GO_TMP_DIR);
+        std::fs::create_dir(&go_tmp).map_err(|e| Error::io("create", &go_tmp, e))?;
         Ok(WorkArea {
             path,
             _lock: Some(lock),

@@ -5,6 +5,7 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -540,9 +541,45 @@ fn processes_with(marker: &str) -> Vec<String> {
     found
 }
 
-fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
+/// A `-toolexec` wrapper for every compile and link of the build, with the
+/// shell `on_term` as its SIGTERM trap (its marks go to `$MARKS`). It marks
+/// its start and stays 5 seconds after the tool ends: a SIGTERM soon after
+/// a start finds it running. go's questions for the tools' versions
+/// (`-V=full`) are not wrapped.
+fn toolexec_wrapper(dir: &Path, on_term: &str) -> PathBuf {
+    let wrapper = dir.join("wrapper.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n\
+             case \"$2\" in -V=full) exec \"$@\";; esac\n\
+             trap '{on_term}' TERM\n\
+             echo \"started $*\" > \"$MARKS/started-$$\"\n\
+             \"$@\" &\n\
+             wait $!\n\
+             status=$?\n\
+             sleep 5 &\n\
+             wait $!\n\
+             exit $status\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    wrapper
+}
+
+/// Interrupts a slow build with `signal` and checks what it leaves: exit
+/// 128+N and one line, no process of the build, nothing in TMPDIR (go's
+/// work directory) nor in the application root but the previous
+/// installation. With `on_term`, every compile runs under a wrapper with
+/// that SIGTERM trap (see [`toolexec_wrapper`]); returns the marks left.
+fn interrupt_during_build(
+    test: &str,
+    signal: nix::sys::signal::Signal,
+    on_term: Option<&str>,
+) -> Vec<String> {
     let Some(case) = Case::new(test, "module-basic") else {
-        return;
+        return Vec::new();
     };
     // A good installation first.
     case.assemble_ok();
@@ -560,6 +597,18 @@ fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
     );
     let mut command = slow.command(&[]);
     command.arg("--app-root").arg(&case.app_root);
+    // Where go's work directory would be without GOTMPDIR.
+    let tmpdir = case.tmp.path().join("tmpdir");
+    std::fs::create_dir(&tmpdir).unwrap();
+    command.env("TMPDIR", &tmpdir);
+    let marks = case.tmp.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    if let Some(on_term) = on_term {
+        let wrapper = toolexec_wrapper(case.tmp.path(), on_term);
+        command
+            .env("MARKS", &marks)
+            .env("GO_BUILD_FLAGS", format!("-toolexec={}", wrapper.display()));
+    }
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -578,15 +627,34 @@ fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
     rx.recv_timeout(Duration::from_secs(60))
         .expect("the build starts");
     let marker = slow.go.dirs.gocache.display().to_string();
-    // Let go get going: compiling the standard library takes many seconds.
+    // Let go get going, until a compiler runs (s2i-assemble and go have
+    // the marker too): compiling the standard library takes many seconds.
+    let compiling = || {
+        processes_with(&marker)
+            .iter()
+            .any(|p| p.contains("/compile "))
+    };
+    let wrapped = || {
+        std::fs::read_dir(&marks)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("started-"))
+    };
+    let running = || match on_term {
+        Some(_) => wrapped(),
+        None => compiling(),
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while processes_with(&marker).len() < 2 && Instant::now() < deadline {
+    while !running() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "no compiler ran: {}",
+                all(&child.wait_with_output().unwrap())
+            );
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(
-        processes_with(&marker).len() >= 2,
-        "go and its compilers run"
-    );
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let stopped = Instant::now();
     let out = child.wait_with_output().unwrap();
@@ -606,13 +674,20 @@ fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
         last,
         format!("s2i-assemble: stopped by {}: the build was cancelled and the previous installation is unchanged", signal.as_str())
     );
-    // The whole go process tree is gone.
-    std::thread::sleep(Duration::from_millis(200));
+    // The whole go process tree is gone as s2i-assemble exits: no
+    // compiler runs on.
     assert_eq!(
         processes_with(&marker),
         Vec::<String>::new(),
         "go processes outlived the build"
     );
+    // go's work directory was in the work area, which is gone.
+    let left: Vec<_> = std::fs::read_dir(&tmpdir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
     // The previous installation is intact, and no work area is left.
     assert_eq!(
         std::fs::read(case.app_root.join("gobinary")).unwrap(),
@@ -621,6 +696,11 @@ fn interrupt_during_build(test: &str, signal: nix::sys::signal::Signal) {
     assert_eq!(case.manifest(), before_manifest);
     assert_eq!(listing(&case.app_root), before);
     s2i_tests::go::remove_tree(&case.tmp.path().join("cold")).unwrap();
+    std::fs::read_dir(&marks)
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect()
 }
 
 #[test]
@@ -628,12 +708,50 @@ fn sigterm_during_the_build() {
     interrupt_during_build(
         "sigterm_during_the_build",
         nix::sys::signal::Signal::SIGTERM,
+        None,
     );
+}
+
+/// The build's processes get SIGTERM, and the time to stop, before SIGKILL:
+/// a compile wrapper that takes a fifth of a second to clean up (SIGKILL used
+/// to come a millisecond after go died) gets to finish.
+#[test]
+fn sigterm_gives_the_build_a_grace_period_to_stop() {
+    let marks = interrupt_during_build(
+        "sigterm_gives_the_build_a_grace_period_to_stop",
+        nix::sys::signal::Signal::SIGTERM,
+        Some("sleep 0.2; echo cleaned > \"$MARKS/$$\"; exit 143"),
+    );
+    if s2i_tests::go::require_go("sigterm_gives_the_build_a_grace_period_to_stop").is_some() {
+        assert!(
+            marks.iter().any(|m| m == "cleaned\n"),
+            "no compile wrapper had the time to stop after SIGTERM: {marks:?}"
+        );
+    }
+}
+
+/// What does not stop on SIGTERM gets SIGKILL after the grace period, and
+/// s2i-assemble still ends, with nothing of the build left running.
+#[test]
+fn sigterm_kills_what_ignores_it_after_the_grace_period() {
+    let marks = interrupt_during_build(
+        "sigterm_kills_what_ignores_it_after_the_grace_period",
+        nix::sys::signal::Signal::SIGTERM,
+        Some("echo ignored > \"$MARKS/$$\"; sleep 60; echo outlived > \"$MARKS/$$\""),
+    );
+    if s2i_tests::go::require_go("sigterm_kills_what_ignores_it_after_the_grace_period").is_some() {
+        assert!(marks.iter().any(|m| m == "ignored\n"), "{marks:?}");
+        assert!(!marks.iter().any(|m| m == "outlived\n"), "{marks:?}");
+    }
 }
 
 #[test]
 fn sigint_during_the_build() {
-    interrupt_during_build("sigint_during_the_build", nix::sys::signal::Signal::SIGINT);
+    interrupt_during_build(
+        "sigint_during_the_build",
+        nix::sys::signal::Signal::SIGINT,
+        None,
+    );
 }
 
 #[test]
