@@ -61,6 +61,11 @@ const NOT_READ: &[(&str, &str, &str)] = &[
         "GIT_CONFIG_NOSYSTEM",
         "set for git, never read",
     ),
+    (
+        "s2i-assemble",
+        "GOTMPDIR",
+        "set for go (its work directory, in the work area) unless given, never read",
+    ),
     // s2i-run
     (
         "s2i-run",
