@@ -93,21 +93,7 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
         env: process_env.clone(),
         ..Config::default()
     };
-
-    let env_file = match inputs::read_settings_file(src, ENV_FILE)? {
-        Some(bytes) => envfile::parse(&bytes).map_err(|invalid| Error::EnvFileInvalid {
-            path: src.join(ENV_FILE),
-            line: invalid.line,
-            message: invalid.to_string(),
-        })?,
-        None => envfile::EnvFile::default(),
-    };
-    for skipped in &env_file.skipped {
-        config.warnings.push(format!(
-            "{ENV_FILE} line {}: {}; the line is skipped, as s2i does",
-            skipped.line, skipped.reason
-        ));
-    }
+    let env_file = read_env_file(src, &mut config.warnings)?;
     let go_toml_path = src.join(GO_TOML);
     let go_toml = match inputs::read_settings_file(src, GO_TOML)? {
         Some(bytes) => parse_go_toml(&bytes, &go_toml_path)?,
@@ -130,7 +116,48 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
             .entry(name.clone())
             .or_insert_with(|| value.clone());
     }
+    resolve_settings(&mut config, process_env, &env_file, go_toml)?;
+    // Read at the end of the build (artifacts.rs), refused here, before it.
+    if let Some(value) = config.env.get(GO_CLEAN_CACHE) {
+        if !value.trim().is_empty() && values::boolean(value).is_none() {
+            return Err(Error::BadSetting {
+                name: GO_CLEAN_CACHE,
+                value: value.clone(),
+                why: format!("expected {}", values::BOOLEAN_EXPECTED),
+            });
+        }
+    }
+    Ok(config)
+}
 
+/// `.s2i/environment`, its skipped lines as warnings.
+fn read_env_file(src: &Path, warnings: &mut Vec<String>) -> Result<envfile::EnvFile, Error> {
+    let env_file = match inputs::read_settings_file(src, ENV_FILE)? {
+        Some(bytes) => envfile::parse(&bytes).map_err(|invalid| Error::EnvFileInvalid {
+            path: src.join(ENV_FILE),
+            line: invalid.line,
+            message: invalid.to_string(),
+        })?,
+        None => envfile::EnvFile::default(),
+    };
+    for skipped in &env_file.skipped {
+        warnings.push(format!(
+            "{ENV_FILE} line {}: {}; the line is skipped, as s2i does",
+            skipped.line, skipped.reason
+        ));
+    }
+    Ok(env_file)
+}
+
+/// The settings, each from the first place that sets it: the process
+/// environment, `.s2i/environment`, `.s2i/go.toml`; with where each came
+/// from, for the plan.
+fn resolve_settings(
+    config: &mut Config,
+    process_env: &BTreeMap<String, String>,
+    env_file: &envfile::EnvFile,
+    go_toml: GoToml,
+) -> Result<(), Error> {
     let lookup = |name: &'static str, from_toml: Option<Raw>| -> Option<(Raw, Origin)> {
         if let Some(v) = process_env.get(name).filter(|v| !v.trim().is_empty()) {
             return Some((Raw::Text(v.clone()), Origin::Environment));
@@ -193,21 +220,11 @@ pub fn load(src: &Path, process_env: &BTreeMap<String, String>) -> Result<Config
         note(INSTALL_URL, &raw, &origin);
         config.install_url = Some(import_path(INSTALL_URL, text(raw), &origin)?);
     }
-    // Read at the end of the build (artifacts.rs), refused here, before it.
-    if let Some(value) = config.env.get(GO_CLEAN_CACHE) {
-        if !value.trim().is_empty() && values::boolean(value).is_none() {
-            return Err(Error::BadSetting {
-                name: GO_CLEAN_CACHE,
-                value: value.clone(),
-                why: format!("expected {}", values::BOOLEAN_EXPECTED),
-            });
-        }
-    }
     debug_assert!(origins
         .iter()
         .all(|(name, _, _)| settings::find(name).is_some()));
     config.origins = origins;
-    Ok(config)
+    Ok(())
 }
 
 /// IMPORT_URL's (INSTALL_URL's) value, checked to be a Go import path: the

@@ -433,59 +433,7 @@ pub fn pick_targets(
         binary: p.binary_name(),
     };
     if let Some((setting, patterns)) = named {
-        for line in warnings.lines() {
-            if let Some(rest) = line.strip_prefix("go: warning: \"") {
-                if let Some((pattern, _)) = rest.split_once("\" matched no packages") {
-                    return Err(Error::TargetMissing {
-                        setting,
-                        target: pattern.to_string(),
-                        detail: "the pattern matched no packages".into(),
-                    });
-                }
-            }
-        }
-        let mut targets = Vec::new();
-        for p in packages {
-            if let Some(error) = &p.error {
-                if p.name.is_empty() || is_missing(&error.err) {
-                    let shown = patterns
-                        .iter()
-                        .find(|t| p.import_path == **t)
-                        .cloned()
-                        .unwrap_or_else(|| relative_package(p, root));
-                    return Err(Error::TargetMissing {
-                        setting,
-                        target: shown,
-                        detail: go_reason(&error.err).replace(&format!("{}/", root.display()), ""),
-                    });
-                }
-            }
-            if p.standard && setting == TargetSetting::GoTargets {
-                // Never Go's own `cmd/api`: see `source_targets`.
-                return Err(Error::TargetMissing {
-                    setting,
-                    target: p.import_path.clone(),
-                    detail:
-                        "the sources have no such directory; go would build the standard library's"
-                            .into(),
-                });
-            }
-            if p.name != "main" {
-                // INSTALL_URL is an import path: say it back as one.
-                let target = if setting == TargetSetting::InstallUrl {
-                    p.import_path.clone()
-                } else {
-                    relative_package(p, root)
-                };
-                return Err(Error::TargetNotMain {
-                    setting,
-                    target,
-                    name: p.name.clone(),
-                });
-            }
-            targets.push(target(p));
-        }
-        return Ok(targets);
+        return named_targets(packages, warnings, root, setting, patterns);
     }
     let root_package = packages
         .iter()
@@ -526,6 +474,72 @@ pub fn pick_targets(
         return Err(Error::NoMainPackage { root: root_text });
     }
     Ok(mains)
+}
+
+/// The targets a setting named: each must be a main package of the
+/// sources.
+fn named_targets(
+    packages: &[Package],
+    warnings: &str,
+    root: &Path,
+    setting: TargetSetting,
+    patterns: &[String],
+) -> Result<Vec<Target>, Error> {
+    for line in warnings.lines() {
+        if let Some(rest) = line.strip_prefix("go: warning: \"") {
+            if let Some((pattern, _)) = rest.split_once("\" matched no packages") {
+                return Err(Error::TargetMissing {
+                    setting,
+                    target: pattern.to_string(),
+                    detail: "the pattern matched no packages".into(),
+                });
+            }
+        }
+    }
+    let mut targets = Vec::new();
+    for p in packages {
+        if let Some(error) = &p.error {
+            if p.name.is_empty() || is_missing(&error.err) {
+                let shown = patterns
+                    .iter()
+                    .find(|t| p.import_path == **t)
+                    .cloned()
+                    .unwrap_or_else(|| relative_package(p, root));
+                return Err(Error::TargetMissing {
+                    setting,
+                    target: shown,
+                    detail: go_reason(&error.err).replace(&format!("{}/", root.display()), ""),
+                });
+            }
+        }
+        if p.standard && setting == TargetSetting::GoTargets {
+            // Never Go's own `cmd/api`: see `source_targets`.
+            return Err(Error::TargetMissing {
+                setting,
+                target: p.import_path.clone(),
+                detail: "the sources have no such directory; go would build the standard library's"
+                    .into(),
+            });
+        }
+        if p.name != "main" {
+            // INSTALL_URL is an import path: say it back as one.
+            let target = if setting == TargetSetting::InstallUrl {
+                p.import_path.clone()
+            } else {
+                relative_package(p, root)
+            };
+            return Err(Error::TargetNotMain {
+                setting,
+                target,
+                name: p.name.clone(),
+            });
+        }
+        targets.push(Target {
+            package: relative_package(p, root),
+            binary: p.binary_name(),
+        });
+    }
+    Ok(targets)
 }
 
 /// The packages below the root that go could not load at all (no name,

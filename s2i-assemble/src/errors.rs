@@ -363,6 +363,50 @@ impl fmt::Display for TargetSetting {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::UnknownOption { .. }
+            | Error::MissingValue { .. }
+            | Error::UnexpectedValue { .. }
+            | Error::UnexpectedArgument { .. }
+            | Error::SourceMissing(_)
+            | Error::SourceNotDirectory(_)
+            | Error::SourceEmpty(_)
+            | Error::SourceUnreadable { .. } => self.fmt_command_line_and_sources(f),
+            Error::SettingsFileNotRegular { .. }
+            | Error::SettingsFileTooLarge { .. }
+            | Error::EnvFileInvalid { .. }
+            | Error::SpecialFileGoReads { .. }
+            | Error::SymlinkOutside { .. }
+            | Error::NoGoSources { .. }
+            | Error::VendorNeedsImportUrl
+            | Error::GoTomlInvalid { .. }
+            | Error::BadSetting { .. }
+            | Error::GoNotFound { .. }
+            | Error::GoCommand { .. }
+            | Error::GoTooOld { .. } => self.fmt_settings_and_go(f),
+            Error::TargetMissing { .. }
+            | Error::TargetNotMain { .. }
+            | Error::NoMainPackage { .. }
+            | Error::MainsGoCannotLoad { .. }
+            | Error::SeveralMains { .. }
+            | Error::RunNotBuilt { .. }
+            | Error::AppRootNotWritable { .. }
+            | Error::AppRootHoldsSources { .. }
+            | Error::AppRootInSourcesNotEmpty { .. } => self.fmt_targets_and_app_root(f),
+            Error::Io { .. }
+            | Error::GoFailed { .. }
+            | Error::CgoDisabled { .. }
+            | Error::Interrupted { .. }
+            | Error::CredentialFile { .. }
+            | Error::TokenVariable { .. }
+            | Error::CaBundle { .. } => self.fmt_build(f),
+        }
+    }
+}
+
+impl Error {
+    /// The messages about the command line and the sources.
+    fn fmt_command_line_and_sources(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::UnknownOption { option } => {
                 write!(f, "invalid option '{}'; {USAGE_LINE}", Escaped::new(option))
             }
@@ -427,6 +471,13 @@ impl fmt::Display for Error {
                     reason(error)
                 ),
             },
+            _ => unreachable!("Display sends only these here"),
+        }
+    }
+
+    /// The messages about the settings and go.
+    fn fmt_settings_and_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::SettingsFileNotRegular { path, kind } => write!(
                 f,
                 "{} is {kind}, not a regular file, and is not read: make it a regular file (or remove it)",
@@ -489,6 +540,13 @@ impl fmt::Display for Error {
                 needs = Escaped::new(needs),
                 have = Escaped::new(have)
             ),
+            _ => unreachable!("Display sends only these here"),
+        }
+    }
+
+    /// The messages about the main packages and the application root.
+    fn fmt_targets_and_app_root(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::TargetMissing {
                 setting,
                 target,
@@ -566,6 +624,13 @@ impl fmt::Display for Error {
                 Escaped::new(app_root),
                 Escaped::new(entry)
             ),
+            _ => unreachable!("Display sends only these here"),
+        }
+    }
+
+    /// The messages about the build and its credentials.
+    fn fmt_build(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::Io { doing, path, error } => {
                 write!(f, "cannot {doing} {}: {}", Escaped::new(path), reason(error))
             }
@@ -636,6 +701,8 @@ impl fmt::Display for Error {
                     " (GO_CA_BUNDLE) cannot be used: {problem}; GO_CA_BUNDLE names PEM files of CA certificates (-----BEGIN CERTIFICATE-----)"
                 )
             }
+
+            _ => unreachable!("Display sends only these here"),
         }
     }
 }

@@ -738,79 +738,25 @@ impl GoFailure {
                 "go.mod and go.sum are out of date ({what}): run `go mod tidy` in the sources and commit go.mod and go.sum"
             ),
             GoFailure::NoModule { package, lookup } => {
-                write!(f, "no module in go.mod provides package {package}")?;
-                if let Some(lookup) = lookup {
-                    write!(f, ", and go could not look one up ({lookup})")?;
-                }
-                write!(
-                    f,
-                    ": run `go get {package}` in the sources and commit go.mod and go.sum"
-                )
+                write_no_module(f, package, lookup.as_deref())
             }
             GoFailure::Download {
                 modules,
                 goproxy,
                 reason,
-            } => {
-                let named = match modules.len() {
-                    0 => "a dependency".to_string(),
-                    1..=3 => modules.join(", "),
-                    n => format!("{} and {} more", modules[..3].join(", "), n - 3),
-                };
-                write!(
-                    f,
-                    "cannot download {named} with GOPROXY={goproxy} ({reason}): vendor the dependencies (`go mod vendor`, commit vendor/), or set GOPROXY to a module proxy the builder can reach that has them"
-                )
-            }
+            } => write_download(f, modules, goproxy, reason),
             GoFailure::Auth {
                 host,
                 module,
                 reason,
                 goprivate,
                 given,
-            } => {
-                let module = module.as_deref().unwrap_or("a dependency");
-                match given.as_deref().map(|g| &g.0) {
-                    Some(origin) => write!(
-                        f,
-                        "{host} refused access to {module} with the credentials given for it ({origin}; {reason}): check that they are current and may read {module}"
-                    )?,
-                    None => write!(
-                        f,
-                        "{host} refused access to {module} without valid credentials ({reason}): give the build credentials for {host}: GO_TOKEN_{}=<token> from a secret, or a .netrc or .git-credentials in an input secret or GO_CREDENTIALS_DIR (README: Private modules)",
-                        token_variable_host(host)
-                    )?,
-                }
-                if *goprivate {
-                    let path = module.split('@').next().unwrap_or(module);
-                    write!(
-                        f,
-                        "; a private module that the proxy does not serve needs GOPRIVATE={path} too, so that go fetches it from its host directly"
-                    )?;
-                }
-                Ok(())
-            }
+            } => write_auth(f, host, module.as_deref(), reason, *goprivate, given.as_deref()),
             GoFailure::Tls {
                 host,
                 module,
                 ca_given,
-            } => {
-                write!(f, "the certificate of {host} is signed by an unknown authority")?;
-                if let Some(module) = module {
-                    write!(f, " (fetching {module})")?;
-                }
-                if *ca_given {
-                    write!(
-                        f,
-                        ": GO_CA_BUNDLE's certificates do not include that CA: add the CA that signed {host}'s certificate to the file GO_CA_BUNDLE names"
-                    )
-                } else {
-                    write!(
-                        f,
-                        ": give the build that CA: GO_CA_BUNDLE=<a PEM file of it> (go and git then trust it besides the system's roots; README: Private modules)"
-                    )
-                }
-            }
+            } => write_tls(f, host, module.as_deref(), *ca_given),
             GoFailure::GitMissing { module } => {
                 let module = module.as_deref().unwrap_or("a module");
                 write!(
@@ -839,16 +785,7 @@ impl GoFailure {
             }
             GoFailure::Compile {
                 location, package, ..
-            } => {
-                write!(f, "compile error at {location}")?;
-                if let Some(package) = package {
-                    write!(f, " in package {package}")?;
-                }
-                write!(
-                    f,
-                    ": fix the code (Go's messages are above; `s2i-assemble --dry-run` shows the go build command to run locally)"
-                )
-            }
+            } => write_compile(f, location, package.as_deref()),
             GoFailure::ModSyntax { file, line, reason } => write!(
                 f,
                 "{file} line {line} is invalid ({reason}): fix that line of {file}"
@@ -871,6 +808,108 @@ impl GoFailure {
             ),
             GoFailure::Other => write!(f, "{command} failed ({status}); Go's messages are above"),
         }
+    }
+}
+
+/// No module provides an imported package: `go get` it.
+fn write_no_module(f: &mut fmt::Formatter<'_>, package: &str, lookup: Option<&str>) -> fmt::Result {
+    write!(f, "no module in go.mod provides package {package}")?;
+    if let Some(lookup) = lookup {
+        write!(f, ", and go could not look one up ({lookup})")?;
+    }
+    write!(
+        f,
+        ": run `go get {package}` in the sources and commit go.mod and go.sum"
+    )
+}
+
+/// Dependencies that cannot be downloaded: the first few by name.
+fn write_download(
+    f: &mut fmt::Formatter<'_>,
+    modules: &[String],
+    goproxy: &str,
+    reason: &str,
+) -> fmt::Result {
+    let named = match modules.len() {
+        0 => "a dependency".to_string(),
+        1..=3 => modules.join(", "),
+        n => format!("{} and {} more", modules[..3].join(", "), n - 3),
+    };
+    write!(
+        f,
+        "cannot download {named} with GOPROXY={goproxy} ({reason}): vendor the dependencies (`go mod vendor`, commit vendor/), or set GOPROXY to a module proxy the builder can reach that has them"
+    )
+}
+
+/// A compile error: where, and in which package.
+fn write_compile(f: &mut fmt::Formatter<'_>, location: &str, package: Option<&str>) -> fmt::Result {
+    write!(f, "compile error at {location}")?;
+    if let Some(package) = package {
+        write!(f, " in package {package}")?;
+    }
+    write!(
+        f,
+        ": fix the code (Go's messages are above; `s2i-assemble --dry-run` shows the go build command to run locally)"
+    )
+}
+
+/// Authentication refused or asked for: the host, and how to give the
+/// build credentials (or that the ones given do not do).
+fn write_auth(
+    f: &mut fmt::Formatter<'_>,
+    host: &str,
+    module: Option<&str>,
+    reason: &str,
+    goprivate: bool,
+    given: Option<&Given>,
+) -> fmt::Result {
+    let module = module.unwrap_or("a dependency");
+    match given.map(|g| &g.0) {
+            Some(origin) => write!(
+                f,
+                "{host} refused access to {module} with the credentials given for it ({origin}; {reason}): check that they are current and may read {module}"
+            )?,
+            None => write!(
+                f,
+                "{host} refused access to {module} without valid credentials ({reason}): give the build credentials for {host}: GO_TOKEN_{}=<token> from a secret, or a .netrc or .git-credentials in an input secret or GO_CREDENTIALS_DIR (README: Private modules)",
+                token_variable_host(host)
+            )?,
+        }
+    if goprivate {
+        let path = module.split('@').next().unwrap_or(module);
+        write!(
+                f,
+                "; a private module that the proxy does not serve needs GOPRIVATE={path} too, so that go fetches it from its host directly"
+            )?;
+    }
+    Ok(())
+}
+
+/// A certificate signed by an unknown authority: how to give the build
+/// that CA.
+fn write_tls(
+    f: &mut fmt::Formatter<'_>,
+    host: &str,
+    module: Option<&str>,
+    ca_given: bool,
+) -> fmt::Result {
+    write!(
+        f,
+        "the certificate of {host} is signed by an unknown authority"
+    )?;
+    if let Some(module) = module {
+        write!(f, " (fetching {module})")?;
+    }
+    if ca_given {
+        write!(
+                f,
+                ": GO_CA_BUNDLE's certificates do not include that CA: add the CA that signed {host}'s certificate to the file GO_CA_BUNDLE names"
+            )
+    } else {
+        write!(
+                f,
+                ": give the build that CA: GO_CA_BUNDLE=<a PEM file of it> (go and git then trust it besides the system's roots; README: Private modules)"
+            )
     }
 }
 

@@ -33,9 +33,33 @@ pub struct Parsed {
 
 const KEYWORDS: &str = "machine, default, login, password, account, macdef";
 
-/// Reads a `.netrc`.
-pub fn parse_netrc(text: &str) -> Result<Parsed, Malformed> {
-    // Each word with its line.
+/// A `machine` entry being read: its line, host, login and password.
+type Machine = (usize, String, Option<String>, Option<String>);
+
+/// Ends the `machine` entry being read: an entry, or a warning when it
+/// lacks a login or password.
+fn finish(current: Option<Machine>, parsed: &mut Parsed) {
+    let Some((line, machine, login, password)) = current else {
+        return;
+    };
+    match (login, password) {
+        (Some(login), Some(password)) => parsed.entries.push(Entry {
+            machine,
+            login,
+            password,
+            line,
+        }),
+        (login, _) => {
+            let missing = if login.is_none() { "login" } else { "password" };
+            parsed.unused.push(format!(
+                "line {line}: machine {machine} has no {missing}; go and git cannot use it"
+            ));
+        }
+    }
+}
+
+/// Each word of a `.netrc` with its line, macro bodies left out.
+fn words(text: &str) -> Vec<(usize, &str)> {
     let mut words = Vec::new();
     let mut in_macro = false;
     for (index, line) in text.split('\n').enumerate() {
@@ -57,28 +81,14 @@ pub fn parse_netrc(text: &str) -> Result<Parsed, Malformed> {
         }
     }
 
+    words
+}
+
+/// Reads a `.netrc`.
+pub fn parse_netrc(text: &str) -> Result<Parsed, Malformed> {
+    let words = words(text);
     let mut parsed = Parsed::default();
-    let mut current: Option<(usize, String, Option<String>, Option<String>)> = None;
-    let finish = |current: Option<(usize, String, Option<String>, Option<String>)>,
-                  parsed: &mut Parsed| {
-        let Some((line, machine, login, password)) = current else {
-            return;
-        };
-        match (login, password) {
-            (Some(login), Some(password)) => parsed.entries.push(Entry {
-                machine,
-                login,
-                password,
-                line,
-            }),
-            (login, _) => {
-                let missing = if login.is_none() { "login" } else { "password" };
-                parsed.unused.push(format!(
-                    "line {line}: machine {machine} has no {missing}; go and git cannot use it"
-                ));
-            }
-        }
-    };
+    let mut current: Option<Machine> = None;
     let mut iter = words.into_iter();
     while let Some((line, keyword)) = iter.next() {
         let mut value = |what: &str| {

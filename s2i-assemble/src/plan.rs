@@ -232,6 +232,17 @@ fn ansi_c_quoted(w: &str) -> String {
 
 impl fmt::Display for BuildPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_what_was_found(f)?;
+        self.fmt_packages_and_environment(f)?;
+        self.fmt_downloads_and_commands(f)?;
+        self.fmt_installs(f)?;
+        Ok(())
+    }
+}
+
+impl BuildPlan {
+    /// What was detected, and the settings.
+    fn fmt_what_was_found(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Build plan (nothing is built with --dry-run)")?;
         writeln!(f, "  sources:     {}", Escaped::new(&self.source))?;
         writeln!(f, "  detected:    {}", self.kind.describe())?;
@@ -261,6 +272,11 @@ impl fmt::Display for BuildPlan {
                 writeln!(f, "    {name}={}  (from {origin})", Escaped::new(value))?;
             }
         }
+        Ok(())
+    }
+
+    /// The main packages, and the environment go runs with.
+    fn fmt_packages_and_environment(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "  main packages:")?;
         for (i, t) in self.targets.iter().enumerate() {
             let run = if i == self.run {
@@ -301,6 +317,11 @@ impl fmt::Display for BuildPlan {
                 writeln!(f, "    {name}={}", Escaped::new(value))?;
             }
         }
+        Ok(())
+    }
+
+    /// Credentials, module downloads, and the commands.
+    fn fmt_downloads_and_commands(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.credentials.is_empty() {
             writeln!(
                 f,
@@ -327,6 +348,11 @@ impl fmt::Display for BuildPlan {
             )?;
         }
         writeln!(f, "    {}", self.command_line())?;
+        Ok(())
+    }
+
+    /// What is installed, and the warnings.
+    fn fmt_installs(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "  installs:")?;
         let root = Escaped::new(&self.app_root);
         let bins: Vec<String> = self

@@ -143,16 +143,7 @@ pub fn prepare(
     let cancelled = || stop().is_err();
     for entry in walk {
         stop()?;
-        let entry = entry.map_err(|e| {
-            let path = e
-                .path()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| root.clone());
-            let error = e
-                .into_io_error()
-                .unwrap_or_else(|| io::Error::other("file system loop"));
-            Error::unreadable(path, error)
-        })?;
+        let entry = entry.map_err(|e| walk_error(e, &root))?;
         let rel = entry
             .path()
             .strip_prefix(&root)
@@ -175,16 +166,7 @@ pub fn prepare(
                     .map_err(|e| Error::io("create symlink", link, e))?;
             }
         } else if kind.is_file() {
-            let name = rel.to_string_lossy();
-            if name.ends_with(".go") {
-                copied.go_files += 1;
-                if rel.components().count() == 1 && !name.ends_with("_test.go") {
-                    copied.root_go_files += 1;
-                }
-            }
-            if rel.components().count() == 1 && copied.looks_like.is_none() {
-                copied.looks_like = looks_like(&rel);
-            }
+            copied.count(&rel);
             let unreadable = |error: io::Error, to: &Path| {
                 if let Err(stopped) = stop() {
                     return stopped;
@@ -196,39 +178,13 @@ pub fn prepare(
                     _ => Error::io("copy the sources to", to, error),
                 }
             };
-            // What the application's file is copied from: the build copy
-            // when there is one (it may be a throwaway), else the source.
-            let mut from = entry.path().to_path_buf();
-            match &dest {
-                Some(dest) if is_linkable(&rel) => {
-                    // Go only reads these: a hard link costs one call where
-                    // a copy costs five. The check stands in for the read.
-                    readable(entry.path()).map_err(|e| unreadable(e, dest))?;
-                    if fs::hard_link(entry.path(), dest).is_err() {
-                        copy_file(entry.path(), dest, &cancelled)
-                            .map_err(|e| unreadable(e, dest))?;
-                    }
-                }
-                Some(dest) => {
-                    copy_file(entry.path(), dest, &cancelled).map_err(|e| unreadable(e, dest))?;
-                    from = dest.clone();
-                }
-                // Built in place: go reads it there; check it can.
-                None => readable(entry.path()).map_err(|e| unreadable(e, entry.path()))?,
-            }
+            let copy = Copy {
+                cancelled: &cancelled,
+                unreadable: &unreadable,
+            };
+            let from = copy.to_build_copy(entry.path(), &rel, dest.as_deref())?;
             if let Some(app_file) = &app_file {
-                create_parent(app_file)?;
-                // The build copy is ours: link it rather than copy again.
-                let linked = from != entry.path() && fs::hard_link(&from, app_file).is_ok();
-                if !linked {
-                    copy_file(&from, app_file, &cancelled).map_err(|e| unreadable(e, app_file))?;
-                }
-                let mode = fs::symlink_metadata(&from)
-                    .map(|m| m.permissions().mode())
-                    .unwrap_or(0o644);
-                let mode = if mode & 0o111 != 0 { 0o775 } else { 0o664 };
-                fs::set_permissions(app_file, fs::Permissions::from_mode(mode))
-                    .map_err(|e| Error::io("set the mode of", app_file, e))?;
+                copy.to_app_files(entry.path(), &from, app_file)?;
             }
         } else {
             let what = crate::inputs::kind_of(&kind);
@@ -245,6 +201,93 @@ pub fn prepare(
         }
     }
     Ok(copied)
+}
+
+impl Copied {
+    /// Counts a file of the sources, at `rel`.
+    fn count(&mut self, rel: &Path) {
+        let name = rel.to_string_lossy();
+        if name.ends_with(".go") {
+            self.go_files += 1;
+            if rel.components().count() == 1 && !name.ends_with("_test.go") {
+                self.root_go_files += 1;
+            }
+        }
+        if rel.components().count() == 1 && self.looks_like.is_none() {
+            self.looks_like = looks_like(rel);
+        }
+    }
+}
+
+/// A walk's error, as the file that could not be read.
+fn walk_error(e: walkdir::Error, root: &Path) -> Error {
+    let path = e
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.to_path_buf());
+    let error = e
+        .into_io_error()
+        .unwrap_or_else(|| io::Error::other("file system loop"));
+    Error::unreadable(path, error)
+}
+
+/// Copies one regular file of the sources.
+struct Copy<'a> {
+    cancelled: &'a dyn Fn() -> bool,
+    /// The error for a file that cannot be read or copied to a path.
+    unreadable: &'a dyn Fn(io::Error, &Path) -> Error,
+}
+
+impl Copy<'_> {
+    /// Into the build copy, when there is one (`dest`); else only checked
+    /// readable. Returns what the application's file is copied from: the
+    /// build copy when there is one (it may be a throwaway), else the
+    /// source.
+    fn to_build_copy(
+        &self,
+        source: &Path,
+        rel: &Path,
+        dest: Option<&Path>,
+    ) -> Result<PathBuf, Error> {
+        let unreadable = self.unreadable;
+        match dest {
+            Some(dest) if is_linkable(rel) => {
+                // Go only reads these: a hard link costs one call where
+                // a copy costs five. The check stands in for the read.
+                readable(source).map_err(|e| unreadable(e, dest))?;
+                if fs::hard_link(source, dest).is_err() {
+                    copy_file(source, dest, self.cancelled).map_err(|e| unreadable(e, dest))?;
+                }
+                Ok(source.to_path_buf())
+            }
+            Some(dest) => {
+                copy_file(source, dest, self.cancelled).map_err(|e| unreadable(e, dest))?;
+                Ok(dest.to_path_buf())
+            }
+            // Built in place: go reads it there; check it can.
+            None => {
+                readable(source).map_err(|e| unreadable(e, source))?;
+                Ok(source.to_path_buf())
+            }
+        }
+    }
+
+    /// Into the application's files, from `from`, group-writable.
+    fn to_app_files(&self, source: &Path, from: &Path, app_file: &Path) -> Result<(), Error> {
+        create_parent(app_file)?;
+        // The build copy is ours: link it rather than copy again.
+        let linked = from != source && fs::hard_link(from, app_file).is_ok();
+        if !linked {
+            copy_file(from, app_file, self.cancelled)
+                .map_err(|e| (self.unreadable)(e, app_file))?;
+        }
+        let mode = fs::symlink_metadata(from)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
+        let mode = if mode & 0o111 != 0 { 0o775 } else { 0o664 };
+        fs::set_permissions(app_file, fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("set the mode of", app_file, e))
+    }
 }
 
 /// Whether go reads the file at `rel` (relative to the sources) when it
