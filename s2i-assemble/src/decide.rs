@@ -202,8 +202,9 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
         &targets,
         f.config.run.as_deref(),
         named.is_some(),
-        several_place(f.kind),
+        said.declared.module.as_deref(),
     )?;
+    let run_note = several_programs(f, &targets, run, named.is_some(), &mut warnings);
     let out_dir = f.work.join("out");
     let go_args = plan::go_build_args(f.kind, f.config, &env.env, &out_dir, &targets);
     Ok(BuildPlan {
@@ -219,6 +220,7 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
         root_guessed: !otherwise_listed.is_empty(),
         otherwise_listed,
         run,
+        run_note,
         go_args,
         env: env.env,
         set_env: env.set_env,
@@ -266,31 +268,71 @@ fn several_place(kind: &Kind) -> &'static str {
 }
 
 /// The program s2i-run starts: GO_RUN's, else the first named target, else
-/// the only main package. Several found mains and no GO_RUN is an error:
-/// guessing would start the wrong program.
+/// the only main package, else of several found the one named like the
+/// module (`example.com/shop` with `cmd/shop` and `cmd/migrate`: the
+/// repository's own program). Otherwise none: guessing would start the
+/// wrong program, so all are installed and none starts by itself.
 fn pick_run(
     targets: &[Target],
     run: Option<&str>,
     named: bool,
-    place: &'static str,
-) -> Result<usize, Error> {
+    module: Option<&str>,
+) -> Result<Option<usize>, Error> {
     let Some(run) = run else {
         if targets.len() > 1 && !named {
-            return Err(Error::SeveralMains {
-                place,
-                candidates: targets.iter().map(|t| t.binary.clone()).collect(),
-            });
+            let like_module = module.map(detect::binary_name);
+            return Ok(targets
+                .iter()
+                .position(|t| Some(&t.binary) == like_module.as_ref()));
         }
-        return Ok(0);
+        return Ok(Some(0));
     };
     let bare = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
     targets
         .iter()
         .position(|t| t.binary == run || bare(&t.package) == bare(run))
+        .map(Some)
         .ok_or_else(|| Error::RunNotBuilt {
             run: run.to_string(),
             built: targets.iter().map(|t| t.binary.clone()).collect(),
         })
+}
+
+/// Several main packages found and GO_RUN unset: the log line that says
+/// which one starts (named like the module), or the warning that none
+/// does: s2i-run then starts the one its command line names (`run api`),
+/// a choice made where the application runs. (A choice through the run
+/// manifest at run time would cost s2i-run more than its size budget.)
+fn several_programs(
+    f: &Facts,
+    targets: &[Target],
+    run: Option<usize>,
+    named: bool,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    if targets.len() < 2 || named || f.config.run.is_some() {
+        return None;
+    }
+    let place = several_place(f.kind);
+    let binaries: Vec<String> = targets
+        .iter()
+        .map(|t| Escaped::new(&t.binary).to_string())
+        .collect();
+    match run {
+        Some(i) => Some(format!(
+            "Several main packages {place} ({}): s2i-run starts {}, named like the module (GO_RUN picks another)",
+            binaries.join(", "),
+            binaries[i]
+        )),
+        None => {
+            warnings.push(format!(
+                "several main packages {place} ({}) and GO_RUN is unset: all are installed in bin/, with no run manifest, and none starts by itself; set GO_RUN for this build, or start one by name (/usr/libexec/s2i/run {})",
+                binaries.join(", "),
+                binaries[0]
+            ));
+            None
+        }
+    }
 }
 
 #[cfg(test)]

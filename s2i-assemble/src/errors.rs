@@ -119,11 +119,6 @@ pub enum Error {
         root: String,
         packages: Vec<String>,
     },
-    /// `place`: where they were found ("under cmd/", "in the workspace").
-    SeveralMains {
-        place: &'static str,
-        candidates: Vec<String>,
-    },
     RunNotBuilt {
         run: String,
         built: Vec<String>,
@@ -252,7 +247,6 @@ s2i_common::message_keys! {
         TargetNotMain => "… names …, which is `package …`, not a main package",
         NoMainPackage => "no main package to build: ",
         MainsGoCannotLoad => "no main package to build: …; go cannot load …",
-        SeveralMains => "several main packages … (…): set GO_RUN",
         RunNotBuilt => "GO_RUN=… names no program that is built",
         AppRootNotWritable => "cannot write to the application root",
         AppRootHoldsSources { same: true } => "the application root … is the source directory",
@@ -580,12 +574,6 @@ impl Error {
                 Escaped::new(root),
                 list(packages)
             ),
-            Error::SeveralMains { place, candidates } => write!(
-                f,
-                "several main packages {place} ({}): set GO_RUN to the one to start (e.g. GO_RUN={}), or GO_TARGETS to build only some",
-                list(candidates),
-                Escaped::new(candidates.first().map(String::as_str).unwrap_or("api"))
-            ),
             Error::RunNotBuilt { run, built } => write!(
                 f,
                 "GO_RUN={} names no program that is built (built: {}): set GO_RUN to one of them, or add its package to GO_TARGETS",
@@ -848,10 +836,6 @@ mod tests {
                 root: "the root is `package lib`".into(),
                 packages: vec!["example.com/m/cmd/my app: malformed import path \"example.com/m/cmd/my app\": invalid char ' '".into()],
             },
-            Error::SeveralMains {
-                place: "under cmd/",
-                candidates: vec!["api".into(), "worker".into()],
-            },
             Error::RunNotBuilt {
                 run: "web".into(),
                 built: vec!["api".into()],
@@ -1034,10 +1018,6 @@ mod tests {
             Error::MainsGoCannotLoad {
                 root: "the root has no Go files".into(),
                 packages: vec![evil.into()],
-            },
-            Error::SeveralMains {
-                place: "under cmd/",
-                candidates: vec![evil.into(), "b".into()],
             },
             Error::RunNotBuilt {
                 run: evil.into(),

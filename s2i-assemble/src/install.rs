@@ -28,7 +28,8 @@ use crate::plan::BuildPlan;
 /// What was installed, for the summary.
 pub struct Installed {
     pub binaries: Vec<(PathBuf, u64)>,
-    pub run: PathBuf,
+    /// The program s2i-run starts, if one was chosen.
+    pub run: Option<PathBuf>,
 }
 
 /// Creates `dir` (and parents) group-writable, group 0 where possible.
@@ -84,11 +85,13 @@ pub fn install(
     }
 
     // gobinary: a second name for the program to run.
-    let run_staged = staged(paths::BIN_DIR).join(&plan.run_target().binary);
-    let classic = staged(paths::CLASSIC_BINARY);
-    fs::hard_link(&run_staged, &classic)
-        .or_else(|_| fs::copy(&run_staged, &classic).map(drop))
-        .map_err(|e| Error::io("stage", &classic, e))?;
+    if let Some(run) = plan.run_target() {
+        let run_staged = staged(paths::BIN_DIR).join(&run.binary);
+        let classic = staged(paths::CLASSIC_BINARY);
+        fs::hard_link(&run_staged, &classic)
+            .or_else(|_| fs::copy(&run_staged, &classic).map(drop))
+            .map_err(|e| Error::io("stage", &classic, e))?;
+    }
 
     let files = staged(paths::APP_FILES_DIR);
     fs::rename(app_files, &files).map_err(|e| Error::io("stage", &files, e))?;
@@ -98,16 +101,20 @@ pub fn install(
     let sboms = staged(paths::SBOM_DIR);
     fs::rename(sbom_dir, &sboms).map_err(|e| Error::io("stage", &sboms, e))?;
 
-    let manifest = RunManifest {
-        program: PathBuf::from(paths::BIN_DIR).join(&plan.run_target().binary),
-        args: Vec::new(),
-        workdir: Some(PathBuf::from(paths::APP_FILES_DIR)),
-        env: plan.run_env.clone(),
-    };
-    let manifest_path = staged(paths::MANIFEST_FILE);
-    write_synced(&manifest_path, manifest.to_toml().as_bytes(), 0o664)
-        .map_err(|e| Error::io("write", &manifest_path, e))?;
-    group_zero(&manifest_path);
+    // None chosen of several: no run manifest (s2i-run then starts the one
+    // named on its command line; see decide::several_programs).
+    if let Some(run) = plan.run_target() {
+        let manifest = RunManifest {
+            program: PathBuf::from(paths::BIN_DIR).join(&run.binary),
+            args: Vec::new(),
+            workdir: Some(PathBuf::from(paths::APP_FILES_DIR)),
+            env: plan.run_env.clone(),
+        };
+        let manifest_path = staged(paths::MANIFEST_FILE);
+        write_synced(&manifest_path, manifest.to_toml().as_bytes(), 0o664)
+            .map_err(|e| Error::io("write", &manifest_path, e))?;
+        group_zero(&manifest_path);
+    }
 
     let names: Vec<String> = plan.targets.iter().map(|t| t.binary.clone()).collect();
     stage
@@ -119,7 +126,9 @@ pub fn install(
         .map_err(|e| Error::io("install", root, e))?;
     Ok(Installed {
         binaries,
-        run: root.join(paths::BIN_DIR).join(&plan.run_target().binary),
+        run: plan
+            .run_target()
+            .map(|t| root.join(paths::BIN_DIR).join(&t.binary)),
     })
 }
 

@@ -269,6 +269,9 @@ fn report_plan(plan: &BuildPlan, report: &mut Report) {
         packages.join(", "),
         plan.go_described()
     ));
+    if let Some(note) = &plan.run_note {
+        report.done(note);
+    }
 }
 
 /// `go build` as planned. A guessed root that go says is not a main
@@ -374,7 +377,7 @@ fn summarize(report: &Report, plan: &BuildPlan, installed: &Installed) {
         plan.go_version
     ));
     for (path, bytes) in &installed.binaries {
-        let role = if *path == installed.run {
+        let role = if Some(path) == installed.run.as_ref() {
             ", also gobinary: s2i-run starts it in src/"
         } else {
             ""

@@ -32,8 +32,11 @@ pub struct BuildPlan {
     /// With a guessed root: what `go list -find` is asked when the root is
     /// not a main package (the main packages it finds are built instead).
     pub otherwise_listed: Vec<String>,
-    /// Index into `targets` of the program `s2i-run` starts.
-    pub run: usize,
+    /// Index into `targets` of the program `s2i-run` starts; None when
+    /// several were found and none chosen (no run manifest is written).
+    pub run: Option<usize>,
+    /// Why that one, when several are built and GO_RUN did not say.
+    pub run_note: Option<String>,
     /// The arguments after `go`.
     pub go_args: Vec<String>,
     /// The whole environment go runs with.
@@ -177,8 +180,8 @@ impl BuildPlan {
         }
     }
 
-    pub fn run_target(&self) -> &Target {
-        &self.targets[self.run]
+    pub fn run_target(&self) -> Option<&Target> {
+        self.run.map(|i| &self.targets[i])
     }
 
     /// The command as a shell line.
@@ -279,7 +282,7 @@ impl BuildPlan {
     fn fmt_packages_and_environment(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "  main packages:")?;
         for (i, t) in self.targets.iter().enumerate() {
-            let run = if i == self.run {
+            let run = if Some(i) == self.run {
                 "  (started by s2i-run)"
             } else {
                 ""
@@ -361,24 +364,34 @@ impl BuildPlan {
             .map(|t| format!("{root}/bin/{}", Escaped::new(&t.binary)))
             .collect();
         writeln!(f, "    {}", bins.join(", "))?;
-        writeln!(
-            f,
-            "    {root}/{} (the same as bin/{})",
-            paths::CLASSIC_BINARY,
-            Escaped::new(&self.run_target().binary)
-        )?;
+        if let Some(run) = self.run_target() {
+            writeln!(
+                f,
+                "    {root}/{} (the same as bin/{})",
+                paths::CLASSIC_BINARY,
+                Escaped::new(&run.binary)
+            )?;
+        }
         let env = if self.run_env.is_empty() {
             String::new()
         } else {
             let names: Vec<&str> = self.run_env.keys().map(String::as_str).collect();
             format!(", env from .s2i/environment: {}", names.join(" "))
         };
-        writeln!(
-            f,
-            "    {root}/{} (program = \"bin/{}\", workdir = \"src\"{env})",
-            paths::MANIFEST_FILE,
-            Escaped::new(&self.run_target().binary)
-        )?;
+        match self.run_target() {
+            Some(run) => writeln!(
+                f,
+                "    {root}/{} (program = \"bin/{}\", workdir = \"src\"{env})",
+                paths::MANIFEST_FILE,
+                Escaped::new(&run.binary)
+            )?,
+            None => writeln!(
+                f,
+                "    no {} and no {}: none is chosen to start",
+                paths::MANIFEST_FILE,
+                paths::CLASSIC_BINARY
+            )?,
+        }
         writeln!(
             f,
             "    {root}/{} (the application's other files: its working directory)",

@@ -206,16 +206,6 @@ fn go_mod_needs_a_newer_go_on_debian_go_1_19() {
 }
 
 #[test]
-fn several_mains_and_no_choice() {
-    let Some(case) = Case::new("several_mains_and_no_choice", "multi-cmd") else {
-        return;
-    };
-    let (message, _) = case.assemble_fails();
-    insta::assert_snapshot!(message);
-    assert_nothing_installed(&case);
-}
-
-#[test]
 fn no_main_package_at_all() {
     let Some(case) = Case::new("no_main_package_at_all", "not-main") else {
         return;
@@ -261,19 +251,6 @@ fn install_url_naming_a_missing_package_says_where_go_looked() {
         .env("INSTALL_URL", "github.com/example/elsewhere");
     let (message, _) = case.assemble_fails();
     assert!(!message.contains("in any of:)"), "{message}");
-    insta::assert_snapshot!(message);
-    assert_nothing_installed(&case);
-}
-
-#[test]
-fn several_mains_in_a_workspace_and_no_choice() {
-    let Some(case) = Case::new("several_mains_in_a_workspace_and_no_choice", "workspace") else {
-        return;
-    };
-    let tool = case.src.join("lib/cmd/tool");
-    std::fs::create_dir_all(&tool).unwrap();
-    std::fs::write(tool.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
-    let (message, _) = case.assemble_fails();
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
 }

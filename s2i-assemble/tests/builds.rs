@@ -593,3 +593,74 @@ fn go_targets_as_an_absolute_path_inside_the_sources_is_their_directory() {
     assert!(out.contains("main package(s): ./cmd/legacy;"), "{out}");
     assert!(case.app_root.join("bin/legacy").is_file());
 }
+
+#[test]
+fn several_cmd_programs_without_go_run_are_all_installed_and_none_chosen() {
+    let Some(case) = Case::new(
+        "several_cmd_programs_without_go_run_are_all_installed_and_none_chosen",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    insta::assert_snapshot!(case.plan());
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", support::all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("s2i-assemble: warning: several main packages under cmd/ (api, worker) and GO_RUN is unset: all are installed in bin/, with no run manifest, and none starts by itself; set GO_RUN for this build, or start one by name (/usr/libexec/s2i/run api)"),
+        "{stderr}"
+    );
+    assert!(case.run("bin/api").contains("api"));
+    assert!(case.run("bin/worker").contains("worker"));
+    assert!(!case.app_root.join("gobinary").exists());
+    assert!(!case.app_root.join("s2i-run.toml").exists());
+}
+
+#[test]
+fn several_cmd_programs_one_named_like_the_module_starts() {
+    let Some(case) = Case::new(
+        "several_cmd_programs_one_named_like_the_module_starts",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    // The module is example.com/multi.
+    let multi = case.src.join("cmd/multi");
+    std::fs::create_dir(&multi).unwrap();
+    std::fs::write(
+        multi.join("main.go"),
+        "package main\n\nfunc main() { println(\"multi\") }\n",
+    )
+    .unwrap();
+    let log = case.assemble_ok();
+    assert!(
+        log.contains("---> Several main packages under cmd/ (api, multi, worker): s2i-run starts multi, named like the module (GO_RUN picks another)"),
+        "{log}"
+    );
+    let manifest = case.manifest();
+    assert!(manifest.contains("program = \"bin/multi\""), "{manifest}");
+    assert!(case.app_root.join("gobinary").is_file());
+}
+
+#[test]
+fn several_mains_in_a_workspace_without_go_run_are_all_installed() {
+    let Some(case) = Case::new(
+        "several_mains_in_a_workspace_without_go_run_are_all_installed",
+        "workspace",
+    ) else {
+        return;
+    };
+    let tool = case.src.join("lib/cmd/tool");
+    std::fs::create_dir_all(&tool).unwrap();
+    std::fs::write(tool.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", support::all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("s2i-assemble: warning: several main packages in the workspace's modules ("),
+        "{stderr}"
+    );
+    assert!(case.app_root.join("bin/tool").is_file());
+    assert!(!case.app_root.join("gobinary").exists());
+}

@@ -288,8 +288,10 @@ package if it is `package main`, else the main packages under `cmd/`.",
         default: "",
         applies: Applies::Build,
         description: "The program `s2i-run` starts, by binary name or package (`worker` or \
-`./cmd/worker`). Unset: the first of `GO_TARGETS`, or the only main package; required when \
-`cmd/` holds several.",
+`./cmd/worker`). Unset: the first of `GO_TARGETS`, the only main package, or, of several under \
+`cmd/`, the one named like the module (`example.com/shop` starts `shop`). With several and none \
+of them chosen, all are built and installed in `$APP_ROOT/bin`, with no run manifest: start one \
+by name (`/usr/libexec/s2i/run worker`).",
     },
     Setting {
         name: GO_BUILD_FLAGS,

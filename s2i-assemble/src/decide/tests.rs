@@ -196,32 +196,32 @@ fn run_choice() {
             })
             .collect()
     }
-    const CMD: &str = "under cmd/";
-    assert_eq!(pick_run(&targets(&["api"]), None, false, CMD).unwrap(), 0);
+    let several = targets(&["api", "worker"]);
     assert_eq!(
-        pick_run(&targets(&["api", "worker"]), Some("worker"), false, CMD).unwrap(),
-        1
+        pick_run(&targets(&["api"]), None, false, None).unwrap(),
+        Some(0)
     );
     assert_eq!(
-        pick_run(
-            &targets(&["api", "worker"]),
-            Some("./cmd/worker"),
-            false,
-            CMD
-        )
-        .unwrap(),
-        1
+        pick_run(&several, Some("worker"), false, None).unwrap(),
+        Some(1)
     );
     assert_eq!(
-        pick_run(&targets(&["api", "worker"]), None, true, CMD).unwrap(),
-        0
+        pick_run(&several, Some("./cmd/worker"), false, None).unwrap(),
+        Some(1)
+    );
+    assert_eq!(pick_run(&several, None, true, None).unwrap(), Some(0));
+    // Several found, none named: the one named like the module, else none.
+    assert_eq!(
+        pick_run(&several, None, false, Some("example.com/worker/v2")).unwrap(),
+        Some(1)
     );
     assert_eq!(
-        pick_run(&targets(&["api", "worker"]), None, false, CMD).unwrap_err().to_string(),
-        "several main packages under cmd/ (api, worker): set GO_RUN to the one to start (e.g. GO_RUN=api), or GO_TARGETS to build only some"
+        pick_run(&several, None, false, Some("example.com/multi")).unwrap(),
+        None
     );
+    assert_eq!(pick_run(&several, None, false, None).unwrap(), None);
     assert_eq!(
-        pick_run(&targets(&["api"]), Some("web"), false, CMD).unwrap_err().to_string(),
+        pick_run(&targets(&["api"]), Some("web"), false, None).unwrap_err().to_string(),
         "GO_RUN=web names no program that is built (built: api): set GO_RUN to one of them, or add its package to GO_TARGETS"
     );
 }
