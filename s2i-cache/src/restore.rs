@@ -307,7 +307,10 @@ fn restore_leaving(
         let restored = restore_dir(artifacts, caches, cancelled, &mut report);
         (restored, Some(artifacts.to_path_buf()))
     } else if meta.is_file() {
-        (restore_tar(artifacts, caches, cancelled, &mut report), None)
+        // The stream is consumed too, refused or not: it would otherwise
+        // stay in the application image (tens of MB).
+        let restored = restore_tar(artifacts, caches, cancelled, &mut report);
+        (restored, Some(artifacts.to_path_buf()))
     } else {
         let why = "it is neither a directory nor a tar file";
         (Err(Stop::Refused(why.into())), None)
@@ -910,11 +913,23 @@ fn printable(error: &io::Error) -> String {
 }
 
 /// Empties the artifacts directory, best effort (it may not be ours to keep).
-fn clear(dir: &Path) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let _ = tree::remove(&entry.path());
+/// Removes what is left of the artifacts: a directory's remains and then
+/// the directory itself, or the tar file. Where the build user may: in a
+/// sticky `/tmp`, a directory or file of another user stays (emptied).
+fn clear(artifacts: &Path) {
+    match fs::symlink_metadata(artifacts) {
+        Ok(meta) if meta.is_dir() => {
+            if let Ok(entries) = fs::read_dir(artifacts) {
+                for entry in entries.flatten() {
+                    let _ = tree::remove(&entry.path());
+                }
+            }
+            let _ = fs::remove_dir(artifacts);
         }
+        Ok(meta) if meta.is_file() => {
+            let _ = fs::remove_file(artifacts);
+        }
+        _ => {}
     }
 }
 
@@ -962,6 +977,6 @@ mod tests {
             let time = mtime(&caches.build.join(entry));
             assert!(!prune::needs_backdating(time, now), "{entry:?} dated back");
         }
-        assert!(tree::is_empty_dir(&artifacts), "artifacts consumed");
+        assert!(!artifacts.exists(), "artifacts consumed, the directory too");
     }
 }
