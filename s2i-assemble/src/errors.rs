@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::gofailure::GoFailure;
 use s2i_common::display::{reason, Escaped, EscapedLine, MiB};
@@ -185,6 +185,20 @@ pub enum Error {
 /// The command line's synopsis, after a usage error.
 const USAGE_LINE: &str =
     "usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]";
+
+impl Error {
+    /// A too old Go named with its path (`go1.19 (/usr/lib/go-1.19/bin/go)`).
+    pub fn naming_go(self, go: &Path) -> Error {
+        match self {
+            Error::GoTooOld { file, needs, have } if !have.contains('/') => Error::GoTooOld {
+                file,
+                needs,
+                have: format!("{have} ({})", go.display()),
+            },
+            other => other,
+        }
+    }
+}
 
 impl Error {
     /// 2 for a bad command line, 128+N for a signal, 1 for everything else.

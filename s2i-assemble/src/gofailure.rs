@@ -112,7 +112,11 @@ pub fn error(
         GoFailure::TooOld { file, needs } => Error::GoTooOld {
             file,
             needs,
-            have: gotool::version_file(go).unwrap_or_else(|| "an older Go".to_string()),
+            have: format!(
+                "{} ({})",
+                gotool::version_file(go).unwrap_or_else(|| "an older Go".to_string()),
+                go.display()
+            ),
         },
         failure => Error::GoFailed {
             command,

@@ -6,6 +6,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use s2i_common::display::Escaped;
+
 use crate::build::Interrupt;
 use crate::errors::Error;
 use crate::gofailure;
@@ -49,6 +51,24 @@ pub fn find_go(env: &BTreeMap<String, String>) -> Result<PathBuf, Error> {
     }
     looked.push(format!("{}/{}*/bin", DEBIAN_GLOB.0, DEBIAN_GLOB.1));
     Err(Error::GoNotFound { looked })
+}
+
+/// When the go found is not on PATH (GOROOT's, or an install folder's):
+/// a warning naming it, since it may not be the Go meant.
+pub fn not_on_path(go: &Path, env: &BTreeMap<String, String>) -> Option<String> {
+    let path = env.get("PATH").map(String::as_str).unwrap_or("");
+    let on_path = std::env::split_paths(path).any(|dir| Some(dir.as_path()) == go.parent());
+    (!on_path).then(|| {
+        format!(
+            "no `go` on PATH; building with {} ({}), found in $GOROOT/bin or an install folder ({}, {}, {}/{}*/bin): put the Go you want first on PATH",
+            Escaped::new(go),
+            version_file(go).unwrap_or_else(|| "version unknown".to_string()),
+            USUAL_DIRS[0],
+            USUAL_DIRS[1],
+            DEBIAN_GLOB.0,
+            DEBIAN_GLOB.1
+        )
+    })
 }
 
 fn executable(path: &Path) -> Option<PathBuf> {

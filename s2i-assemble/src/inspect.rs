@@ -69,6 +69,9 @@ pub fn inspect(options: &Options, report: &mut Report) -> Result<Inspected, Erro
     let (kind, kind_warnings) = Kind::of(&top, &config)?;
     let provenance = provenance::Settings::from_env(&config.env)?;
     let go = gotool::find_go(&config.env)?;
+    if let Some(warning) = gotool::not_on_path(&go, &config.env) {
+        report.warn(&warning);
+    }
     Ok(Inspected {
         src,
         app_root,

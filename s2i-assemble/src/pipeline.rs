@@ -222,7 +222,11 @@ fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
         crate::modfile::copy_into(f.build_dir, f.work)?;
     }
     let go_version = detect::go_version(f.go, &go_env.env, f.build_dir)?;
-    let declared = detect::declared(f.go, f.build_dir, f.kind, &go_env.env, &go_version)?;
+    // A Go too old is named with where it is: the one found may not be
+    // the one meant (a fallback install folder; see gotool::find_go).
+    let named = |e: Error| e.naming_go(f.go);
+    let declared =
+        detect::declared(f.go, f.build_dir, f.kind, &go_env.env, &go_version).map_err(named)?;
     let go_switched = toolchain::switched(
         crate::gotool::version_file(f.go).as_deref(),
         &go_version,
@@ -234,7 +238,7 @@ fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
             "go.mod"
         },
     );
-    decide::go_new_enough(f.kind, &go_env.env, &go_version, &declared)?;
+    decide::go_new_enough(f.kind, &go_env.env, &go_version, &declared).map_err(named)?;
     if let Some(go_mod) = decide::throwaway_go_mod(f.kind, &go_version) {
         let path = f.build_dir.join("go.mod");
         std::fs::write(&path, go_mod).map_err(|e| Error::io("write", &path, e))?;

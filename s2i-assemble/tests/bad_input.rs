@@ -1029,3 +1029,31 @@ fn go_targets_as_an_absolute_path_outside_the_sources_is_refused() {
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
 }
+
+#[test]
+fn go_found_off_path_is_named_in_a_warning() {
+    // No go on PATH: the one found through GOROOT (or an install folder)
+    // may not be the Go meant, so the log says which it is and where.
+    let Some(case) = Case::new("go_found_off_path_is_named_in_a_warning", "module-basic") else {
+        return;
+    };
+    let goroot = case
+        .go
+        .bin
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let case = case
+        .env("PATH", "/nonexistent/bin")
+        .env("GOROOT", &goroot.display().to_string());
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warning = stderr
+        .lines()
+        .find(|l| l.starts_with("s2i-assemble: warning: no `go` on PATH"))
+        .unwrap_or_else(|| panic!("no warning in:\n{stderr}"));
+    insta::assert_snapshot!(case.redact(warning));
+}
