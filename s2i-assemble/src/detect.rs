@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use s2i_common::display::Escaped;
 
@@ -221,7 +221,7 @@ pub fn read_go_mod(text: &str) -> Declared {
 }
 
 /// One package as `go list -find -json` describes it.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Package {
     pub import_path: String,
@@ -238,7 +238,7 @@ pub struct Package {
     pub error: Option<PackageError>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct PackageError {
     pub err: String,

@@ -30,6 +30,7 @@ mod pipeline;
 mod plan;
 mod provenance;
 mod redact;
+mod remembered;
 mod report;
 mod roots;
 mod sbom;

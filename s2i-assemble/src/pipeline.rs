@@ -35,6 +35,7 @@ use crate::install::{self, Installed};
 use crate::plan::BuildPlan;
 use crate::provenance;
 use crate::redact;
+use crate::remembered;
 use crate::report::Report;
 use crate::source;
 use crate::toolchain;
@@ -75,14 +76,23 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let go_env = decide::go_env(&facts);
     let caches = restore_caches(&found, &go_env, &interrupt, &mut report);
     interrupt.check()?;
-    let said = ask_go(&facts, &go_env)?;
+    // What the last build's detection found, in the restored build cache.
+    let memory = Memory {
+        gocache: go_env
+            .env
+            .get("GOCACHE")
+            .map(PathBuf::from)
+            .filter(|gocache| !options.dry_run && gocache.starts_with(&found.app_root)),
+        go_shape: sources.go_shape,
+    };
+    let (said, inputs, recalled) = ask_go(&facts, &go_env, &memory)?;
     let decided = |said: &GoSaid| {
         let mut plan = decide::plan(&facts, go_env.clone(), said)?;
         secrets.describe(&found.credentials, &mut plan);
         Ok::<_, Error>(plan)
     };
     let plan = decided(&said)?;
-    report_plan(&plan, &mut report);
+    report_plan(&plan, recalled, &mut report);
     if options.dry_run {
         // The plan is what --dry-run is for: not writing it is a failure.
         return s2i_common::stdout::write_all(redact::text(&plan.to_string()).as_bytes())
@@ -91,18 +101,26 @@ pub fn run(options: &Options) -> Result<(), Error> {
     interrupt.check()?;
 
     // Execute.
+    let listed = std::cell::RefCell::new(said.listing.clone());
     let listed_instead = || {
         let listing = list(
             &facts,
             &go_env,
             &decide::fallback_patterns(&facts, &said.declared),
         )?;
+        *listed.borrow_mut() = Some(listing.clone());
         decided(&GoSaid {
             listing: Some(listing),
             ..said.clone()
         })
     };
-    let plan = go_build(plan, &listed_instead, &interrupt, &mut report)?;
+    let plan = go_build(plan, recalled, &listed_instead, &interrupt, &mut report)?;
+    if let Some(gocache) = &memory.gocache {
+        match &*listed.borrow() {
+            Some(listing) => remembered::remember(gocache, &inputs, listing),
+            None => remembered::forget(gocache),
+        }
+    }
     let sbom_dir = write_sboms(&plan, &found.provenance, work.path(), &mut report)?;
     finish_caches(caches, &plan, &mut report);
     interrupt.check()?;
@@ -120,6 +138,16 @@ struct Sources {
     /// The application's other files, staged for `$APP_ROOT/src`.
     app_files: PathBuf,
     root_go_files: usize,
+    /// See `source::Copied::go_shape`.
+    go_shape: u64,
+}
+
+/// Where what detection decided is remembered between builds (see
+/// `remembered`): the build cache when it is in the application root (it
+/// is then saved with the artifacts), not for `--dry-run`.
+struct Memory {
+    gocache: Option<PathBuf>,
+    go_shape: u64,
 }
 
 /// Walks the sources: checked, the application's files copied out (never
@@ -169,6 +197,7 @@ fn check_sources(
         build_dir,
         app_files,
         root_go_files: prepared.root_go_files,
+        go_shape: prepared.go_shape,
     })
 }
 
@@ -215,9 +244,12 @@ fn restore_caches(
 
 /// What the plan needs of go: its version, go.mod's (go.work's) lines and,
 /// unless the root is taken as the main package, `go list -find`'s
-/// packages. The files go must find first are written here: the go.mod
-/// copies of `-mod=mod`, a bare main.go's throwaway go.mod.
-fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
+/// packages, or what the last build's listing found when nothing it
+/// depends on changed (see `remembered`). The files go must find first are
+/// written here: the go.mod copies of `-mod=mod`, a bare main.go's
+/// throwaway go.mod. Returns also the digest of the listing's inputs, and
+/// whether the listing was remembered.
+fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String, bool), Error> {
     if go_env.copy_go_mod {
         crate::modfile::copy_into(f.build_dir, f.work)?;
     }
@@ -243,16 +275,24 @@ fn ask_go(f: &Facts, go_env: &GoEnv) -> Result<GoSaid, Error> {
         let path = f.build_dir.join("go.mod");
         std::fs::write(&path, go_mod).map_err(|e| Error::io("write", &path, e))?;
     }
-    let listing = match decide::to_list(f, &declared) {
-        Some(patterns) => Some(list(f, go_env, &patterns)?),
-        None => None,
+    let inputs = remembered::digest(f, go_env, &go_version, &declared, memory.go_shape);
+    let recalled = memory
+        .gocache
+        .as_deref()
+        .and_then(|gocache| remembered::recall(gocache, &inputs));
+    let was_recalled = recalled.is_some();
+    let listing = match (recalled, decide::to_list(f, &declared)) {
+        (Some(listing), _) => Some(listing),
+        (None, Some(patterns)) => Some(list(f, go_env, &patterns)?),
+        (None, None) => None,
     };
-    Ok(GoSaid {
+    let said = GoSaid {
         go_version,
         go_switched,
         declared,
         listing,
-    })
+    };
+    Ok((said, inputs, was_recalled))
 }
 
 /// `go list -find` of `patterns`, with cgo on (see `cgo::listing_env`).
@@ -262,13 +302,18 @@ fn list(f: &Facts, go_env: &GoEnv, patterns: &[String]) -> Result<Listing, Error
     Ok(Listing { packages, warnings })
 }
 
-fn report_plan(plan: &BuildPlan, report: &mut Report) {
+fn report_plan(plan: &BuildPlan, recalled: bool, report: &mut Report) {
     for warning in &plan.warnings {
         report.warn(warning);
     }
     let packages: Vec<&str> = plan.targets.iter().map(|t| t.package.as_str()).collect();
+    let how = if recalled {
+        " (as the previous build found them: go.mod, the settings and the .go files' paths are unchanged)"
+    } else {
+        ""
+    };
     report.done(&format!(
-        "Detected {}; main package(s): {}; {}",
+        "Detected {}; main package(s): {}; {}{how}",
         plan.kind.in_a_sentence(),
         packages.join(", "),
         plan.go_described()
@@ -281,10 +326,12 @@ fn report_plan(plan: &BuildPlan, report: &mut Report) {
 /// `go build` as planned. A guessed root that go says is not a main
 /// package (or that has errors) is what the plan foresaw: then the main
 /// packages `go list -find` finds are built (`listed_instead`), unless it
-/// finds the root itself, whose failure then stands. Returns the plan
-/// that was built.
+/// finds the root itself, whose failure then stands. So too for main
+/// packages remembered from the last build (`recalled`), in case a
+/// package clause changed in place. Returns the plan that was built.
 fn go_build(
     plan: BuildPlan,
+    recalled: bool,
     listed_instead: &dyn Fn() -> Result<BuildPlan, Error>,
     interrupt: &Interrupt,
     report: &mut Report,
@@ -296,7 +343,9 @@ fn go_build(
         plan.command_line()
     ));
     let plan = match build::go_build(&plan, interrupt) {
-        Err(failed @ Error::GoFailed { .. }) if plan.root_guessed && failed.concerns_packages() => {
+        Err(failed @ Error::GoFailed { .. })
+            if (plan.root_guessed || recalled) && failed.concerns_packages() =>
+        {
             let listed = listed_instead()?;
             let packages = |p: &BuildPlan| -> Vec<String> {
                 p.targets.iter().map(|t| t.package.clone()).collect()
@@ -311,8 +360,13 @@ fn go_build(
             {
                 report.warn(warning);
             }
+            let why = if recalled {
+                "The main packages the previous build found are not all there"
+            } else {
+                "The root is not a main package"
+            };
             report.begin(&format!(
-                "The root is not a main package; building with {}: {}",
+                "{why}; building with {}: {}",
                 listed.go_version,
                 listed.command_line()
             ));

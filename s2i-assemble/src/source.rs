@@ -63,6 +63,9 @@ pub struct Copied {
     pub go_files: usize,
     /// Non-test `.go` files at the top: only then can the root be a package.
     pub root_go_files: usize,
+    /// The directory shape, for what detection remembers: a digest of the
+    /// paths of the `.go` files, the same whatever order they are walked in.
+    pub go_shape: u64,
     /// What the sources look like when they hold no Go, for the error.
     pub looks_like: Option<&'static str>,
     pub warnings: Vec<String>,
@@ -209,6 +212,9 @@ impl Copied {
         let name = rel.to_string_lossy();
         if name.ends_with(".go") {
             self.go_files += 1;
+            self.go_shape = self
+                .go_shape
+                .wrapping_add(crate::remembered::fnv1a(name.as_bytes()));
             if rel.components().count() == 1 && !name.ends_with("_test.go") {
                 self.root_go_files += 1;
             }

@@ -23,8 +23,13 @@ use std::path::{Component, Path, PathBuf};
 /// Length of a build-cache entry's hash in hex (SHA-256).
 const HASH_HEX: usize = 64;
 
-/// Go's notes at the top of the build cache.
-const BUILD_NOTES: [&str; 3] = ["README", "trim.txt", "testexpire.txt"];
+/// s2i-assemble's note of what detection decided (the main packages `go
+/// list` found, and a digest of what they depend on), beside Go's notes so
+/// that it travels in the artifacts with the build cache.
+pub const DETECTED_NOTE: &str = "s2i-go-detected";
+
+/// Go's notes at the top of the build cache, and s2i-assemble's.
+const BUILD_NOTES: [&str; 4] = ["README", "trim.txt", "testexpire.txt", DETECTED_NOTE];
 
 /// The module cache's files outside modules and downloads: Go's lock, and
 /// the build list's inputs that [`crate::prune::BuildListInputs`] records.
@@ -232,6 +237,7 @@ pub(crate) mod tests {
         assert_eq!(shape("0a"), Shape::Dir);
         assert_eq!(shape("README"), Shape::File);
         assert_eq!(shape("trim.txt"), Shape::File);
+        assert_eq!(shape(DETECTED_NOTE), Shape::File);
         assert_eq!(shape(&entry("0a", "a")), Shape::Action);
         assert_eq!(shape(&entry("ff", "d")), Shape::Output);
         assert_eq!(shape(&format!("{}/app", entry("ff", "d"))), Shape::Contents);
