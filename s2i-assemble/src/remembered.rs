@@ -20,6 +20,7 @@
 //! artifacts, and may be shared by other builds.
 
 use std::fmt::Write as _;
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,9 @@ use crate::detect::{Declared, Package};
 
 /// The note's name, at the top of GOCACHE (s2i_cache::layout knows it).
 pub const NOTE: &str = s2i_cache::layout::DETECTED_NOTE;
+
+/// The largest note read.
+const NOTE_MAX: u64 = 16 << 20;
 
 /// The settings of go's environment that change what `go list` finds.
 const LISTING_ENV: [&str; 10] = [
@@ -88,7 +92,14 @@ pub fn digest(
 
 /// The listing the last build remembered, when `inputs` are the same.
 pub fn recall(gocache: &Path, inputs: &str) -> Option<Listing> {
-    let text = std::fs::read(gocache.join(NOTE)).ok()?;
+    // The note comes with the artifacts: read no more than a listing of
+    // thousands of packages would take.
+    let mut text = Vec::new();
+    let note = std::fs::File::open(gocache.join(NOTE)).ok()?;
+    note.take(NOTE_MAX + 1).read_to_end(&mut text).ok()?;
+    if text.len() as u64 > NOTE_MAX {
+        return None;
+    }
     let note: Note = serde_json::from_slice(&text).ok()?;
     (note.inputs == inputs).then_some(Listing {
         packages: note.packages,
@@ -146,6 +157,15 @@ mod tests {
         assert_eq!(recalled.warnings, listing.warnings);
         assert!(recall(dir.path(), "b").is_none());
         std::fs::write(dir.path().join(NOTE), "not json").unwrap();
+        assert!(recall(dir.path(), "a").is_none());
+        remember(dir.path(), "a", &listing);
+        assert!(recall(dir.path(), "a").is_some());
+        // Valid JSON (trailing spaces), but larger than any listing: not read.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(NOTE))
+            .unwrap();
+        std::io::Write::write_all(&mut file, &vec![b' '; NOTE_MAX as usize]).unwrap();
         assert!(recall(dir.path(), "a").is_none());
         forget(dir.path());
         assert!(!dir.path().join(NOTE).exists());
