@@ -179,6 +179,15 @@ print(f"incremental / floor, median of rounds: **{median(0):.2f}x** (target <= 1
 print(f"clean / incremental: **{clean / mean['incremental']:.1f}x** faster (target >= 5x)")
 print(f"from a tar file / floor: {median(1):.2f}x (rounds {', '.join(f'{x:.2f}' for x in ratio(1))}); "
       f"s2i-assemble alone / floor: {median(3):.2f}x")
+# CPU time (user+sys of the whole process tree) moves less than wall time
+# on a loaded machine.
+cpu = [[r["user"] + r["system"] for r in json.load(open(f"{out}/round-{n}.json"))["results"]]
+       for n in range(1, rounds + 1)]
+cpu_ratio = lambda i: [r[i] / r[2] for r in cpu]
+print("by CPU time, medians of rounds: "
+      + "; ".join(f"{name} / floor {statistics.median(cpu_ratio(i)):.2f}x "
+                  f"(rounds {', '.join(f'{x:.2f}' for x in cpu_ratio(i))})"
+                  for i, name in enumerate(names) if i != 2))
 PY
 
 [ "$FIXTURE" = generated ] || exit 0
