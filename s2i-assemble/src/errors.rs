@@ -395,7 +395,6 @@ impl fmt::Display for Error {
             | Error::TargetNotMain { .. }
             | Error::NoMainPackage { .. }
             | Error::MainsGoCannotLoad { .. }
-            | Error::SeveralMains { .. }
             | Error::RunNotBuilt { .. }
             | Error::AppRootNotWritable { .. }
             | Error::AppRootHoldsSources { .. }
