@@ -151,6 +151,48 @@ fn private_git_host_asks_for_credentials() {
     insta::assert_snapshot!(log);
 }
 
+/// A private module fetched from its host directly (GOPRIVATE) by an
+/// image without git: PATH holds only go's own folder. go fails before
+/// any connection, so nothing here needs a network.
+#[test]
+fn git_missing_while_a_direct_fetch_needs_it() {
+    let Some(case) = Case::new("git_missing_while_a_direct_fetch_needs_it", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire github.com/acme/private v1.0.0\n"),
+            (
+                "go.sum",
+                "github.com/acme/private v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
+                 github.com/acme/private v1.0.0/go.mod h1:bRuIjpk30d+tlgrtuSf5jzQPa6I1xgEjNsI2ddCB1yE=\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport \"github.com/acme/private\"\n\nfunc main() { private.Hello() }\n",
+            ),
+        ],
+    );
+    let go_only = case.tmp.path().join("go-only");
+    std::fs::create_dir(&go_only).unwrap();
+    std::os::unix::fs::symlink(&case.go.bin, go_only.join("go")).unwrap();
+    let case = case
+        .env("PATH", &go_only.display().to_string())
+        .env("GOPROXY", "https://proxy.golang.org,direct")
+        .env("GOPRIVATE", "github.com/acme");
+    let log = fails(
+        &case,
+        "executable file not found in $PATH",
+        "go fetches github.com/acme/private@v1.0.0 from its git host directly",
+    );
+    assert!(
+        log.contains("this image has no git: use a builder image with git"),
+        "{log}"
+    );
+    insta::assert_snapshot!(log);
+}
+
 /// The tests' private code host (HTTPS, a CA made when it starts): a proxy
 /// whose CA the builder does not have.
 #[test]

@@ -320,6 +320,56 @@ fn git_host_with_an_input_secret_in_the_working_directory() {
         log.contains("ca.crt (1 certificate), trusted besides the system's roots"),
         "{log}"
     );
+    // The working directory is the application's `src/`: the input
+    // secret's files are not among the application's files.
+    assert_no_credential_files(&world.workdir);
+}
+
+/// No `.netrc`, `.gitconfig` or `.git-credentials`, dotted or not, below `dir`.
+fn assert_no_credential_files(dir: &std::path::Path) {
+    let names = [
+        ".netrc",
+        "netrc",
+        ".gitconfig",
+        "gitconfig",
+        ".git-credentials",
+        "git-credentials",
+    ];
+    let found: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| names.iter().any(|n| e.file_name() == *n))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(
+        found.is_empty(),
+        "credential files in the application: {found:?}"
+    );
+}
+
+/// An input secret with a `destinationDir`: its files land in a folder of
+/// the working directory, which `GO_CREDENTIALS_DIR` names relatively.
+#[test]
+fn git_host_with_an_input_secret_in_a_destination_dir() {
+    let test = "git_host_with_an_input_secret_in_a_destination_dir";
+    let Some(mut world) = World::new(test, &[("alice", PASSWORD)], false) else {
+        return;
+    };
+    std::fs::create_dir(world.workdir.join("go-credentials")).unwrap();
+    let credentials = world.input_secret(
+        "go-credentials/.git-credentials",
+        &format!("https://alice:{PASSWORD}@127.0.0.1\n"),
+    );
+    world.input_secret("go-credentials/.gitconfig", &world.rewrite(""));
+    world.env("GO_CREDENTIALS_DIR", "go-credentials");
+    world.env("GO_CA_BUNDLE", &world.host.ca().display().to_string());
+    let log = world.assemble_ok();
+    assert!(served_git_to(&world.host, "alice"));
+    assert!(
+        log.contains(&format!("{} line 1", credentials.display())),
+        "{log}"
+    );
+    assert_no_credential_files(&world.app_root.join("src"));
 }
 
 #[test]

@@ -13,6 +13,7 @@
 
 use std::io::Read;
 use std::net::ToSocketAddrs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -287,6 +288,24 @@ fn newer_toolchain_is_downloaded_once_and_kept_with_the_module_cache() {
         "built by the toolchain"
     );
 
+    // A toolchain an earlier build ran (read-only, as go leaves its
+    // module cache), which go.mod no longer asks for: the rebuild drops it.
+    let stale = "v0.0.1-go1.21.0.linux-amd64";
+    let module_cache = app.app_root.join(".cache/go-mod");
+    let stale_dir = module_cache.join(format!("golang.org/toolchain@{stale}"));
+    std::fs::create_dir_all(stale_dir.join("bin")).unwrap();
+    std::fs::write(stale_dir.join("bin/go"), "not a go").unwrap();
+    std::fs::write(
+        module_cache.join(format!(
+            "cache/download/golang.org/toolchain/@v/{stale}.ziphash"
+        )),
+        "h1:made-up=",
+    )
+    .unwrap();
+    for dir in [stale_dir.join("bin"), stale_dir.clone()] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+
     let first_tar = app.save_artifacts("first.tar");
     let toolchains = |tar: &Path| -> Vec<String> {
         let mut found: Vec<String> = tar_names(tar)
@@ -310,7 +329,7 @@ fn newer_toolchain_is_downloaded_once_and_kept_with_the_module_cache() {
     };
     assert_eq!(
         toolchains(&first_tar),
-        [format!("v0.0.1-{toolchain}.linux-amd64")]
+        [stale.to_string(), format!("v0.0.1-{toolchain}.linux-amd64")]
     );
     assert!(
         zips(&first_tar).is_empty(),
@@ -334,4 +353,9 @@ fn newer_toolchain_is_downloaded_once_and_kept_with_the_module_cache() {
         [format!("v0.0.1-{toolchain}.linux-amd64")]
     );
     assert!(zips(&second_tar).is_empty());
+    let left: Vec<String> = tar_names(&second_tar)
+        .into_iter()
+        .filter(|n| n.contains(stale))
+        .collect();
+    assert!(left.is_empty(), "the stale toolchain is left: {left:?}");
 }
