@@ -305,6 +305,16 @@ pub fn list(
             command: "go list -json".into(),
             detail: format!("unexpected output: {e}"),
         })?;
+    // With -e, go says what it could not write as the packages' errors.
+    let errors = packages.iter().filter_map(|p| p.error.as_ref());
+    let said: Vec<&str> = errors
+        .map(|e| e.err.as_str())
+        .chain([out.stderr.as_str()])
+        .collect();
+    if let Some(full) = crate::diskfull::refused("go list", &said.join("\n"), env) {
+        eprint!("{}", crate::redact::text(&out.stderr));
+        return Err(full);
+    }
     Ok((packages, out.stderr))
 }
 

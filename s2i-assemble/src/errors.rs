@@ -152,6 +152,14 @@ pub enum Error {
         status: String,
         failure: GoFailure,
     },
+    /// A go command failed for want of disk space: go said it could not
+    /// write `path`, or `path` (where go writes) has next to nothing free.
+    DiskFull {
+        command: &'static str,
+        path: PathBuf,
+        go_said_it: bool,
+        available: u64,
+    },
     /// A main package or a dependency needs cgo, and cgo is off.
     CgoDisabled {
         package: String,
@@ -283,6 +291,8 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::ModSyntax { .. } } => "… line … is invalid (…): fix that line",
         GoFailed { failure: GoFailure::Toolchain { .. } } => "GOTOOLCHAIN=… could not download go…",
         GoFailed => "go … failed (…); Go's messages are above",
+        DiskFull { go_said_it: true } => "… ran out of disk space: it could not write … (… free there)",
+        DiskFull => "… failed with … free on the file system of …: make room there",
         CgoDisabled => "package … needs cgo, but CGO_ENABLED=0",
         Interrupted => "stopped by …: the build was cancelled",
         CredentialFile { line: Some(_) } => "the credential file … line … cannot be used: …; fix that line",
@@ -401,6 +411,7 @@ impl fmt::Display for Error {
             | Error::AppRootInSourcesNotEmpty { .. } => self.fmt_targets_and_app_root(f),
             Error::Io { .. }
             | Error::GoFailed { .. }
+            | Error::DiskFull { .. }
             | Error::CgoDisabled { .. }
             | Error::Interrupted { .. }
             | Error::CredentialFile { .. }
@@ -630,6 +641,34 @@ impl Error {
     }
 
     /// The messages about the build and its credentials.
+    fn fmt_disk_full(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::DiskFull {
+                command,
+                path,
+                go_said_it: true,
+                available,
+            } => write!(
+                f,
+                "{command} ran out of disk space: it could not write {} ({} free there): make room on that file system, or give the build a larger one",
+                Escaped::new(path),
+                MiB(*available)
+            ),
+            Error::DiskFull {
+                command,
+                path,
+                available,
+                ..
+            } => write!(
+                f,
+                "{command} failed with {} free on the file system of {}: make room there, or give the build a larger one (go's messages above may be about what it could not write)",
+                MiB(*available),
+                Escaped::new(path)
+            ),
+            _ => unreachable!("fmt_disk_full is called for DiskFull only"),
+        }
+    }
+
     fn fmt_build(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { doing, path, error } => {
@@ -651,6 +690,7 @@ impl Error {
                 let line = Line(failure, command, status).to_string();
                 write!(f, "{}", EscapedLine(&line))
             }
+            Error::DiskFull { .. } => self.fmt_disk_full(f),
             Error::CgoDisabled {
                 package,
                 by_default,
@@ -942,6 +982,18 @@ mod tests {
                 reason: "toolchain not available".into(),
             }),
             go_failed(GoFailure::Other),
+            Error::DiskFull {
+                command: "go build",
+                path: "/opt/app-root/.cache/go-build/9c/9c13e516b7ed47f0-d".into(),
+                go_said_it: true,
+                available: 0,
+            },
+            Error::DiskFull {
+                command: "go list",
+                path: "/opt/app-root/.cache/go-build".into(),
+                go_said_it: false,
+                available: 300 << 10,
+            },
             Error::CgoDisabled {
                 package: "example.com/app".into(),
                 by_default: true,

@@ -108,6 +108,9 @@ pub fn error(
     dir: &Path,
     go: &Path,
 ) -> Error {
+    if let Some(full) = crate::diskfull::check(command, stderr, env, &[]) {
+        return full;
+    }
     match classify(stderr, env, dir) {
         GoFailure::TooOld { file, needs } => Error::GoTooOld {
             file,
@@ -130,6 +133,9 @@ pub fn error(
 /// has seen: what cgo being off looks like is checked with go list (see
 /// `cgo`), the rest is go's failure recognised.
 pub fn build_error(plan: &BuildPlan, status: &str, messages: &str) -> Error {
+    if let Some(full) = crate::diskfull::check("go build", messages, &plan.env, &[&plan.out_dir]) {
+        return full;
+    }
     let failure = classify(messages, &plan.env, &plan.build_dir);
     if let Some(cgo) = cgo::after_failed_build(plan, &failure) {
         return cgo;

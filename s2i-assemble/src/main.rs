@@ -17,6 +17,7 @@ mod config;
 mod credentials;
 mod decide;
 mod detect;
+mod diskfull;
 mod errors;
 mod git_credential;
 mod gofailure;

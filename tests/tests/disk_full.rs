@@ -1,9 +1,11 @@
 //! A full disk, across the binaries: during the restore of build artifacts
 //! (the build goes on from scratch, with a warning, and nothing half
-//! restored stays) and during save-artifacts (it fails, and the next build
-//! refuses what it wrote and starts clean). A full disk during the build
-//! and the install (the application root's file system, which holds the
-//! work area and the caches) is `install_faults.rs`'s.
+//! restored stays), during the build (go writing its build cache, its work
+//! directory and the binaries: the previous install stays, and the next
+//! build, on the half-written cache, succeeds) and during save-artifacts
+//! (it fails, and the next build refuses what it wrote and starts clean).
+//! A full disk during the install (the application root's file system,
+//! with a warm build cache elsewhere) is `install_faults.rs`'s.
 //!
 //! The small file systems are tmpfs mounts made by the test (root only:
 //! the tests skip loudly without root, and fail under CI).
@@ -126,6 +128,27 @@ impl App {
         assert!(out.status.success(), "{}", all(&out));
         out
     }
+
+    /// `s2i-assemble` into `app_root` with no GOCACHE given: go's build
+    /// cache is s2i-assemble's default, `$APP_ROOT/.cache/go-build`; go's
+    /// temporary files are under `tmp`.
+    fn assemble_own_cache(&self, app_root: &Path, tmp: &Path) -> Output {
+        let mut command = Command::new(workspace_bin("s2i-assemble"));
+        self.go.hermetic_env(&mut command);
+        command
+            .env_remove("GOCACHE")
+            .env_remove("GOMODCACHE")
+            .env_remove("GOTMPDIR")
+            .env_remove("APP_ROOT")
+            .env("TMPDIR", tmp)
+            .arg("--src")
+            .arg(&self.src)
+            .arg("--app-root")
+            .arg(app_root)
+            .arg("--artifacts")
+            .arg(self.path("no-artifacts"));
+        command.output().unwrap()
+    }
 }
 
 /// What the application root runs, through `s2i-run`.
@@ -228,6 +251,140 @@ fn a_full_disk_during_the_restore_gives_a_clean_build_with_a_warning() {
         assert_eq!(runs(&app_root), HELLO);
         assert!(!tree(&app_root).iter().any(|(p, _)| p.contains("big")));
     }
+}
+
+/// Bytes free on the file system of `path` (`df`).
+fn available(path: &Path) -> u64 {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+/// The application root's installed files with their contents (FNV-1a of
+/// the bytes), less what a build may leave changed: the caches, and the
+/// test's own filler and temporary directory.
+fn installed(app_root: &Path) -> Vec<(String, u64)> {
+    let skip = [".cache", "filler", "tmp"];
+    tree(app_root)
+        .into_iter()
+        .filter(|(p, _)| {
+            !skip
+                .iter()
+                .any(|s| p == s || p.starts_with(&format!("{s}/")))
+        })
+        .map(|(p, _)| {
+            let path = app_root.join(&p);
+            let hash = match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_file() => fs::read(&path)
+                    .unwrap()
+                    .iter()
+                    .fold(0xcbf29ce484222325u64, |h, b| {
+                        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+                    }),
+                _ => 0,
+            };
+            (p, hash)
+        })
+        .collect()
+}
+
+/// A full disk while go builds: the application root's file system holds
+/// go's build cache (cold: go compiles the standard library into it), its
+/// temporary work directory (TMPDIR) and the binaries it writes, and less
+/// and less of it is free. A build that runs out of room fails with exit
+/// status 1 and a last line that says the disk is full, the previous
+/// install runs unchanged, and no work area or go work directory is left. Once there is room, the next build, on the
+/// cache the failed ones half wrote, succeeds and runs the new program.
+#[test]
+fn a_full_disk_during_the_build_keeps_the_previous_install_and_the_next_build_succeeds() {
+    let test =
+        "a_full_disk_during_the_build_keeps_the_previous_install_and_the_next_build_succeeds";
+    let Some(go) = require_go(test) else { return };
+    let app = App::new(go);
+    let app_root = app.path("app-root");
+    let Some(_tmpfs) = Tmpfs::mount(test, &app_root, "96m") else {
+        return;
+    };
+    let tmp = app_root.join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let filler = app_root.join("filler");
+    let main_go = app.src.join("main.go");
+
+    // The previous build (the tests' warm cache, elsewhere).
+    app.assemble_ok(&app_root, &app.path("no-artifacts"), &[("TMPDIR", &tmp)]);
+    let previous = installed(&app_root);
+    assert_eq!(runs(&app_root), HELLO);
+
+    // The new build: another program, built with a cold cache.
+    let source = fs::read_to_string(&main_go).unwrap();
+    fs::write(
+        &main_go,
+        source.replace("hello from module-basic", "hello from the new build"),
+    )
+    .unwrap();
+    let mut failed_in_go = 0;
+    for room in [0u64, 512 << 10, 2 << 20, 8 << 20, 20 << 20] {
+        let fill = available(&app_root).saturating_sub(room);
+        fs::write(&filler, vec![0u8; fill as usize]).unwrap_or_else(|e| {
+            // The last bytes may not fit: the disk is as full as it gets.
+            assert_eq!(e.raw_os_error(), Some(28), "{e}");
+        });
+        let out = app.assemble_own_cache(&app_root, &tmp);
+        fs::remove_file(&filler).unwrap();
+        let log = all(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        eprintln!("{room} bytes free: {last}");
+        if out.status.success() {
+            assert_eq!(runs(&app_root), "hello from the new build\n", "{log}");
+            break;
+        }
+        assert_eq!(out.status.code(), Some(1), "{room} bytes free: {log}");
+        // The last line says the disk is full, whatever go made of it
+        // (`package fmt is not in std`, a compile error in GOROOT).
+        let said_by_go = last.starts_with("s2i-assemble: go build ran out of disk space: ")
+            || last.starts_with("s2i-assemble: go list ran out of disk space: ")
+            || (last.starts_with("s2i-assemble: go ")
+                && last.contains(" free on the file system of "));
+        let said_before_go =
+            last.starts_with("s2i-assemble: ") && last.contains("No space left on device");
+        assert!(said_by_go || said_before_go, "{room} bytes free: {log}");
+        if said_by_go {
+            failed_in_go += 1;
+        }
+        assert_eq!(installed(&app_root), previous, "{room} bytes free: {log}");
+        assert_eq!(runs(&app_root), HELLO);
+        let left: Vec<_> = fs::read_dir(&tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{room} bytes free: left in TMPDIR: {left:?}"
+        );
+    }
+    assert!(
+        failed_in_go > 0,
+        "no build ran out of room while go wrote: the test no longer tests it"
+    );
+
+    // With room again, the next build uses what the failed ones left in
+    // the build cache, and succeeds.
+    let out = app.assemble_own_cache(&app_root, &tmp);
+    assert!(out.status.success(), "{}", all(&out));
+    assert_eq!(runs(&app_root), "hello from the new build\n");
+    let left: Vec<_> = fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+    assert!(!app_root.join(".s2i-assemble").exists());
 }
 
 /// Go's caches as a build leaves them, without a build: the README Go
