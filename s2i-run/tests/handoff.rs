@@ -43,7 +43,7 @@ fn the_program_gets_the_signal_dispositions_and_mask_s2i_run_got_in_both_modes()
 }
 
 #[test]
-fn exec_mode_keeps_the_signals_ignored_when_s2i_run_started() {
+fn both_modes_keep_the_signals_ignored_when_s2i_run_started() {
     // As `nohup` would: SIGHUP and SIGPIPE ignored before s2i-run starts.
     let mut direct = Command::new("sh");
     direct
@@ -56,12 +56,18 @@ fn exec_mode_keeps_the_signals_ignored_when_s2i_run_started() {
         .and_then(|hex| u64::from_str_radix(hex, 16).ok())
         .unwrap_or_else(|| panic!("no SigIgn in {expected:?}"));
     assert_eq!(ignored & 0x1001, 0x1001, "the shell ignores HUP and PIPE");
-    let mut command = Command::new("sh");
-    command
-        .args(["-c", "trap '' HUP PIPE; exec \"$@\"", "sh", BIN, "--"])
-        .args(SHOW_SIGNALS)
-        .env("S2I_RUN_INIT", "never");
-    assert_eq!(stdout_of(command), expected);
+    for init in ["never", "always"] {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "trap '' HUP PIPE; exec \"$@\"", "sh", BIN, "--"])
+            .args(SHOW_SIGNALS)
+            .env("S2I_RUN_INIT", init);
+        assert_eq!(
+            stdout_of(command),
+            expected,
+            "S2I_RUN_INIT={init}: the program lost a signal ignored before s2i-run started"
+        );
+    }
 }
 
 #[test]
