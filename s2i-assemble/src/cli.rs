@@ -1,4 +1,4 @@
-//! The command line: `s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]`, or `-V|--version`.
+//! The command line: `s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--image-metadata FILE] [--dry-run] [-h|--help]`, or `-V|--version`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -8,7 +8,8 @@ use s2i_common::paths;
 use crate::errors::Error;
 
 pub const USAGE: &str = "\
-Usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]
+Usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--image-metadata FILE]
+                    [--dry-run] [-h|--help]
 
 Builds the Go application in the source directory (the S2I assemble step) and
 installs it under the application root: binaries in bin/, the one to run also
@@ -20,6 +21,10 @@ Options:
   --app-root DIR   where to install it (default: $APP_ROOT, else /opt/app-root)
   --artifacts DIR  what the previous image saved, for incremental builds
                    (default: /tmp/artifacts)
+  --image-metadata FILE
+                   where to write the application image's labels for s2i
+                   (default: /tmp/.s2i/image_metadata.json when the sources
+                   are S2I's /tmp/src, else none)
   --dry-run        print the build plan (what was detected, the packages, the
                    exact go commands and environment) and build nothing
   -h, --help       print this help
@@ -51,6 +56,8 @@ pub struct Options {
     pub src: PathBuf,
     pub app_root: PathBuf,
     pub artifacts: PathBuf,
+    /// `--image-metadata FILE`, when given.
+    pub image_metadata: Option<PathBuf>,
     pub dry_run: bool,
 }
 
@@ -61,6 +68,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
         src: PathBuf::from(paths::DEFAULT_SRC),
         app_root: paths::app_root(),
         artifacts: PathBuf::from(paths::DEFAULT_ARTIFACTS),
+        image_metadata: None,
         dry_run: false,
     };
     while let Some(arg) = parser.next().map_err(usage)? {
@@ -70,6 +78,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Error>
             Long("src") => options.src = parser.value().map_err(usage)?.into(),
             Long("app-root") => options.app_root = parser.value().map_err(usage)?.into(),
             Long("artifacts") => options.artifacts = parser.value().map_err(usage)?.into(),
+            Long("image-metadata") => {
+                options.image_metadata = Some(parser.value().map_err(usage)?.into())
+            }
             Long("dry-run") => options.dry_run = true,
             Long("git-credential") => {
                 let netrc = parser.value().map_err(usage)?.into();
@@ -144,8 +155,8 @@ mod tests {
     fn unknown_flags_and_missing_values_are_usage_errors() {
         let e = args(&["--bogus"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        assert_eq!(e.to_string(), "invalid option '--bogus'; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]");
-        let synopsis = "; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]";
+        assert_eq!(e.to_string(), "invalid option '--bogus'; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--image-metadata FILE] [--dry-run] [-h|--help]");
+        let synopsis = "; usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--image-metadata FILE] [--dry-run] [-h|--help]";
         for (list, message) in [
             (&["--src"][..], "missing argument for option '--src'"),
             (&["extra"], "unexpected argument \"extra\""),

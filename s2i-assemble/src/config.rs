@@ -57,6 +57,10 @@ pub struct Config {
     /// them into the application image's environment; the run manifest
     /// carries them too, so a local run sees the same.
     pub run_env: BTreeMap<String, String>,
+    /// Whether go stamps VCS information: not a setting, but what the
+    /// pipeline found of `.git` (see `vcs`); false builds with
+    /// `-buildvcs=false` unless GOFLAGS or GO_BUILD_FLAGS say otherwise.
+    pub stamp_vcs: bool,
 }
 
 /// `.s2i/go.toml`: what is awkward as variables (lists, and any `[env]`).

@@ -192,7 +192,7 @@ pub enum Error {
 
 /// The command line's synopsis, after a usage error.
 const USAGE_LINE: &str =
-    "usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--dry-run] [-h|--help]";
+    "usage: s2i-assemble [--src DIR] [--app-root DIR] [--artifacts DIR] [--image-metadata FILE] [--dry-run] [-h|--help]";
 
 impl Error {
     /// A too old Go named with its path (`go1.19 (/usr/lib/go-1.19/bin/go)`).

@@ -67,7 +67,7 @@ pub fn inspect(options: &Options, report: &mut Report) -> Result<Inspected, Erro
     })?;
     credentials::keep_out_of_the_run_manifest(&found, &mut config, report);
     let (kind, kind_warnings) = Kind::of(&top, &config)?;
-    let provenance = provenance::Settings::from_env(&config.env)?;
+    let provenance = provenance::Settings::from_config(&config)?;
     let go = gotool::find_go(&config.env)?;
     if let Some(warning) = gotool::not_on_path(&go, &config.env) {
         report.warn(&warning);

@@ -25,9 +25,11 @@ mod gotool;
 mod inputs;
 mod inspect;
 mod install;
+mod labels;
 mod modfile;
 mod netrc;
 mod pipeline;
+mod placeholders;
 mod plan;
 mod provenance;
 mod redact;
@@ -38,6 +40,7 @@ mod sbom;
 mod source;
 mod sparse;
 mod toolchain;
+mod vcs;
 mod workarea;
 
 fn main() {

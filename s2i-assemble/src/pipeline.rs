@@ -32,6 +32,7 @@ use crate::detect;
 use crate::errors::Error;
 use crate::inspect::{self, Inspected};
 use crate::install::{self, Installed};
+use crate::labels;
 use crate::plan::BuildPlan;
 use crate::provenance;
 use crate::redact;
@@ -70,6 +71,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
         work.path(),
         &mut report,
     )?;
+    // go stamps the commit where git reads .git; GO_LDFLAGS' placeholders.
+    found
+        .provenance
+        .prepare_vcs(&found.src, sources.in_place, &mut found.config, &mut report);
     interrupt.check()?;
     let targets = detect::source_targets(&found.config.targets, &found.src, &sources.build_dir)?;
     let facts = facts(&found, &sources, &targets, work.path());
@@ -77,14 +82,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let caches = restore_caches(&found, &go_env, &interrupt, &mut report);
     interrupt.check()?;
     // What the last build's detection found, in the restored build cache.
-    let memory = Memory {
-        gocache: go_env
-            .env
-            .get("GOCACHE")
-            .map(PathBuf::from)
-            .filter(|gocache| !options.dry_run && gocache.starts_with(&found.app_root)),
-        go_shape: sources.go_shape,
-    };
+    let memory = Memory::of(&found, &go_env, &sources);
     let (said, inputs, recalled) = ask_go(&facts, &go_env, &memory)?;
     let decided = |said: &GoSaid| {
         let mut plan = decide::plan(&facts, go_env.clone(), said)?;
@@ -121,12 +119,20 @@ pub fn run(options: &Options) -> Result<(), Error> {
             None => remembered::forget(gocache),
         }
     }
-    let sbom_dir = write_sboms(&plan, &found.provenance, work.path(), &mut report)?;
+    let labels_file = labels::destination(options.image_metadata.as_deref(), &found.src);
+    let (sbom_dir, staged) = write_sboms(
+        &plan,
+        &found.provenance,
+        labels_file.is_some(),
+        work.path(),
+        &mut report,
+    )?;
     finish_caches(caches, &plan, &mut report);
     interrupt.check()?;
     // From here on nothing is cancelled half-way.
     let installed = install::install(&plan, &sources.app_files, &sbom_dir, work.path())?;
     report.done(&format!("Installed into {}", Escaped::new(&plan.app_root)));
+    label_image(labels_file, &found, &plan, &staged, &mut report);
     summarize(&report, &plan, &installed);
     Ok(())
 }
@@ -140,6 +146,8 @@ struct Sources {
     root_go_files: usize,
     /// See `source::Copied::go_shape`.
     go_shape: u64,
+    /// go builds in the sources themselves (where their `.git` is).
+    in_place: bool,
 }
 
 /// Where what detection decided is remembered between builds (see
@@ -148,6 +156,19 @@ struct Sources {
 struct Memory {
     gocache: Option<PathBuf>,
     go_shape: u64,
+}
+
+impl Memory {
+    fn of(found: &Inspected, go_env: &GoEnv, sources: &Sources) -> Memory {
+        Memory {
+            gocache: go_env
+                .env
+                .get("GOCACHE")
+                .map(PathBuf::from)
+                .filter(|gocache| !found.dry_run && gocache.starts_with(&found.app_root)),
+            go_shape: sources.go_shape,
+        }
+    }
 }
 
 /// Walks the sources: checked, the application's files copied out (never
@@ -161,6 +182,7 @@ fn check_sources(
 ) -> Result<Sources, Error> {
     let src = &found.src;
     let build_copy = detect::build_copy(&found.kind, work.path());
+    let in_place = build_copy.is_none();
     let app_files = work.path().join("app-files");
     let leave_out =
         credentials::left_out_of_the_sources(&found.credentials, found.app_root_in_src.as_deref());
@@ -198,6 +220,7 @@ fn check_sources(
         app_files,
         root_go_files: prepared.root_go_files,
         go_shape: prepared.go_shape,
+        in_place,
     })
 }
 
@@ -400,25 +423,31 @@ fn create_output_dirs(plan: &BuildPlan) -> Result<(), Error> {
 }
 
 /// The SBOMs, from the binaries' build information, staged in the work
-/// area for the install.
+/// area for the install; the build information is kept for the labels.
 fn write_sboms(
     plan: &BuildPlan,
     settings: &provenance::Settings,
+    labels_wanted: bool,
     work: &Path,
     report: &mut Report,
-) -> Result<PathBuf, Error> {
+) -> Result<(PathBuf, provenance::Staged), Error> {
     let sbom_dir = work.join(provenance::SBOM_DIR);
     std::fs::create_dir(&sbom_dir).map_err(|e| Error::io("create", &sbom_dir, e))?;
-    if !settings.formats.is_empty() {
-        let staged = provenance::stage_sboms(plan, settings, &sbom_dir)?;
-        let names: Vec<String> = staged
-            .written
-            .iter()
-            .map(|w| w.path.display().to_string())
-            .collect();
-        report.done(&format!("Wrote the SBOMs {}", names.join(", ")));
+    let staged = settings.before_install(plan, &sbom_dir, labels_wanted, report)?;
+    Ok((sbom_dir, staged))
+}
+
+/// The application image's labels, after the install, for s2i to read.
+fn label_image(
+    file: Option<PathBuf>,
+    found: &Inspected,
+    plan: &BuildPlan,
+    staged: &provenance::Staged,
+    report: &mut Report,
+) {
+    if let Some(file) = file {
+        found.provenance.after_install(plan, staged, &file, report);
     }
-    Ok(sbom_dir)
 }
 
 /// Go's caches keep what this build used, for s2i-save-artifacts.

@@ -146,15 +146,14 @@ pub fn go_build_args(
     if *kind == Kind::Vendored && !mod_flag_given {
         args.push("-mod=vendor".into());
     }
-    // The sources build in place, and a .git there would have go run git,
-    // which fails in most build containers (a repository owned by another
-    // user is "dubious" to git) and is not in every builder image.
+    // Stamping runs git in the sources: only where git was found to read
+    // them (`vcs`), else a .git would fail the build.
     let vcs_flag_given = env.get("GOFLAGS").is_some_and(|f| f.contains("-buildvcs"))
         || config
             .build_flags
             .iter()
             .any(|f| f.starts_with("-buildvcs"));
-    if !vcs_flag_given {
+    if !vcs_flag_given && !config.stamp_vcs {
         args.push("-buildvcs=false".into());
     }
     if !config.tags.is_empty() {

@@ -1,5 +1,13 @@
-//! What was built from what: the SBOMs of the built binaries, staged in the
-//! work area and installed with them into `$APP_ROOT/sbom/`.
+//! What was built from what, in three hooks of the pipeline:
+//!
+//! - before the build ([`Settings::prepare_vcs`]): go stamps the commit when
+//!   git can read `.git` (`vcs`), and `GO_LDFLAGS`' placeholders are filled
+//!   in (`placeholders`);
+//! - after it ([`Settings::before_install`]): each binary's build
+//!   information is read, and its SBOMs (`sbom`) are staged in the work
+//!   area, to be installed with it into `$APP_ROOT/sbom/`;
+//! - after the install ([`Settings::after_install`]): the application
+//!   image's labels, for s2i (`labels`).
 //!
 //! Settings (read from go's environment: the process's, `.s2i/environment`,
 //! go.toml's `[env]`): `GO_SBOM` picks the formats or turns them off;
@@ -14,13 +22,19 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use s2i_common::settings::{GO_SBOM, SOURCE_DATE_EPOCH};
+use s2i_common::display::Escaped;
+use s2i_common::settings::{GO_LDFLAGS, GO_SBOM, SOURCE_DATE_EPOCH};
 use sha2::{Digest, Sha256};
 
-use crate::buildinfo;
+use crate::buildinfo::{self, BuildInfo};
+use crate::config::Config;
 use crate::errors::Error;
+use crate::labels;
+use crate::placeholders::{self, Template};
 use crate::plan::BuildPlan;
+use crate::report::Report;
 use crate::sbom::{self, cyclonedx, spdx, Sbom};
+use crate::vcs::{Stamping, Vcs};
 
 /// Where the SBOMs go, under the application root (and the work area).
 pub use s2i_common::paths::SBOM_DIR;
@@ -58,11 +72,27 @@ pub struct Settings {
     pub created: String,
     /// Whether `created` came from SOURCE_DATE_EPOCH.
     pub created_fixed: bool,
-    /// What OpenShift says of the sources.
+    /// What OpenShift (and, once looked at, git) says of the sources.
     pub source: sbom::Source,
+    /// `GO_LDFLAGS`, read for placeholders.
+    pub ldflags: Option<Template>,
 }
 
 impl Settings {
+    /// Reads and checks the settings of `config` (before anything is written).
+    pub fn from_config(config: &Config) -> Result<Settings, Error> {
+        let mut settings = Settings::from_env(&config.env)?;
+        if let Some(ldflags) = &config.ldflags {
+            let template = Template::parse(ldflags).map_err(|why| Error::BadSetting {
+                name: GO_LDFLAGS,
+                value: ldflags.clone(),
+                why,
+            })?;
+            settings.ldflags = Some(template).filter(|t| !t.names().is_empty());
+        }
+        Ok(settings)
+    }
+
     pub fn from_env(env: &BTreeMap<String, String>) -> Result<Settings, Error> {
         let formats = match env.get(GO_SBOM).map(|v| v.trim()) {
             None | Some("") => vec![Format::Spdx, Format::CycloneDx],
@@ -106,8 +136,222 @@ impl Settings {
             created,
             created_fixed,
             source,
+            ldflags: None,
         })
     }
+
+    /// Before the build: whether go stamps the commit (and git's
+    /// environment for it, into `config`), the commit for the SBOMs and
+    /// labels, and `GO_LDFLAGS` with its placeholders filled in.
+    /// `in_place`: go builds in `src`, not in a copy without `.git`.
+    pub fn prepare_vcs(
+        &mut self,
+        src: &Path,
+        in_place: bool,
+        config: &mut Config,
+        report: &mut Report,
+    ) {
+        let vcs = Vcs::probe(src, in_place, &config.env);
+        match &vcs.stamping {
+            Stamping::On => report.done(
+                "go stamps the commit into the binaries (git reads .git; safe.directory for this build only)",
+            ),
+            Stamping::Off(why) if vcs.found_git_dir() => {
+                report.done(&format!("No VCS stamping: {why}"))
+            }
+            Stamping::Off(_) => {}
+        }
+        config.env.extend(vcs.git_env.iter().cloned());
+        config.stamp_vcs = vcs.stamping == Stamping::On;
+        let env_revision = self.source.revision.clone();
+        if let Some(facts) = &vcs.facts {
+            self.source.revision = Some(facts.commit.clone());
+            self.source.revision_from = Some("the sources' git");
+        }
+        let Some(template) = &self.ldflags else {
+            return;
+        };
+        let names = template.names();
+        let short = |c: &String| c.chars().take(12).collect::<String>();
+        let commit = vcs
+            .facts
+            .as_ref()
+            .map(|f| f.commit.clone())
+            .or(env_revision);
+        let reference = self.source.reference.clone().or_else(|| {
+            names
+                .contains("S2I_GIT_REF")
+                .then(|| vcs.reference(&config.env))
+                .flatten()
+        });
+        let version = names
+            .contains("S2I_VERSION")
+            .then(|| vcs.describe(&config.env))
+            .flatten()
+            .or_else(|| self.source.reference.clone())
+            .or_else(|| commit.as_ref().map(short));
+        let date = if self.created_fixed {
+            Some(self.created.clone())
+        } else {
+            vcs.facts
+                .as_ref()
+                .map(|f| sbom::rfc3339(f.commit_time))
+                .or_else(|| Some(self.created.clone()))
+        };
+        let values = placeholders::Values {
+            commit,
+            reference,
+            version,
+            date,
+        };
+        let (expanded, unknown) = template.expand(&values);
+        if !unknown.is_empty() {
+            let names: Vec<String> = unknown.iter().map(|n| format!("${{{n}}}")).collect();
+            report.warn(&format!(
+                "GO_LDFLAGS: nothing here tells {} (no readable .git in the sources, no OPENSHIFT_BUILD_COMMIT or OPENSHIFT_BUILD_REFERENCE): `unknown` is used",
+                names.join(", ")
+            ));
+        }
+        config.ldflags = Some(expanded);
+    }
+
+    /// After the build: reads each binary's build information (for the
+    /// SBOMs and the labels) and writes its SBOMs into `staging`, an empty
+    /// folder of the work area; the binaries are still in the plan's
+    /// output folder.
+    pub fn before_install(
+        &self,
+        plan: &BuildPlan,
+        staging: &Path,
+        labels_wanted: bool,
+        report: &mut Report,
+    ) -> Result<Staged, Error> {
+        let mut staged = Staged::default();
+        if self.formats.is_empty() && !labels_wanted {
+            return Ok(staged);
+        }
+        let go_sum = read_go_sums(&plan.build_dir);
+        let ldflags = effective_ldflags(&plan.go_args, plan.env.get("GOFLAGS").map(String::as_str));
+        let work = plan.out_dir.parent().unwrap_or(&plan.out_dir);
+        for target in &plan.targets {
+            let binary = plan.out_dir.join(&target.binary);
+            let info = buildinfo::read(&plan.go, &plan.go_version, &plan.env, work, &binary)?;
+            if !self.formats.is_empty() {
+                let sha256 = sha256_of(&binary).map_err(|e| Error::io("read", &binary, e))?;
+                let sbom = Sbom::new(
+                    &info,
+                    sbom::Inputs {
+                        binary: sbom::Binary {
+                            name: target.binary.clone(),
+                            path: format!("{}/{}", s2i_common::paths::BIN_DIR, target.binary),
+                            sha256,
+                        },
+                        source: self.source.clone(),
+                        ldflags: ldflags.clone(),
+                        go_sum: &go_sum,
+                        created: self.created.clone(),
+                        tool: format!("s2i-assemble-{}", env!("CARGO_PKG_VERSION")),
+                    },
+                );
+                for format in &self.formats {
+                    let name = format!("{}.{}", target.binary, format.extension());
+                    let text = format.render(&sbom);
+                    let file = staging.join(&name);
+                    fs::write(&file, &text).map_err(|e| Error::io("write", &file, e))?;
+                    staged.written.push(Written {
+                        path: Path::new(SBOM_DIR).join(&name),
+                        sha256: sbom::hex(&Sha256::digest(text.as_bytes())),
+                    });
+                }
+            }
+            staged.infos.push(info);
+        }
+        if !staged.written.is_empty() {
+            let names: Vec<String> = staged
+                .written
+                .iter()
+                .map(|w| Escaped::new(&w.path).to_string())
+                .collect();
+            report.done(&format!("Wrote the SBOMs {}", names.join(", ")));
+        }
+        Ok(staged)
+    }
+
+    /// After the install: the application image's labels into `file`
+    /// (merged with what an earlier writer put there). A failure is a
+    /// warning: the application is built and installed.
+    pub fn after_install(
+        &self,
+        plan: &BuildPlan,
+        staged: &Staged,
+        file: &Path,
+        report: &mut Report,
+    ) {
+        let facts = self.label_facts(plan, staged);
+        let labels = labels::labels(&facts);
+        match write_labels(file, &labels) {
+            Ok(()) => report.done(&format!(
+                "Wrote {} labels of the application image into {}",
+                labels.len(),
+                Escaped::new(file)
+            )),
+            Err(why) => report.warn(&format!(
+                "the application image gets no labels from this build: cannot write {}: {why}",
+                Escaped::new(file)
+            )),
+        }
+    }
+
+    fn label_facts(&self, plan: &BuildPlan, staged: &Staged) -> labels::Facts {
+        let stamped = staged.infos.iter().find_map(|i| i.setting("vcs.revision"));
+        let run = plan.run.and_then(|i| staged.infos.get(i));
+        let version = run
+            .map(|i| i.main.version.clone())
+            .filter(|v| !v.is_empty() && v != "(devel)");
+        let mut main_packages: Vec<String> = Vec::new();
+        for info in &staged.infos {
+            if !main_packages.contains(&info.path) {
+                main_packages.push(info.path.clone());
+            }
+        }
+        labels::Facts {
+            source: self.source.url.clone(),
+            revision: stamped
+                .map(str::to_string)
+                .or_else(|| self.source.revision.clone()),
+            version,
+            reference: self.source.reference.clone(),
+            created: self.created.clone(),
+            go_version: plan.go_version.clone(),
+            main_packages,
+            sboms: staged
+                .written
+                .iter()
+                .map(|w| {
+                    (
+                        plan.app_root.join(&w.path).display().to_string(),
+                        w.sha256.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Writes the labels file whole (its folder created), keeping the labels
+/// an earlier writer put there that these do not set.
+fn write_labels(file: &Path, labels: &[(String, String)]) -> Result<(), String> {
+    let existing = match fs::read_to_string(file) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.to_string()),
+    };
+    let text = labels::render(existing.as_deref(), labels)
+        .map_err(|why| format!("it is there already, and {why}; it is left as it is"))?;
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    s2i_common::atomic::write(file, text.as_bytes(), 0o664).map_err(|e| e.to_string())
 }
 
 fn parse_formats(value: &str) -> Result<Vec<Format>, String> {
@@ -169,52 +413,16 @@ pub fn without_credentials(url: &str) -> String {
 pub struct Written {
     /// Under the application root: `sbom/api.spdx.json`.
     pub path: PathBuf,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
 }
 
-/// What the SBOM stage wrote.
+/// What [`Settings::before_install`] found and wrote.
+#[derive(Default)]
 pub struct Staged {
     pub written: Vec<Written>,
-}
-
-/// Reads each built binary's build information and writes its SBOMs into
-/// `staging`; the binaries are still in the plan's output folder.
-pub fn stage_sboms(plan: &BuildPlan, settings: &Settings, staging: &Path) -> Result<Staged, Error> {
-    let mut staged = Staged {
-        written: Vec::new(),
-    };
-    let go_sum = read_go_sums(&plan.build_dir);
-    let ldflags = effective_ldflags(&plan.go_args, plan.env.get("GOFLAGS").map(String::as_str));
-    let work = plan.out_dir.parent().unwrap_or(&plan.out_dir);
-    for target in &plan.targets {
-        let binary = plan.out_dir.join(&target.binary);
-        let info = buildinfo::read(&plan.go, &plan.go_version, &plan.env, work, &binary)?;
-        let sha256 = sha256_of(&binary).map_err(|e| Error::io("read", &binary, e))?;
-        let sbom = Sbom::new(
-            &info,
-            sbom::Inputs {
-                binary: sbom::Binary {
-                    name: target.binary.clone(),
-                    path: format!("{}/{}", s2i_common::paths::BIN_DIR, target.binary),
-                    sha256,
-                },
-                source: settings.source.clone(),
-                ldflags: ldflags.clone(),
-                go_sum: &go_sum,
-                created: settings.created.clone(),
-                tool: format!("s2i-assemble-{}", env!("CARGO_PKG_VERSION")),
-            },
-        );
-        for format in &settings.formats {
-            let name = format!("{}.{}", target.binary, format.extension());
-            let text = format.render(&sbom);
-            let file = staging.join(&name);
-            fs::write(&file, &text).map_err(|e| Error::io("write", &file, e))?;
-            staged.written.push(Written {
-                path: Path::new(SBOM_DIR).join(&name),
-            });
-        }
-    }
-    Ok(staged)
+    /// Each binary's build information, in the plan's order of targets.
+    pub infos: Vec<BuildInfo>,
 }
 
 /// go.sum's hashes (and go.work.sum's), for modules go recorded none of.

@@ -22,8 +22,10 @@ type Used = (String, Option<String>, Option<String>);
 /// module and the dependencies as used (a replacement in place of what it
 /// replaces; a directory replacement has no version, as go has none).
 fn go_reports(case: &Case, binary: &Path) -> (String, Option<String>, BTreeSet<Used>) {
+    // The Go on PATH (1.24 or later prints JSON), whichever Go built it.
+    let reader = s2i_tests::go::require_go("go version -m -json").expect("a go on PATH");
     let json = output_ok(
-        case.go
+        reader
             .command()
             .args(["version", "-m", "-json"])
             .arg(binary)
@@ -406,4 +408,27 @@ fn a_bad_setting_stops_the_build_before_anything_is_written() {
         assert_eq!(last, message);
         assert!(!case.app_root.exists(), "{name}: the application root was written");
     }
+}
+
+/// Go before 1.24 prints the build information only as text: read as Go's
+/// debug.ParseBuildInfo reads it, it gives the same SBOM.
+#[test]
+fn an_old_go_without_json_gives_the_same_sbom() {
+    let test = "an_old_go_without_json_gives_the_same_sbom";
+    let Some(validators) = require_validators(test) else {
+        return;
+    };
+    let Some(old) = s2i_tests::go::require_old_go(test) else {
+        return;
+    };
+    let case = Case::with_go(old, "vendored");
+    let go_sum = std::fs::read_to_string(case.src.join("go.sum")).unwrap();
+    let modules = check_sboms(&case, &validators, Some(&go_sum));
+    assert_eq!(modules, [BTreeSet::from([greeting("v1.0.0", V100)])]);
+    let spdx = read_json(&case.app_root.join("sbom/vendored.spdx.json"));
+    let summary = spdx["packages"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("built with go{} for linux/", case.go.version)),
+        "{summary}"
+    );
 }

@@ -306,7 +306,10 @@ in go.toml a list of strings.",
         toml_key: Some("ldflags"),
         default: "",
         applies: Applies::Build,
-        description: "The value of `go build -ldflags`, e.g. `-s -w -X main.version=1.2`.",
+        description: "The value of `go build -ldflags`, e.g. `-s -w -X main.version=1.2`. \
+Placeholders carry the commit and version into the program: `${S2I_GIT_COMMIT}`, \
+`${S2I_GIT_SHORT_COMMIT}`, `${S2I_GIT_REF}`, `${S2I_VERSION}`, `${S2I_BUILD_DATE}` \
+(e.g. `-X main.version=${S2I_VERSION}`; see Traceable binaries).",
     },
     Setting {
         name: GO_TAGS,
@@ -348,7 +351,8 @@ embeds in it, into `$APP_ROOT/sbom/`: `spdx` (`BINARY.spdx.json`, SPDX 2.3), `cy
         default: "",
         applies: Applies::Build,
         description: "A Unix time in seconds (e.g. the commit's, `git log -1 --format=%ct`): the \
-SBOMs' creation time. Unset: the time of the build.",
+SBOMs' creation time, the image's `org.opencontainers.image.created` label and \
+`${S2I_BUILD_DATE}`. Unset: the time of the build.",
     },
     Setting {
         name: "CGO_ENABLED",

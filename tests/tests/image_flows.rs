@@ -15,7 +15,9 @@
 //!    `.s2i/environment`, run as its user 1001 and as UID 100001 on the host
 //!    network, stopped with SIGTERM; `--incremental` after a change (the
 //!    restore in the log; save-artifacts' stdout is a tar and nothing else);
-//!    an application with real public dependencies pinned by go.sum, with the
+//!    the labels assemble wrote for s2i (image_metadata.json: the Go version,
+//!    the main package, each SBOM's path and digest, checked against the
+//!    files); an application with real public dependencies pinned by go.sum, with the
 //!    default GOPROXY and GOSUMDB; a build and run as UID 123456 (group 0);
 //!    a source whose `.s2i/bin/assemble` wraps ours; a failing build;
 //!    `--scripts-url image:///usr/libexec/s2i`.
@@ -250,6 +252,7 @@ fn s2i_against_docker(docker: &Engine, s2i: &S2iCli, builder: &str) {
         "s2i sets the run script as the image's command"
     );
     assert_eq!(app.inspect("{{.Config.User}}"), "1001");
+    check_image_labels(&app);
     let expected = "hello from module-http (mood: cheerful, voice: calm)";
     assert_eq!(serve_and_stop(&app, &[], &[]), expected);
     assert_eq!(serve_and_stop(&app, &["--user", "100001:0"], &[]), expected);
@@ -436,6 +439,51 @@ fn check_s2i_usage(engine: &Engine, s2i: &S2iCli, builder: &str) {
         usage.output.status,
         usage.log
     );
+}
+
+/// The labels s2i-assemble wrote into /tmp/.s2i/image_metadata.json, as
+/// s2i applied them to the image: the Go version, the main package, the
+/// creation time, and each SBOM's path and digest, which are those of the
+/// files in the image.
+fn check_image_labels(app: &Image) {
+    let text = app.inspect("{{json .Config.Labels}}");
+    let labels: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("labels {text:?}: {e}"));
+    let label = |name: &str| -> String {
+        labels[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("the image has no label {name}: {text}"))
+            .to_string()
+    };
+    assert!(
+        label("io.openshift.s2i.go.version").starts_with("go1."),
+        "{text}"
+    );
+    assert_eq!(
+        label("io.openshift.s2i.go.main-packages"),
+        "example.com/http"
+    );
+    assert!(
+        label("org.opencontainers.image.created").ends_with('Z'),
+        "{text}"
+    );
+    let sboms = label("io.openshift.s2i.go.sbom");
+    let entries: Vec<&str> = sboms.split(',').collect();
+    assert_eq!(entries.len(), 2, "{sboms}");
+    for entry in entries {
+        let (path, digest) = entry
+            .split_once("@sha256:")
+            .unwrap_or_else(|| panic!("not PATH@sha256:HEX: {entry}"));
+        assert!(path.starts_with("/opt/app-root/sbom/http."), "{entry}");
+        let out = app.run_once(&["--entrypoint", "sha256sum"], &[path]);
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            printed.split_whitespace().next(),
+            Some(digest),
+            "the label's digest of {path} is not the file's: {printed}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// s2i-assemble built the application (its last line).

@@ -66,6 +66,22 @@ const NOT_READ: &[(&str, &str, &str)] = &[
         "GOTMPDIR",
         "set for go (its work directory, in the work area) unless given, never read",
     ),
+    (
+        "s2i-assemble",
+        "GIT_CONFIG_COUNT",
+        "git's own: safe.directory is appended after the build's entries",
+    ),
+    ("s2i-assemble", "HEAD", "a git revision"),
+    ("s2i-assemble", "S2I_", "GO_LDFLAGS' placeholders' prefix"),
+    ("s2i-assemble", "S2I_BUILD_DATE", "a GO_LDFLAGS placeholder"),
+    ("s2i-assemble", "S2I_GIT_COMMIT", "a GO_LDFLAGS placeholder"),
+    ("s2i-assemble", "S2I_GIT_REF", "a GO_LDFLAGS placeholder"),
+    (
+        "s2i-assemble",
+        "S2I_GIT_SHORT_COMMIT",
+        "a GO_LDFLAGS placeholder",
+    ),
+    ("s2i-assemble", "S2I_VERSION", "a GO_LDFLAGS placeholder"),
     // s2i-run
     (
         "s2i-run",
