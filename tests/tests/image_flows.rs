@@ -19,7 +19,10 @@
 //!    the main package, each SBOM's path and digest, checked against the
 //!    files); an application with real public dependencies pinned by go.sum, with the
 //!    default GOPROXY and GOSUMDB; a build and run as UID 123456 (group 0);
-//!    a source whose `.s2i/bin/assemble` wraps ours; a failing build;
+//!    a source whose `.s2i/bin/assemble` wraps ours and writes a label of its
+//!    own (kept beside ours), built with OpenShift's OPENSHIFT_BUILD_SOURCE,
+//!    _COMMIT and _REFERENCE (the labels source, revision, ref.name); a
+//!    failing build;
 //!    `--scripts-url image:///usr/libexec/s2i`.
 //! 4. The same CLI against podman's Docker-compatible API
 //!    (`podman system service`), with the image of step 1: a build, an
@@ -308,19 +311,36 @@ fn s2i_against_docker(docker: &Engine, s2i: &S2iCli, builder: &str) {
     );
     drop(uid_app);
 
-    eprintln!("\n--- a source whose .s2i/bin/assemble wraps ours");
+    eprintln!("\n--- a source whose .s2i/bin/assemble wraps ours and labels the image too; OpenShift's build variables");
     let wrapped = copy_fixture("module-http", &work.path().join("wrapped"));
     std::fs::create_dir_all(wrapped.join(".s2i/bin")).expect("create .s2i/bin");
     let script = wrapped.join(".s2i/bin/assemble");
     std::fs::write(
         &script,
-        "#!/bin/sh\nset -e\necho \"custom assemble: before s2i-go, as $(id -u)\"\nexec /usr/libexec/s2i/assemble \"$@\"\n",
+        "#!/bin/sh\nset -e\necho \"custom assemble: before s2i-go, as $(id -u)\"\n\
+         mkdir -p /tmp/.s2i\n\
+         echo '{\"labels\": [{\"com.example.team\": \"payments\"}]}' > /tmp/.s2i/image_metadata.json\n\
+         exec /usr/libexec/s2i/assemble \"$@\"\n",
     )
     .expect("write .s2i/bin/assemble");
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
         .expect("chmod .s2i/bin/assemble");
     let wrapped_app = docker.image("app-wrapped");
-    let built = s2i.build(docker, &wrapped, builder, &wrapped_app.name, &[]);
+    let built = s2i.build(
+        docker,
+        &wrapped,
+        builder,
+        &wrapped_app.name,
+        &[
+            "--env",
+            "OPENSHIFT_BUILD_SOURCE=https://git.example.com/team/app.git",
+            "--env",
+            &format!("OPENSHIFT_BUILD_COMMIT={OPENSHIFT_COMMIT}"),
+            "--env",
+            "OPENSHIFT_BUILD_REFERENCE=release-1.2",
+        ],
+    );
+    check_openshift_labels(&wrapped_app);
     assert!(
         built
             .log
@@ -482,6 +502,33 @@ fn check_image_labels(app: &Image) {
             Some(digest),
             "the label's digest of {path} is not the file's: {printed}{}",
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A made-up commit, as OpenShift's OPENSHIFT_BUILD_COMMIT gives it.
+const OPENSHIFT_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// The labels of a build with OpenShift's variables and a wrapper
+/// `assemble` that wrote its own label first: both kept, as s2i applied them.
+fn check_openshift_labels(app: &Image) {
+    let text = app.inspect("{{json .Config.Labels}}");
+    let labels: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("labels {text:?}: {e}"));
+    for (name, value) in [
+        ("com.example.team", "payments"),
+        (
+            "org.opencontainers.image.source",
+            "https://git.example.com/team/app.git",
+        ),
+        ("org.opencontainers.image.revision", OPENSHIFT_COMMIT),
+        ("org.opencontainers.image.ref.name", "release-1.2"),
+        ("io.openshift.s2i.go.main-packages", "example.com/http"),
+    ] {
+        assert_eq!(
+            labels[name].as_str(),
+            Some(value),
+            "the label {name} of the image: {text}"
         );
     }
 }
