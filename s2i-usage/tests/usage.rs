@@ -62,7 +62,7 @@ fn lists_every_setting() {
     }
 }
 
-/// README.md's `## Settings` section holds exactly the table from code.
+/// README.md's `### Settings` section holds exactly the table from code.
 /// `UPDATE_README=1 cargo test -p s2i-usage` rewrites it.
 #[test]
 fn readme_settings_reference_is_the_table() {
