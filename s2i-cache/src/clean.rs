@@ -130,16 +130,7 @@ fn is_path_element(text: &str) -> bool {
 
 /// Removes `path`, Go's, counting what goes.
 fn drop(path: &Path, meta: &fs::Metadata, cleaned: &mut Cleaned) -> io::Result<()> {
-    let size = if meta.is_dir() {
-        tree::size(path)?
-    } else {
-        Size {
-            files: 1,
-            bytes: meta.len(),
-        }
-    };
-    tree::remove(path)?;
-    cleaned.removed.add(size);
+    cleaned.removed.add(tree::remove_counted(path, meta)?);
     Ok(())
 }
 

@@ -43,15 +43,7 @@ pub fn keep_only(module_cache: &Path, keep: Option<&str>) -> io::Result<Size> {
     let mut removed = Size::default();
     let mut remove = |path: &Path| -> io::Result<()> {
         if let Ok(meta) = fs::symlink_metadata(path) {
-            removed.add(if meta.is_dir() {
-                tree::size(path)?
-            } else {
-                Size {
-                    files: 1,
-                    bytes: meta.len(),
-                }
-            });
-            tree::remove(path)?;
+            removed.add(tree::remove_counted(path, &meta)?);
         }
         Ok(())
     };

@@ -30,6 +30,21 @@ pub fn size(root: &Path) -> io::Result<Size> {
     Ok(size)
 }
 
+/// Removes `path` (a file, or a directory and all below it, as `meta`
+/// says) and returns what went.
+pub fn remove_counted(path: &Path, meta: &fs::Metadata) -> io::Result<Size> {
+    let size = if meta.is_dir() {
+        self::size(path)?
+    } else {
+        Size {
+            files: 1,
+            bytes: meta.len(),
+        }
+    };
+    remove(path)?;
+    Ok(size)
+}
+
 /// How [`merge`] brought the tree over.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Merged {

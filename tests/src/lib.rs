@@ -100,6 +100,22 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     bin
 }
 
+/// Bytes free on the file system of `path` (`df`).
+pub fn bytes_available(path: &Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(path)
+        .output()
+        .expect("run df");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .nth(1)
+        .expect("df's second line")
+        .trim()
+        .parse()
+        .expect("df's number")
+}
+
 /// Writes `files` (path relative to `root`, text) under `root`, creating
 /// the folders they need.
 pub fn write_files(root: &Path, files: &[(&str, &str)]) {

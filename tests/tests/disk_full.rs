@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use s2i_tests::go::{copy_fixture, require_go, Go};
-use s2i_tests::workspace_bin;
+use s2i_tests::{bytes_available as available, workspace_bin};
 
 /// A tmpfs of `size` at `dir`, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -251,17 +251,6 @@ fn a_full_disk_during_the_restore_gives_a_clean_build_with_a_warning() {
         assert_eq!(runs(&app_root), HELLO);
         assert!(!tree(&app_root).iter().any(|(p, _)| p.contains("big")));
     }
-}
-
-/// Bytes free on the file system of `path` (`df`).
-fn available(path: &Path) -> u64 {
-    let out = Command::new("df")
-        .args(["--output=avail", "-B1"])
-        .arg(path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().nth(1).unwrap().trim().parse().unwrap()
 }
 
 /// The application root's installed files with their contents (FNV-1a of

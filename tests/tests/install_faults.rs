@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use s2i_tests::go::{require_go, Go};
-use s2i_tests::workspace_bin;
+use s2i_tests::{bytes_available as available, workspace_bin};
 
 /// The install's steps are numbered from 1: step 1 is before the commit
 /// point (a kill there keeps the previous build), step 2 right after it
@@ -281,17 +281,6 @@ fn leftover_temporary_manifests_are_removed() {
     fs::write(&leftover, "program = ").unwrap();
     root.assemble_ok("b");
     assert!(!leftover.exists());
-}
-
-/// Bytes free on the file system of `path` (`df`).
-fn available(path: &Path) -> u64 {
-    let out = Command::new("df")
-        .args(["--output=avail", "-B1"])
-        .arg(path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().nth(1).unwrap().trim().parse().unwrap()
 }
 
 /// A small tmpfs as the application root's file system (root only), filled
