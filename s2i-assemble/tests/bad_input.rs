@@ -522,7 +522,10 @@ fn processes_with(marker: &str) -> Vec<String> {
 /// shell `on_term` as its SIGTERM trap (its marks go to `$MARKS`). It marks
 /// its start and stays 5 seconds after the tool ends: a SIGTERM soon after
 /// a start finds it running. go's questions for the tools' versions
-/// (`-V=full`) are not wrapped.
+/// (`-V=full`) are not wrapped. What the wrapper waits for ignores SIGTERM
+/// (SIGKILL at the end of the grace period ends it): when the signal ended
+/// the tool or the sleep too, dash could see the child end first and exit
+/// without running the trap, and the test then failed one time in five.
 fn toolexec_wrapper(dir: &Path, on_term: &str) -> PathBuf {
     let wrapper = dir.join("wrapper.sh");
     std::fs::write(
@@ -532,10 +535,10 @@ fn toolexec_wrapper(dir: &Path, on_term: &str) -> PathBuf {
              case \"$2\" in -V=full) exec \"$@\";; esac\n\
              trap '{on_term}' TERM\n\
              echo \"started $*\" > \"$MARKS/started-$$\"\n\
-             \"$@\" &\n\
+             (trap '' TERM; exec \"$@\") &\n\
              wait $!\n\
              status=$?\n\
-             sleep 5 &\n\
+             (trap '' TERM; exec sleep 5) &\n\
              wait $!\n\
              exit $status\n"
         ),
