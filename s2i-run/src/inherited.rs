@@ -8,52 +8,37 @@
 //! die quietly (`yes | head` prints "Broken pipe"). It also opens /dev/null
 //! on a standard descriptor that was closed, which hides a closed stdout from
 //! `--help`. A function in `.init_array` runs before the runtime does (the C
-//! library calls those before `main`), and notes both: every signal that
-//! was ignored (as `nohup` leaves SIGHUP), and whether stdout was closed.
+//! library calls those before `main`), and notes both.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::libc;
-use s2i_common::signals::MAX_SIGNAL;
 
-/// Bit `n - 1` set: signal `n` was ignored when s2i-run started.
-static IGNORED: AtomicU64 = AtomicU64::new(0);
+static SIGPIPE_IGNORED: AtomicBool = AtomicBool::new(false);
 
 #[used]
 #[link_section = ".init_array"]
 static RECORD: extern "C" fn() = record;
 
 extern "C" fn record() {
-    let mut ignored = 0u64;
-    for signal in 1..=MAX_SIGNAL {
-        // SAFETY: sigaction(2) only reads the disposition.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(signal, std::ptr::null(), &mut action) == 0
-                && action.sa_sigaction == libc::SIG_IGN
-            {
-                ignored |= 1 << (signal - 1);
-            }
+    // SAFETY: sigaction(2) only reads the disposition.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut action) == 0 {
+            SIGPIPE_IGNORED.store(action.sa_sigaction == libc::SIG_IGN, Ordering::Relaxed);
         }
     }
-    IGNORED.store(ignored, Ordering::Relaxed);
     s2i_common::stdout::record_closed();
-}
-
-/// `signal`'s disposition as s2i-run got it: ignored, or the default (a
-/// handler cannot be inherited across `execve`). Async-signal-safe.
-pub fn disposition(signal: libc::c_int) -> libc::sighandler_t {
-    if IGNORED.load(Ordering::Relaxed) & (1 << (signal - 1)) != 0 {
-        libc::SIG_IGN
-    } else {
-        libc::SIG_DFL
-    }
 }
 
 /// SIGPIPE's disposition as s2i-run got it (default, or ignored), for the
 /// program: just before `execve`. Async-signal-safe.
 pub fn restore_sigpipe() {
-    set_sigpipe(disposition(libc::SIGPIPE));
+    set_sigpipe(if SIGPIPE_IGNORED.load(Ordering::Relaxed) {
+        libc::SIG_IGN
+    } else {
+        libc::SIG_DFL
+    });
 }
 
 /// SIGPIPE ignored again, as Rust's runtime wants it (after a failed `execve`,

@@ -50,16 +50,15 @@ pub fn block_all() -> libc::sigset_t {
     old
 }
 
-/// In a freshly forked child: the signal dispositions back to what s2i-run
-/// was given (an ignored signal stays ignored across exec, so the ones
-/// s2i-run or Rust's runtime changed must be put back; one `nohup` ignored
-/// stays ignored) and the mask back to `mask`. Only async-signal-safe calls.
+/// In a freshly forked child: the signal dispositions back to their defaults
+/// (an ignored signal stays ignored across exec) and the mask back to `mask`.
+/// Only async-signal-safe calls here.
 pub fn restore_for_child(mask: &libc::sigset_t) {
     for signal in 1..=MAX_SIGNAL {
         if signal != libc::SIGKILL && signal != libc::SIGSTOP {
-            // SAFETY: setting a disposition to SIG_DFL or SIG_IGN; errors
-            // (the C library's own signals) are harmless and ignored.
-            unsafe { libc::signal(signal, crate::inherited::disposition(signal)) };
+            // SAFETY: resetting a disposition to its default; errors (the
+            // C library's own signals) are harmless and ignored.
+            unsafe { libc::signal(signal, libc::SIG_DFL) };
         }
     }
     set_mask(mask, std::ptr::null_mut());

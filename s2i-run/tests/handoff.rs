@@ -34,16 +34,38 @@ fn the_program_gets_the_signal_dispositions_and_mask_s2i_run_got_in_both_modes()
         let mut command = s2i_run(&["--"]);
         command.args(SHOW_SIGNALS);
         command.env("S2I_RUN_INIT", init);
+        let expected = match init {
+            "never" => expected.clone(),
+            // The supervisor starts the program with every signal at its
+            // default (README: an ignore inherited from whatever started
+            // the container included, as `nohup` leaves SIGHUP); only the C
+            // library's own signals (32 to 34) cannot be reset.
+            _ => with_ignored(&expected, |ignored| ignored & (0b111 << 31)),
+        };
         assert_eq!(
             stdout_of(command),
             expected,
-            "S2I_RUN_INIT={init}: the program's ignored or blocked signals differ from s2i-run's own"
+            "S2I_RUN_INIT={init}: the program's ignored or blocked signals are not as README says"
         );
     }
 }
 
+/// `status` (SigBlk and SigIgn lines) with its SigIgn mask changed by `change`.
+fn with_ignored(status: &str, change: impl Fn(u64) -> u64) -> String {
+    status
+        .lines()
+        .map(|line| match line.strip_prefix("SigIgn:\t") {
+            Some(hex) => {
+                let ignored = u64::from_str_radix(hex, 16).expect("SigIgn is hex");
+                format!("SigIgn:\t{:016x}\n", change(ignored))
+            }
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
 #[test]
-fn both_modes_keep_the_signals_ignored_when_s2i_run_started() {
+fn exec_mode_keeps_the_signals_ignored_when_s2i_run_started() {
     // As `nohup` would: SIGHUP and SIGPIPE ignored before s2i-run starts.
     let mut direct = Command::new("sh");
     direct
@@ -56,18 +78,12 @@ fn both_modes_keep_the_signals_ignored_when_s2i_run_started() {
         .and_then(|hex| u64::from_str_radix(hex, 16).ok())
         .unwrap_or_else(|| panic!("no SigIgn in {expected:?}"));
     assert_eq!(ignored & 0x1001, 0x1001, "the shell ignores HUP and PIPE");
-    for init in ["never", "always"] {
-        let mut command = Command::new("sh");
-        command
-            .args(["-c", "trap '' HUP PIPE; exec \"$@\"", "sh", BIN, "--"])
-            .args(SHOW_SIGNALS)
-            .env("S2I_RUN_INIT", init);
-        assert_eq!(
-            stdout_of(command),
-            expected,
-            "S2I_RUN_INIT={init}: the program lost a signal ignored before s2i-run started"
-        );
-    }
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "trap '' HUP PIPE; exec \"$@\"", "sh", BIN, "--"])
+        .args(SHOW_SIGNALS)
+        .env("S2I_RUN_INIT", "never");
+    assert_eq!(stdout_of(command), expected);
 }
 
 #[test]
