@@ -100,6 +100,16 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     bin
 }
 
+/// A command's exit status, stdout and stderr, for failure messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "--- status {}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Bytes free on the file system of `path` (`df`).
 pub fn bytes_available(path: &Path) -> u64 {
     let out = std::process::Command::new("df")

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use s2i_tests::go::{copy_fixture, require_go, Go};
-use s2i_tests::{bytes_available as available, workspace_bin};
+use s2i_tests::{bytes_available as available, output_text as all, workspace_bin};
 
 /// A tmpfs of `size` at `dir`, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -42,15 +42,6 @@ impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.0).status();
     }
-}
-
-fn all(out: &Output) -> String {
-    format!(
-        "--- status {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// `len` bytes that no file system compresses or keeps as holes.

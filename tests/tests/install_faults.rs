@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use s2i_tests::go::{require_go, Go};
-use s2i_tests::{bytes_available as available, workspace_bin};
+use s2i_tests::{bytes_available as available, output_text as all, workspace_bin};
 
 /// The install's steps are numbered from 1: step 1 is before the commit
 /// point (a kill there keeps the previous build), step 2 right after it
@@ -109,15 +109,6 @@ impl Root<'_> {
         assert!(out.status.success(), "{}", all(&out));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
-}
-
-fn all(out: &Output) -> String {
-    format!(
-        "--- status {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A file's size and a hash of its bytes (FNV-1a), to compare contents

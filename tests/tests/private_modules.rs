@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use s2i_tests::go::{require_go, Go, ModuleProxy};
 use s2i_tests::loopback::{bare_repo, go_sum_lines, HostOptions, PrivateHost};
-use s2i_tests::{require_tool, workspace_bin};
+use s2i_tests::{output_text as text, require_tool, workspace_bin};
 
 /// Made up here; a leak check greps every output for them.
 const PASSWORD: &str = "pw-made-up-7fQ2x9Lw";
@@ -266,15 +266,6 @@ impl World {
             );
         }
     }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "--- status {}\n--- stdout\n{}--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Whether the host served the repository to `user`.

@@ -19,7 +19,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use s2i_tests::go::{remove_tree, require_go, Go};
-use s2i_tests::{skip, workspace_bin};
+use s2i_tests::{output_text as text, skip, workspace_bin};
 
 const PROXY_HOST: &str = "proxy.golang.org";
 
@@ -120,15 +120,6 @@ impl App {
         assert!(output.status.success(), "{}", text(&output));
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "--- status {}\n--- stdout\n{}--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The entries' names of a tar file.

@@ -181,14 +181,7 @@ fn major_minor(version: &str) -> String {
 }
 
 /// stdout and stderr, for failure messages.
-pub fn all(out: &Output) -> String {
-    format!(
-        "--- status {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+pub use s2i_tests::output_text as all;
 
 /// `.s2i-assemble.1234` -> `.s2i-assemble.[PID]`,
 /// `.s2i-assemble.dry-run.Ab3xYz` (a tempfile name) ->
