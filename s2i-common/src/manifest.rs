@@ -75,8 +75,10 @@ impl fmt::Display for ManifestError {
                 message,
             } => write!(
                 f,
-                "invalid run manifest {}, line {line}, column {column}: {message}; {EXPECTED}",
-                Escaped::new(path)
+                "invalid run manifest {}, line {line}, column {column}: {}; {EXPECTED}",
+                Escaped::new(path),
+                // toml's words quote the manifest's own text (an unknown key).
+                crate::display::EscapedLine(message)
             ),
         }
     }
@@ -186,6 +188,8 @@ mod tests {
             "program = \"bin/app\"\n[env]\nOK = \"1\"\n\"X=Y\" = \"1\"\n",
             "program = \"bin/app\"\n[env]\n\"N\\u0000\" = \"1\"\n",
             "program = \"bin/app\"\n[env]\nN = \"a\\u0000\"\n",
+            // An unknown key that clears the screen (found by the fuzzer).
+            "program = \"bin/app\"\n\"\\u001b[2J\" = \"1\"\n",
         ]
         .iter()
         .map(|t| parse(t).unwrap_err().to_string())
