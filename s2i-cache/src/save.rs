@@ -57,14 +57,22 @@ impl Saved {
     }
 }
 
-/// One entry of the stream: its name there, the file or directory, what
-/// the walk saw of it, and whether it is a build-cache entry (`<xx>/<hex>-a`,
-/// `<xx>/<hex>-d`).
+/// One entry of the stream: its name there, the file or directory, and
+/// whether it is a build-cache entry (`<xx>/<hex>-a`, `<xx>/<hex>-d`).
 struct Item {
     name: PathBuf,
     path: PathBuf,
-    meta: Metadata,
+    kind: Kind,
     build_entry: bool,
+}
+
+/// What the walk saw an item to be. A file's metadata is read when it is
+/// opened, from the open file: one look-up of its name instead of two,
+/// and the header then says what the data is.
+enum Kind {
+    /// A directory, with its modification time.
+    Dir(i64),
+    File,
 }
 
 /// Writes the caches to `out` as a tar stream, leaving out build-cache
@@ -86,7 +94,11 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Resu
         in_base: collected.in_base,
         ..Saved::default()
     };
-    if !collected.items.iter().any(|item| item.meta.is_file()) {
+    if !collected
+        .items
+        .iter()
+        .any(|item| matches!(item.kind, Kind::File))
+    {
         saved.unreadable = collected.unreadable;
         return Ok(saved);
     }
@@ -96,8 +108,9 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Resu
         .map_or(0, |d| d.as_secs());
     let mut builder = tar::Builder::new(out);
     let items = std::mem::take(&mut collected.items);
+    let mut opener = Opener::default();
     for item in &items {
-        match append(&mut builder, item, latest)? {
+        match append(&mut builder, &mut opener, item, latest)? {
             Appended::Dir => {}
             Appended::File(size) if item.name.starts_with(BUILD_ENTRY) => saved.build.add(size),
             Appended::File(size) => saved.module.add(size),
@@ -150,7 +163,7 @@ impl Collected {
         self.items.push(Item {
             name: PathBuf::from(name),
             path: root.to_path_buf(),
-            meta: root_meta,
+            kind: Kind::Dir(root_meta.mtime()),
             build_entry: false,
         });
         let mut files = 0;
@@ -162,7 +175,7 @@ impl Collected {
                 if !kind.is_dir() && !kind.is_file() {
                     return Ok(()); // a cache holds no links or devices; never follow one
                 }
-                if kind.is_file() {
+                let kind = if kind.is_file() {
                     if let Some(base) = base.as_deref_mut() {
                         if base.has(relative, entry)? {
                             self.in_base += 1;
@@ -170,12 +183,14 @@ impl Collected {
                         }
                     }
                     files += 1;
-                }
-                let meta = entry.metadata()?;
+                    Kind::File
+                } else {
+                    Kind::Dir(entry.metadata()?.mtime())
+                };
                 self.items.push(Item {
                     name: Path::new(name).join(relative),
                     path: root.join(relative),
-                    meta,
+                    kind,
                     build_entry: name == BUILD_ENTRY && layout::is_build_entry(relative),
                 });
                 Ok(())
@@ -263,26 +278,76 @@ enum Appended {
     Unreadable(io::Error),
 }
 
-fn append(builder: &mut tar::Builder<impl Sink>, item: &Item, latest: u64) -> io::Result<Appended> {
-    let mut mtime = item.meta.mtime().max(0) as u64;
-    if item.build_entry {
-        mtime = mtime.min(latest);
-    }
-    if item.meta.is_dir() {
-        append_dir(builder, &item.name, mtime)?;
+fn append(
+    builder: &mut tar::Builder<impl Sink>,
+    opener: &mut Opener,
+    item: &Item,
+    latest: u64,
+) -> io::Result<Appended> {
+    let mtime = |mtime: i64| {
+        let mtime = mtime.max(0) as u64;
+        if item.build_entry {
+            mtime.min(latest)
+        } else {
+            mtime
+        }
+    };
+    if let Kind::Dir(dir_mtime) = item.kind {
+        append_dir(builder, &item.name, mtime(dir_mtime))?;
         return Ok(Appended::Dir);
     }
     // Opened before the header goes out: what cannot be read is left out
     // whole.
-    let file = match File::open(&item.path) {
-        Ok(file) => file,
+    let (file, meta) = match opener.open(&item.path) {
+        Ok(opened) => opened,
         Err(e) => return Ok(Appended::Unreadable(e)),
     };
-    append_file(builder, &item.name, &item.meta, mtime, file)?;
+    append_file(builder, &item.name, &meta, mtime(meta.mtime()), file)?;
     Ok(Appended::File(Size {
         files: 1,
-        bytes: item.meta.len(),
+        bytes: meta.len(),
     }))
+}
+
+/// Opens the stream's files relative to their directory, kept open while
+/// its files follow one another (a build-cache directory's entries do): the
+/// kernel then looks up one name per file, not the whole path.
+#[derive(Default)]
+struct Opener {
+    dir: Option<(PathBuf, File)>,
+}
+
+impl Opener {
+    /// The regular file at `path`, and its metadata. A link is not followed
+    /// and a FIFO does not block the open (the walk saw a regular file; this
+    /// is what is there now): either is refused as unreadable.
+    fn open(&mut self, path: &Path) -> io::Result<(File, Metadata)> {
+        use nix::fcntl::{openat, OFlag};
+        use nix::sys::stat::Mode;
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        let dir = match self.dir.take() {
+            Some((open, dir)) if open == parent => &self.dir.insert((open, dir)).1,
+            _ => {
+                &self
+                    .dir
+                    .insert((parent.to_path_buf(), File::open(parent)?))
+                    .1
+            }
+        };
+        let flags = OFlag::O_RDONLY
+            | OFlag::O_CLOEXEC
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOCTTY;
+        let file = File::from(openat(dir, name, flags, Mode::empty())?);
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::other("no longer a regular file"));
+        }
+        Ok((file, meta))
+    }
 }
 
 /// Appends the directory `name`, its mode normalised to 0775.
