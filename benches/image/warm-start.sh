@@ -44,52 +44,26 @@ mkdir -p "$OUT"
 
 tag=s2i-bench-$$
 first=$tag-first
-made=()
-ctr=
-cleanup() {
-    [ -z "$ctr" ] || podman rm -f -t 0 "$ctr" >/dev/null 2>&1 || true
-    podman rm -f -t 0 "$first" >/dev/null 2>&1 || true
-    for image in "${made[@]}"; do podman rmi -f "$image" >/dev/null 2>&1 || true; done
-}
-trap cleanup EXIT
+. benches/image/lib.sh
+containers+=("$first")
 
 builder=${1:-}
 if [ -z "$builder" ]; then
-    image/test-base/make-base.sh "localhost/$tag-base" >/dev/null
-    made+=("localhost/$tag-base")
-    buildah bud --isolation chroot --quiet -f image/Dockerfile --target base \
-        --build-arg BASE_IMAGE="localhost/$tag-base" -t "localhost/$tag-builder-base" . >/dev/null
-    made+=("localhost/$tag-builder-base")
-    buildah bud --isolation chroot --quiet -f image/prebuilt/Dockerfile \
-        --build-arg BUILDER_BASE="localhost/$tag-builder-base" -t "localhost/$tag-builder" dist >/dev/null
-    made+=("localhost/$tag-builder")
+    bench_go_base "localhost/$tag-base"
+    bench_builder "localhost/$tag-base" "localhost/$tag-builder"
     builder=localhost/$tag-builder
 fi
 size=$(podman image inspect --format '{{.Size}}' "$builder")
 
 if [ "$AGE_DAYS" -gt 0 ]; then
-    app_root=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$builder" |
-        sed -n 's/^APP_ROOT=//p')
-    app_root=${app_root:-/opt/app-root}
-    aging=$(buildah from --quiet "$builder")
-    mnt=$(buildah mount "$aging")
-    then=$(date -d "$AGE_DAYS days ago" +%s)
-    find "$mnt$app_root" -type f -newermt '1 day ago' ! -newermt 'now' -exec touch -h -d "@$then" {} +
-    # Go's record of its last cache trim holds the time as text.
-    for trim in "$mnt$app_root"/.cache/*/trim.txt; do
-        [ -f "$trim" ] && [ "$(cat "$trim")" -le "$(date +%s)" ] && printf %s "$then" >"$trim"
-    done
-    buildah umount "$aging" >/dev/null
-    buildah commit --quiet --rm "$aging" "localhost/$tag-aged" >/dev/null
-    made+=("localhost/$tag-aged")
+    bench_age "$builder" "localhost/$tag-aged" "$AGE_DAYS"
     builder=localhost/$tag-aged
 fi
 
-runc=$(command -v runc || true)
-podman_run=(podman ${runc:+--runtime "$runc"} run -d --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
-    -v "$root/tests/fixtures/module-http:/tmp/src:ro,Z" --entrypoint sleep)
+podman_run=("${bench_podman_run[@]}" -v "$root/tests/fixtures/module-http:/tmp/src:ro,Z")
 ctr=$("${podman_run[@]}" "$builder" infinity)
-x() { echo "podman exec $1 sh -c '$2'"; }
+containers+=("$ctr")
+x() { bench_exec "$@"; }
 
 app_env='GOTOOLCHAIN=local GOPROXY=off'
 classic="cd /tmp/src && GOCACHE=/tmp/classic-cache $app_env go build -o /tmp/gobinary ."
