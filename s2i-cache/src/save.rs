@@ -398,3 +398,35 @@ pub fn append_file(
 
 /// A tar block.
 const BLOCK: u64 = 512;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What is at a path when the stream gets to it may not be what the
+    /// walk saw: a link is not followed, a FIFO does not hang the save.
+    #[test]
+    fn a_file_is_opened_only_if_it_is_still_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("secret");
+        fs::write(&outside, "not the cache's").unwrap();
+        let cache = dir.path().join("cache");
+        fs::create_dir(&cache).unwrap();
+        fs::write(cache.join("entry-d"), "data").unwrap();
+        std::os::unix::fs::symlink(&outside, cache.join("link-d")).unwrap();
+        nix::unistd::mkfifo(&cache.join("fifo-d"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+
+        let mut opener = Opener::default();
+        let (mut file, meta) = opener.open(&cache.join("entry-d")).unwrap();
+        let mut data = String::new();
+        io::Read::read_to_string(&mut file, &mut data).unwrap();
+        assert_eq!((data.as_str(), meta.len()), ("data", 4));
+        let link = opener.open(&cache.join("link-d")).unwrap_err();
+        assert_eq!(link.raw_os_error(), Some(nix::libc::ELOOP), "{link}");
+        let fifo = opener.open(&cache.join("fifo-d")).unwrap_err();
+        assert!(
+            fifo.to_string().contains("no longer a regular file"),
+            "{fifo}"
+        );
+    }
+}
