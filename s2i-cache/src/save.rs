@@ -393,8 +393,11 @@ pub fn append_file(
     let out = builder.get_mut();
     out.file_data(&file, len, name)?;
     let padding = (BLOCK - len % BLOCK) % BLOCK;
-    out.write_all(&[0; BLOCK as usize][..padding as usize])
+    out.write_all(&ZEROS[..padding as usize])
 }
+
+/// A block of zeros, for padding: in static memory, not filled per file.
+static ZEROS: [u8; BLOCK as usize] = [0; BLOCK as usize];
 
 /// A tar block.
 const BLOCK: u64 = 512;

@@ -62,7 +62,12 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 /// socket), whose large files go by `sendfile`.
 pub struct FdSink<F: AsFd> {
     fd: F,
-    buffer: Vec<u8>,
+    /// Allocated (and zeroed) once, whole: its first `filled` bytes are
+    /// the output's. A file is read straight into the rest, which so needs
+    /// no zeroing per file (built for size, that zeroing went a byte at a
+    /// time: a third of the save's CPU for a cache of small files).
+    buffer: Box<[u8]>,
+    filled: usize,
     /// The kernel refused a `sendfile` to this output: reads and writes
     /// from now on.
     refused: bool,
@@ -74,7 +79,8 @@ impl<F: AsFd> FdSink<F> {
     pub fn new(fd: F) -> FdSink<F> {
         FdSink {
             fd,
-            buffer: Vec::with_capacity(BUFFER),
+            buffer: vec![0; BUFFER].into_boxed_slice(),
+            filled: 0,
             refused: false,
             sent_by_kernel: 0,
         }
@@ -97,8 +103,8 @@ impl<F: AsFd> FdSink<F> {
 
     /// Writes out what the buffer holds.
     fn drain(&mut self) -> io::Result<()> {
-        let result = write_fd(&self.fd, &self.buffer);
-        self.buffer.clear();
+        let result = write_fd(&self.fd, &self.buffer[..self.filled]);
+        self.filled = 0;
         result
     }
 
@@ -126,13 +132,14 @@ impl<F: AsFd> FdSink<F> {
 
 impl<F: AsFd> Write for FdSink<F> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.buffer.len() + data.len() > BUFFER {
+        if self.filled + data.len() > BUFFER {
             self.drain()?;
         }
         if data.len() >= BUFFER {
             write_fd(&self.fd, data)?;
         } else {
-            self.buffer.extend_from_slice(data);
+            self.buffer[self.filled..self.filled + data.len()].copy_from_slice(data);
+            self.filled += data.len();
         }
         Ok(data.len())
     }
@@ -164,13 +171,13 @@ impl<F: AsFd> Sink for FdSink<F> {
         }
         // Read straight into the buffer: one copy, as small as it gets.
         while at < len {
-            if self.buffer.len() == BUFFER {
+            if self.filled == BUFFER {
                 self.drain()?;
             }
-            let start = self.buffer.len();
+            let start = self.filled;
             let n = ((len - at) as usize).min(BUFFER - start);
-            self.buffer.resize(start + n, 0);
-            read_at(file, &mut self.buffer[start..], at, name)?;
+            read_at(file, &mut self.buffer[start..start + n], at, name)?;
+            self.filled += n;
             at += n as u64;
         }
         Ok(())
@@ -283,6 +290,31 @@ mod tests {
         let expected = send_some(&mut sink, dir.path());
         // sendfile(2) refuses an O_APPEND output (EINVAL).
         assert_eq!(sink.sent_by_kernel(), 0);
+        assert!(sink.refused);
+        assert!(std::fs::read(&out).unwrap() == expected);
+    }
+
+    /// The buffer is reused, not zeroed, after it is written out: what a
+    /// file that shrank leaves missing is zeros all the same, not the bytes
+    /// of an earlier file.
+    #[test]
+    fn a_file_that_shrank_reads_as_zeros_in_a_reused_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let appending = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&out)
+            .unwrap();
+        let mut sink = FdSink::new(appending);
+        let (large, mut expected) = file_of(dir.path(), BUFFER + 100_000);
+        sink.file_data(&large, expected.len() as u64, Path::new("large"))
+            .unwrap();
+        let (shrank, data) = file_of(dir.path(), 10);
+        sink.file_data(&shrank, 5000, Path::new("shrank")).unwrap();
+        sink.flush().unwrap();
+        expected.extend_from_slice(&data);
+        expected.resize(expected.len() + 4990, 0);
         assert!(sink.refused);
         assert!(std::fs::read(&out).unwrap() == expected);
     }
