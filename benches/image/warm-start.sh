@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The builder image's warm start: the first, non-incremental build of a
 # one-file net/http app (tests/fixtures/module-http) in our image, whose build
-# cache already holds the standard library, against the classic image's
-# `go build -o` with an empty cache, and both against fully warm rebuilds.
+# cache already holds the standard-library packages it uses (image/Dockerfile's
+# GO_WARM_PACKAGES; warm-set.sh compares warm sets), against the classic
+# image's `go build -o` with an empty cache, and both against fully warm
+# rebuilds.
 # All side by side in one hyperfine run, through `podman exec` (container
 # start-up is not measured; the exec itself is the first row, so ratios can be
 # given with and without it):
