@@ -277,16 +277,22 @@ mod tests {
         assert!(received.join().unwrap() == expected);
     }
 
-    #[test]
-    fn an_appending_output_falls_back_to_reads_and_writes_with_the_same_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
+    /// A sink on a new file opened for appending (`>>`), which sendfile(2)
+    /// refuses (EINVAL): every byte goes through the buffer.
+    fn appending_sink(dir: &Path) -> (std::path::PathBuf, FdSink<File>) {
+        let out = dir.join("out");
         let appending = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&out)
             .unwrap();
-        let mut sink = FdSink::new(appending);
+        (out, FdSink::new(appending))
+    }
+
+    #[test]
+    fn an_appending_output_falls_back_to_reads_and_writes_with_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, mut sink) = appending_sink(dir.path());
         let expected = send_some(&mut sink, dir.path());
         // sendfile(2) refuses an O_APPEND output (EINVAL).
         assert_eq!(sink.sent_by_kernel(), 0);
@@ -300,13 +306,7 @@ mod tests {
     #[test]
     fn a_file_that_shrank_reads_as_zeros_in_a_reused_buffer() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        let appending = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&out)
-            .unwrap();
-        let mut sink = FdSink::new(appending);
+        let (out, mut sink) = appending_sink(dir.path());
         let (large, mut expected) = file_of(dir.path(), BUFFER + 100_000);
         sink.file_data(&large, expected.len() as u64, Path::new("large"))
             .unwrap();
