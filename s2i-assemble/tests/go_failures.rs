@@ -105,6 +105,24 @@ fn private_module_proxy_asks_for_credentials() {
     insta::assert_snapshot!(log);
 }
 
+/// An application that requires a private module from github.com, with
+/// its go.sum: fetching it is all that can fail.
+const APP_NEEDING_A_PRIVATE_MODULE: &[(&str, &str)] = &[
+    (
+        "go.mod",
+        "module example.com/app\n\ngo 1.21\n\nrequire github.com/acme/private v1.0.0\n",
+    ),
+    (
+        "go.sum",
+        "github.com/acme/private v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
+         github.com/acme/private v1.0.0/go.mod h1:bRuIjpk30d+tlgrtuSf5jzQPa6I1xgEjNsI2ddCB1yE=\n",
+    ),
+    (
+        "main.go",
+        "package main\n\nimport \"github.com/acme/private\"\n\nfunc main() { private.Hello() }\n",
+    ),
+];
+
 /// A private repository on a git host that asks for a user name: git's
 /// `https://github.com/` is rewritten to a server on 127.0.0.1 that
 /// answers 401, as github.com does without credentials.
@@ -117,21 +135,7 @@ fn private_git_host_asks_for_credentials() {
     if require_tool("git", test).is_none() {
         return;
     }
-    write(
-        &case.src,
-        &[
-            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire github.com/acme/private v1.0.0\n"),
-            (
-                "go.sum",
-                "github.com/acme/private v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
-                 github.com/acme/private v1.0.0/go.mod h1:bRuIjpk30d+tlgrtuSf5jzQPa6I1xgEjNsI2ddCB1yE=\n",
-            ),
-            (
-                "main.go",
-                "package main\n\nimport \"github.com/acme/private\"\n\nfunc main() { private.Hello() }\n",
-            ),
-        ],
-    );
+    write(&case.src, APP_NEEDING_A_PRIVATE_MODULE);
     let host = RefusingServer::start("401 Unauthorized", "unauthorized");
     let case = case
         .env("GOPROXY", "direct")
@@ -159,21 +163,7 @@ fn git_missing_while_a_direct_fetch_needs_it() {
     let Some(case) = Case::new("git_missing_while_a_direct_fetch_needs_it", "") else {
         return;
     };
-    write(
-        &case.src,
-        &[
-            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire github.com/acme/private v1.0.0\n"),
-            (
-                "go.sum",
-                "github.com/acme/private v1.0.0 h1:NYGaNP7rBTvKjT6OGTYWp4kVu/OZsaBM/IhEAVb8tsY=\n\
-                 github.com/acme/private v1.0.0/go.mod h1:bRuIjpk30d+tlgrtuSf5jzQPa6I1xgEjNsI2ddCB1yE=\n",
-            ),
-            (
-                "main.go",
-                "package main\n\nimport \"github.com/acme/private\"\n\nfunc main() { private.Hello() }\n",
-            ),
-        ],
-    );
+    write(&case.src, APP_NEEDING_A_PRIVATE_MODULE);
     let go_only = case.tmp.path().join("go-only");
     std::fs::create_dir(&go_only).unwrap();
     std::os::unix::fs::symlink(&case.go.bin, go_only.join("go")).unwrap();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use s2i_tests::go::{self, fixture_proxy, output_ok, Go};
-use s2i_tests::{fixtures_dir, require_root, require_tool};
+use s2i_tests::{fixtures_dir, git, require_root, require_tool};
 
 /// The other UID, as OpenShift's would be: any number, group 0.
 const OTHER_UID: &str = "1001";
@@ -80,17 +80,6 @@ fn differing(a: &[u8], b: &[u8]) -> Vec<(String, String)> {
         .filter(|(x, y)| x != y)
         .map(|(x, y)| (x.trim().to_string(), y.trim().to_string()))
         .collect()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    output_ok(
-        Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null"),
-    );
 }
 
 fn make_dir(path: &Path, owner: Option<&str>) {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::{all, Case};
 
 use s2i_tests::go::output_ok;
-use s2i_tests::{require_root, require_tool};
+use s2i_tests::{git, require_root, require_tool};
 
 /// A made-up credential in the source URL: it must show nowhere.
 const SECRET: &str = "s3cr3t-t0ken-4711";
@@ -44,21 +44,6 @@ fn stamped_case(test: &str) -> Option<Case> {
     .unwrap();
     std::fs::write(case.src.join("main.go"), PROGRAM).unwrap();
     Some(case)
-}
-
-/// git with no system or user configuration and a fixed author and time,
-/// so that the commit is the same on every machine.
-fn git(dir: &Path, args: &[&str]) -> String {
-    output_ok(
-        Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z")
-            .env("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z"),
-    )
 }
 
 /// Makes the sources a git checkout with one commit tagged v1.2.3 on

@@ -136,6 +136,22 @@ pub fn write_files(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Runs git in `dir` with no system or user configuration, a fixed author
+/// and fixed dates (a commit is the same on every machine); panics with
+/// its stderr unless it succeeds, returns its stdout. Needs `git`.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    go::output_ok(
+        std::process::Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z"),
+    )
+}
+
 /// The folder of test fixtures (Go apps and the like).
 pub fn fixtures_dir() -> PathBuf {
     workspace_root().join("tests/fixtures")

@@ -187,43 +187,19 @@ fn fnv(text: &str) -> u64 {
 /// `files` in one commit, tagged `tag`. Needs `git`.
 pub fn bare_repo(root: &Path, name: &str, files: &[(&str, &str)], tag: &str) {
     let work = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = work.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let git = |args: &[&str], dir: &Path| {
-        let output = Command::new("git")
-            .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
-            .args(["-c", "init.defaultBranch=main"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    git(&["init", "-q"], work.path());
-    git(&["add", "."], work.path());
-    git(&["commit", "-q", "-m", "v1"], work.path());
-    git(&["tag", tag], work.path());
+    crate::write_files(work.path(), files);
+    let git = |args: &[&str]| crate::git(work.path(), args);
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "v1"]);
+    git(&["tag", tag]);
     let bare = root.join(name);
     std::fs::create_dir_all(bare.parent().unwrap()).unwrap();
-    git(
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            &work.path().display().to_string(),
-            &bare.display().to_string(),
-        ],
-        root,
+    let (work, bare) = (
+        work.path().display().to_string(),
+        bare.display().to_string(),
     );
+    crate::git(root, &["clone", "-q", "--bare", &work, &bare]);
 }
 
 /// go.sum's two lines for `module@version` made of `files`, as go
@@ -231,11 +207,7 @@ pub fn bare_repo(root: &Path, name: &str, files: &[(&str, &str)], tag: &str) {
 pub fn go_sum_lines(go: &Go, module: &str, version: &str, files: &[(&str, &str)]) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("source");
-    for (path, text) in files {
-        let path = source.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    crate::write_files(&source, files);
     let proxy =
         ModuleProxy::build(&tmp.path().join("proxy"), &[(module, version, &source)]).unwrap();
     let cache = tmp.path().join("mod");

@@ -51,11 +51,7 @@ impl App {
     fn new(go: Go, files: &[(&str, &str)]) -> App {
         let tmp = tempfile::tempdir().unwrap();
         let src = tmp.path().join("src");
-        for (path, text) in files {
-            let path = src.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        s2i_tests::write_files(&src, files);
         let app_root = tmp.path().join("app-root");
         App {
             go,
