@@ -66,6 +66,16 @@ fn save_artifacts(app_root: &Path, stdout: Stdio) -> std::process::Child {
         .unwrap()
 }
 
+/// `>> path`: a new file opened for appending, which the kernel will not
+/// take sendfile(2) to.
+fn open_appending(path: &Path) -> File {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
 fn succeeded(child: std::process::Child) {
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -131,11 +141,7 @@ fn the_stream_is_the_same_bytes_to_a_file_a_pipe_a_socket_and_an_appending_file(
     // `>> file`: the kernel refuses sendfile to an appending output, the
     // fallback reads and writes.
     let appended = work.path().join("appended.tar");
-    let appending = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&appended)
-        .unwrap();
+    let appending = open_appending(&appended);
     succeeded(save_artifacts(&root, appending.into()));
     assert!(
         fs::read(&appended).unwrap() == stream,
@@ -189,11 +195,7 @@ fn other_paths_go_by_the_kernel_too_with_the_same_bytes() {
     let to_file = work.path().join("file.tar");
     assert!(run(File::create(&to_file).unwrap().into()).success());
     let appended = work.path().join("appended.tar");
-    let appending = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&appended)
-        .unwrap();
+    let appending = open_appending(&appended);
     assert!(run(appending.into()).success());
     let stream = fs::read(&to_file).unwrap();
     assert!(fs::read(&appended).unwrap() == stream);
