@@ -1,10 +1,11 @@
 //! Filesystem chores on whole trees, never following symbolic links: a
 //! walk in a stable order, removing a tree Go made read-only.
 
+use std::ffi::OsString;
 use std::fs::{self, Metadata};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Calls `visit` for every entry under `root` (not `root` itself), parents
 /// before children, with the path relative to `root` and the entry's own
@@ -26,7 +27,7 @@ pub fn walk_listing(
     root: &Path,
     visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
 ) -> io::Result<()> {
-    walk_listing_below(root, Path::new(""), visit, &mut |_, e| Err(e))
+    walk_listing_below(root, &mut PathBuf::new(), visit, &mut |_, e| Err(e))
 }
 
 /// Like [`walk_listing`], but a directory that cannot be read (`root`
@@ -38,28 +39,37 @@ pub fn walk_listing_lenient(
     visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
     unreadable: &mut dyn FnMut(&Path, io::Error) -> io::Result<()>,
 ) -> io::Result<()> {
-    walk_listing_below(root, Path::new(""), visit, unreadable)
+    walk_listing_below(root, &mut PathBuf::new(), visit, unreadable)
 }
 
+/// `relative` is one buffer for the whole walk: each entry's path is made
+/// in it, not allocated.
 fn walk_listing_below(
     root: &Path,
-    relative: &Path,
+    relative: &mut PathBuf,
     visit: &mut dyn FnMut(&Path, &fs::DirEntry) -> io::Result<()>,
     unreadable: &mut dyn FnMut(&Path, io::Error) -> io::Result<()>,
 ) -> io::Result<()> {
-    let listing = fs::read_dir(root.join(relative)).and_then(|entries| entries.collect());
-    let mut children: Vec<fs::DirEntry> = match listing {
+    let listing = fs::read_dir(root.join(&*relative)).and_then(|entries| {
+        entries
+            .map(|entry| entry.map(|e| (e.file_name(), e)))
+            .collect()
+    });
+    let mut children: Vec<(OsString, fs::DirEntry)> = match listing {
         Ok(children) => children,
         Err(e) => return unreadable(relative, e),
     };
-    // A stable order makes the saved stream reproducible.
-    children.sort_by_key(fs::DirEntry::file_name);
-    for entry in children {
-        let child = relative.join(entry.file_name());
-        visit(&child, &entry)?;
+    // A stable order makes the saved stream reproducible. Each name is
+    // taken once: `DirEntry::file_name` allocates, and a sort asks for the
+    // key at every comparison.
+    children.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    for (name, entry) in children {
+        relative.push(name);
+        visit(relative, &entry)?;
         if entry.file_type()?.is_dir() {
-            walk_listing_below(root, &child, visit, unreadable)?;
+            walk_listing_below(root, relative, visit, unreadable)?;
         }
+        relative.pop();
     }
     Ok(())
 }

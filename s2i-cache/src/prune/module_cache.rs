@@ -60,7 +60,7 @@ impl BuildList {
             return Ok(pruned);
         }
         let mut names: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<_>>()?;
-        names.sort_by_key(|e| e.file_name());
+        names.sort_by_cached_key(|e| e.file_name());
         for entry in names {
             let path = entry.path();
             if entry.file_name() == "cache" {
