@@ -43,6 +43,10 @@ mod toolchain;
 mod vcs;
 mod workarea;
 
+/// dlmalloc rather than musl's malloc: see the workspace's Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 fn main() {
     // Debug builds: the install fault tests' kill point.
     #[cfg(debug_assertions)]

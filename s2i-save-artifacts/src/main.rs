@@ -19,6 +19,10 @@ use s2i_common::paths as layout;
 
 use messages::{Error, Note, Warning};
 
+/// dlmalloc rather than musl's malloc: see the workspace's Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 pub const USAGE: &str =
     "usage: s2i-save-artifacts [PATH]... > artifacts.tar   (or -h|--help, -V|--version)
 
