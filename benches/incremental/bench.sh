@@ -45,10 +45,11 @@ OUT=${OUT:-$root/target/bench-incremental/$FIXTURE}
 go_bench_tools
 
 # S2I_BIN: another build's binaries (say, a worktree of an older commit's
-# target/release), to compare code in the same benchmark.
+# dist/), to compare code in the same benchmark.
 if [ -z "${S2I_BIN:-}" ]; then
-  cargo build --quiet --release -p s2i-assemble -p s2i-save-artifacts
-  S2I_BIN=$root/target/release
+  # The binaries the image ships: static, musl (cargo xtask dist).
+  cargo xtask dist >/dev/null
+  S2I_BIN=$root/dist
 fi
 assemble=$S2I_BIN/s2i-assemble
 save=$S2I_BIN/s2i-save-artifacts

@@ -14,7 +14,7 @@
 # FIXTURE=large is the s2i CLI's module (go_bench_large_module in
 # benches/go-env.sh: needs the Go module proxy the first time);
 # FIXTURE=generated the generated app of PACKAGES packages. S2I_BIN: the
-# binaries to measure (default: this tree's release build); BEFORE_BIN:
+# binaries to measure (default: this tree's dist/, as the image ships them); BEFORE_BIN:
 # another build's s2i-save-artifacts, measured too, and its stream compared
 # byte for byte. Needs hyperfine, python3 and a Go (PATH first, else
 # `cargo xtask tools`).
@@ -31,8 +31,9 @@ OUT=${OUT:-$root/target/bench-save-artifacts}
 . benches/go-env.sh
 go_bench_tools
 if [ -z "${S2I_BIN:-}" ]; then
-  cargo build --quiet --release -p s2i-assemble -p s2i-save-artifacts
-  S2I_BIN=$root/target/release
+  # The binaries the image ships: static, musl (cargo xtask dist).
+  cargo xtask dist >/dev/null
+  S2I_BIN=$root/dist
 fi
 save=$S2I_BIN/s2i-save-artifacts
 
