@@ -95,12 +95,20 @@ enum Kind {
 pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Result<Saved> {
     let (batches, listed) = mpsc::sync_channel(BATCHES_AHEAD);
     let (listing, written) = std::thread::scope(|scope| {
-        let lister = scope.spawn(move || list(caches, base, batches));
-        let written = Writer::new(out).write(listed);
-        let listing = lister
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (listing, written)
+        let lister = std::thread::Builder::new()
+            .name("listing".into())
+            .spawn_scoped(scope, move || list(caches, base, Batches::Sent(batches)));
+        match lister {
+            Ok(lister) => {
+                let written = Writer::new(out).write(listed);
+                let listing = lister
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (listing, written)
+            }
+            // No thread to be had (a container's limit on processes).
+            Err(_) => listing_first(caches, base, out),
+        }
     });
     // A failed write stops the listing too: the write's error is the cause.
     let writer = written?;
@@ -140,6 +148,21 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Resu
     Ok(saved)
 }
 
+/// [`save`]'s listing and writing one after the other, on this thread.
+fn listing_first<S: Sink>(
+    caches: &CacheDirs,
+    base: Option<&Path>,
+    out: S,
+) -> (io::Result<Collected>, io::Result<Writer<S>>) {
+    match list(caches, base, Batches::Kept(Vec::new())) {
+        Ok(mut collected) => {
+            let kept = collected.batches.take_kept();
+            (Ok(collected), Writer::new(out).write(kept))
+        }
+        Err(e) => (Err(e), Writer::new(out).write(Vec::new())),
+    }
+}
+
 /// How many batches of items the listing may run ahead of the writing.
 const BATCHES_AHEAD: usize = 64;
 
@@ -148,20 +171,61 @@ const BATCH: usize = 32;
 
 /// Lists both caches, sending the items to save in batches, in the stream's
 /// order.
-fn list(
-    caches: &CacheDirs,
-    base: Option<&Path>,
-    batches: mpsc::SyncSender<Vec<Item>>,
-) -> io::Result<Collected> {
+fn list(caches: &CacheDirs, base: Option<&Path>, batches: Batches) -> io::Result<Collected> {
     let mut collected = Collected {
-        batches: Some(batches),
+        batches,
         ..Collected::default()
     };
     let mut base = base.map(BaseIndex::new);
     collected.collect(&caches.build, BUILD_ENTRY, base.as_mut())?;
     collected.collect(&caches.module, MODULE_ENTRY, None)?;
-    collected.batches = None; // the end of the listing
+    collected.batches.end();
     Ok(collected)
+}
+
+/// Where the listing's batches go.
+#[derive(Default)]
+enum Batches {
+    /// To the writing, on another thread.
+    Sent(mpsc::SyncSender<Vec<Item>>),
+    /// Kept for the writing, which comes after.
+    Kept(Vec<Vec<Item>>),
+    /// Nowhere: the listing ended, or the writing stopped.
+    #[default]
+    Stopped,
+}
+
+impl Batches {
+    /// False when the writing stopped.
+    fn send(&mut self, batch: Vec<Item>) -> bool {
+        let sent = match self {
+            Batches::Sent(sender) => sender.send(batch).is_ok(),
+            Batches::Kept(kept) => {
+                kept.push(batch);
+                true
+            }
+            Batches::Stopped => false,
+        };
+        if !sent {
+            *self = Batches::Stopped;
+        }
+        sent
+    }
+
+    /// The end of the listing: the writing's channel closes (what is kept
+    /// stays).
+    fn end(&mut self) {
+        if let Batches::Sent(_) = self {
+            *self = Batches::Stopped;
+        }
+    }
+
+    fn take_kept(&mut self) -> Vec<Vec<Item>> {
+        match std::mem::take(self) {
+            Batches::Kept(kept) => kept,
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The writing side of [`save`]: the stream's items as they are listed.
@@ -194,7 +258,7 @@ impl<S: Sink> Writer<S> {
     }
 
     /// Writes every batch the listing sends, until it is done.
-    fn write(mut self, listed: mpsc::Receiver<Vec<Item>>) -> io::Result<Writer<S>> {
+    fn write(mut self, listed: impl IntoIterator<Item = Vec<Item>>) -> io::Result<Writer<S>> {
         for batch in listed {
             for item in &batch {
                 let builder = match &mut self.builder {
@@ -231,8 +295,8 @@ impl<S: Sink> Writer<S> {
 struct Collected {
     /// The current cache's items not sent yet.
     items: Vec<Item>,
-    /// Where the items go; `None` once the writing has stopped.
-    batches: Option<mpsc::SyncSender<Vec<Item>>>,
+    /// Where the items go.
+    batches: Batches,
     in_base: u64,
     unreadable: Vec<Unreadable>,
     /// The `.partial` markers of modules that miss something (relative to
@@ -312,13 +376,11 @@ impl Collected {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.items);
-        match &self.batches {
-            Some(batches) if batches.send(batch).is_ok() => Ok(()),
+        if self.batches.send(batch) {
+            Ok(())
+        } else {
             // The writing stopped (its error is the one that counts).
-            _ => {
-                self.batches = None;
-                Err(io::Error::other("the stream stopped"))
-            }
+            Err(io::Error::other("the stream stopped"))
         }
     }
 
@@ -532,6 +594,30 @@ mod tests {
     }
 
     impl Sink for Refusing {}
+
+    /// Without a thread for the listing, the stream is the same.
+    #[test]
+    fn listing_first_writes_the_same_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let caches = CacheDirs::under(dir.path());
+        for n in 0..(BATCH * 3) {
+            let sub = caches.build.join(format!("{:02x}", n % 7));
+            fs::create_dir_all(&sub).unwrap();
+            fs::write(sub.join(format!("{n:064x}-d")), n.to_string()).unwrap();
+        }
+        fs::create_dir_all(caches.module.join("cache/download")).unwrap();
+        fs::write(caches.module.join("cache/download/f"), "m").unwrap();
+        let mut streamed = Vec::new();
+        let saved = save(&caches, None, &mut streamed).unwrap();
+        let (collected, written) = listing_first(&caches, None, Vec::new());
+        let (collected, written) = (collected.unwrap(), written.unwrap());
+        assert_eq!(saved.build.files, BATCH as u64 * 3);
+        assert_eq!((written.build, written.module), (saved.build, saved.module));
+        assert!(collected.unreadable.is_empty());
+        let mut builder = written.builder.expect("a stream");
+        builder.finish().unwrap();
+        assert!(streamed == *builder.get_ref(), "the same bytes");
+    }
 
     /// The listing runs ahead of the writing; when the writing stops, the
     /// listing must too, even with more to list than it may hold.
