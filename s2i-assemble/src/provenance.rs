@@ -235,9 +235,26 @@ impl Settings {
         let work = plan.out_dir.parent().unwrap_or(&plan.out_dir);
         for target in &plan.targets {
             let binary = plan.out_dir.join(&target.binary);
-            let info = buildinfo::read(&plan.go, &plan.go_version, &plan.env, work, &binary)?;
-            if !self.formats.is_empty() {
-                let sha256 = sha256_of(&binary).map_err(|e| Error::io("read", &binary, e))?;
+            // The binary is hashed while go reads its build information
+            // (inline if no thread is to be had).
+            let (info, sha256) = std::thread::scope(|scope| {
+                let hashing = (!self.formats.is_empty()).then(|| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, || sha256_of(&binary))
+                        .map_err(|_| ())
+                });
+                let info = buildinfo::read(&plan.go, &plan.go_version, &plan.env, work, &binary);
+                let sha256 = hashing.map(|hashing| match hashing {
+                    Ok(thread) => thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    Err(()) => sha256_of(&binary),
+                });
+                (info, sha256)
+            });
+            let info = info?;
+            if let Some(sha256) = sha256 {
+                let sha256 = sha256.map_err(|e| Error::io("read", &binary, e))?;
                 let sbom = Sbom::new(
                     &info,
                     sbom::Inputs {
@@ -463,10 +480,20 @@ pub fn effective_ldflags(go_args: &[String], goflags: Option<&str>) -> Option<St
     })
 }
 
+/// A binary's SHA-256, read a MiB at a time (`io::copy`'s 8 KiB reads
+/// made thousands of system calls for a large program).
 fn sha256_of(path: &Path) -> io::Result<String> {
     let mut file = fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    io::copy(&mut file, &mut hasher)?;
+    let mut chunk = vec![0; 1 << 20];
+    loop {
+        match io::Read::read(&mut file, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(sbom::hex(&hasher.finalize()))
 }
 
