@@ -434,9 +434,11 @@ impl BaseIndex {
         let Some((_, entries)) = &self.listed else {
             return Ok(false);
         };
-        let name = entry.file_name();
+        let Some(name) = relative.file_name() else {
+            return Ok(false);
+        };
         Ok(
-            match entries.binary_search_by(|(n, _)| n.as_os_str().cmp(&name)) {
+            match entries.binary_search_by(|(n, _)| n.as_os_str().cmp(name)) {
                 Err(_) => false,
                 Ok(i) if entries[i].1 == entry.ino() => true,
                 Ok(_) => crate::in_base(Some(&self.root), relative, &entry.metadata()?),
