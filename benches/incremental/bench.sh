@@ -29,7 +29,11 @@
 #   FIXTURE=large benches/incremental/bench.sh
 #
 # Needs hyperfine, python3 and a Go (PATH first, else `cargo xtask tools`);
-# FIXTURE=large the Go module proxy the first time.
+# FIXTURE=large the Go module proxy the first time. Start it on an idle
+# machine and leave five minutes after another run: its clean-up deletes
+# about 250,000 entries, and on ext4 creating files near recently deleted
+# inodes is slower for minutes (runs started right after one measured
+# 1.19x-1.35x where runs on an idle machine measured 1.11x-1.14x).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
