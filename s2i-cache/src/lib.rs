@@ -30,6 +30,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod clean;
+pub mod header;
 pub mod layout;
 pub mod prune;
 pub mod restore;

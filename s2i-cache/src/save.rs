@@ -27,7 +27,7 @@ use std::time::SystemTime;
 use s2i_common::display::reason;
 
 use crate::sink::Sink;
-use crate::{layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
+use crate::{header, layout, prune, tree, CacheDirs, Size, BUILD_ENTRY, MODULE_ENTRY};
 
 /// What went into the stream.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -533,11 +533,31 @@ pub fn append_dir(
     name: &Path,
     mtime: u64,
 ) -> io::Result<()> {
+    append_header(builder, name, header::Kind::Dir, 0o775, 0, mtime)
+}
+
+/// Appends the header of `name`: made here when it is plain, else (a long
+/// name's extra entry, a number in binary form) by the tar crate; the same
+/// bytes either way ([`header`]).
+fn append_header(
+    builder: &mut tar::Builder<impl Write>,
+    name: &Path,
+    kind: header::Kind,
+    mode: u32,
+    size: u64,
+    mtime: u64,
+) -> io::Result<()> {
+    if let Some(block) = header::plain(name, kind, mode, size, mtime) {
+        return builder.get_mut().write_all(&block);
+    }
     let mut header = tar::Header::new_gnu();
     header.set_mtime(mtime);
-    header.set_entry_type(tar::EntryType::Directory);
-    header.set_mode(0o775);
-    header.set_size(0);
+    header.set_entry_type(match kind {
+        header::Kind::File => tar::EntryType::Regular,
+        header::Kind::Dir => tar::EntryType::Directory,
+    });
+    header.set_mode(mode);
+    header.set_size(size);
     builder.append_data(&mut header, name, io::empty())
 }
 
@@ -554,19 +574,15 @@ pub fn append_file(
     mtime: u64,
     file: File,
 ) -> io::Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_mtime(mtime);
     let len = meta.len();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(if meta.mode() & 0o111 != 0 {
+    let mode = if meta.mode() & 0o111 != 0 {
         0o775
     } else {
         0o664
-    });
-    header.set_size(len);
+    };
     // The header (and a long name's extra entry) as the tar crate writes
     // them; the data and its padding to a whole block, as it would.
-    builder.append_data(&mut header, name, io::empty())?;
+    append_header(builder, name, header::Kind::File, mode, len, mtime)?;
     let out = builder.get_mut();
     out.file_data(&file, len, name)?;
     let padding = (BLOCK - len % BLOCK) % BLOCK;
