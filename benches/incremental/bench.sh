@@ -32,8 +32,7 @@
 # FIXTURE=large the Go module proxy the first time. Start it on an idle
 # machine and leave five minutes after another run: its clean-up deletes
 # about 250,000 entries, and on ext4 creating files near recently deleted
-# inodes is slower for minutes (runs started right after one measured
-# 1.19x-1.35x where runs on an idle machine measured 1.11x-1.14x).
+# inodes is slower for minutes (see BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
