@@ -133,15 +133,14 @@ pub fn save(caches: &CacheDirs, base: Option<&Path>, out: impl Sink) -> io::Resu
     };
     // Modules that miss something: Go extracts them again.
     for marker in &collected.partial {
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Regular);
-        header.set_mode(0o664);
-        header.set_size(0);
-        header.set_mtime(writer.latest);
-        builder.append_data(
-            &mut header,
-            Path::new(MODULE_ENTRY).join(marker),
-            io::empty(),
+        let name = Path::new(MODULE_ENTRY).join(marker);
+        append_header(
+            &mut builder,
+            &name,
+            header::Kind::File,
+            0o664,
+            0,
+            writer.latest,
         )?;
     }
     builder.into_inner()?.flush()?;
@@ -585,15 +584,13 @@ pub fn append_file(
     append_header(builder, name, header::Kind::File, mode, len, mtime)?;
     let out = builder.get_mut();
     out.file_data(&file, len, name)?;
-    let padding = (BLOCK - len % BLOCK) % BLOCK;
+    let block = header::BLOCK as u64;
+    let padding = (block - len % block) % block;
     out.write_all(&ZEROS[..padding as usize])
 }
 
 /// A block of zeros, for padding: in static memory, not filled per file.
-static ZEROS: [u8; BLOCK as usize] = [0; BLOCK as usize];
-
-/// A tar block.
-const BLOCK: u64 = 512;
+static ZEROS: [u8; header::BLOCK] = [0; header::BLOCK];
 
 #[cfg(test)]
 mod tests {
