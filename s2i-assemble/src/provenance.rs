@@ -480,20 +480,12 @@ pub fn effective_ldflags(go_args: &[String], goflags: Option<&str>) -> Option<St
     })
 }
 
-/// A binary's SHA-256, read a MiB at a time (`io::copy`'s 8 KiB reads
-/// made thousands of system calls for a large program).
+/// A binary's SHA-256, read a MiB at a time (`io::copy` from the bare file
+/// read 8 KiB at a time: thousands of system calls for a large program).
 fn sha256_of(path: &Path) -> io::Result<String> {
-    let mut file = fs::File::open(path)?;
+    let mut file = io::BufReader::with_capacity(1 << 20, fs::File::open(path)?);
     let mut hasher = Sha256::new();
-    let mut chunk = vec![0; 1 << 20];
-    loop {
-        match io::Read::read(&mut file, &mut chunk) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    io::copy(&mut file, &mut hasher)?;
     Ok(sbom::hex(&hasher.finalize()))
 }
 
