@@ -198,6 +198,7 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
             (targets, Vec::new())
         }
     };
+    one_name_each(&targets)?;
     let run = pick_run(
         &targets,
         f.config.run.as_deref(),
@@ -256,6 +257,29 @@ fn listed_targets(
         }
     }
     Ok(targets)
+}
+
+/// Refuses main packages that `go build -o DIR/` names alike
+/// (`cmd/a/tool` and `cmd/b/tool`): go would write both to `DIR/tool`, one
+/// over the other.
+fn one_name_each(targets: &[Target]) -> Result<(), Error> {
+    for (i, target) in targets.iter().enumerate() {
+        if targets[..i].iter().any(|t| t.binary == target.binary) {
+            continue; // named already, with the first of its kind
+        }
+        let packages: Vec<String> = targets[i..]
+            .iter()
+            .filter(|t| t.binary == target.binary)
+            .map(|t| t.package.clone())
+            .collect();
+        if packages.len() > 1 {
+            return Err(Error::SameProgramName {
+                binary: target.binary.clone(),
+                packages,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Where several main packages were found, for the message.

@@ -123,6 +123,12 @@ pub enum Error {
         run: String,
         built: Vec<String>,
     },
+    /// Main packages `go build -o DIR/` would give the same name: one
+    /// would overwrite the other.
+    SameProgramName {
+        binary: String,
+        packages: Vec<String>,
+    },
     AppRootNotWritable {
         path: PathBuf,
         error: io::Error,
@@ -270,6 +276,7 @@ s2i_common::message_keys! {
         NoMainPackage => "no main package to build: ",
         MainsGoCannotLoad => "no main package to build: …; go cannot load …",
         RunNotBuilt => "GO_RUN=… names no program that is built",
+        SameProgramName => "main packages … would all be installed as bin/…",
         AppRootNotWritable => "cannot write to the application root",
         AppRootHoldsSources { same: true } => "the application root … is the source directory",
         AppRootHoldsSources => "the application root … holds the sources",
@@ -406,6 +413,7 @@ impl fmt::Display for Error {
             | Error::NoMainPackage { .. }
             | Error::MainsGoCannotLoad { .. }
             | Error::RunNotBuilt { .. }
+            | Error::SameProgramName { .. }
             | Error::AppRootNotWritable { .. }
             | Error::AppRootHoldsSources { .. }
             | Error::AppRootInSourcesNotEmpty { .. } => self.fmt_targets_and_app_root(f),
@@ -597,6 +605,13 @@ impl Error {
                 "no main package to build: {}; go cannot load {}: fix what go says (an import path holds no spaces or special characters: rename the directory), or set GO_TARGETS to the main package(s)",
                 Escaped::new(root),
                 list(packages)
+            ),
+            Error::SameProgramName { binary, packages } => write!(
+                f,
+                "main packages {} would all be installed as bin/{} (go names a program after the last element of its package's path): set GO_TARGETS to the one(s) to build, e.g. GO_TARGETS={}, or rename a directory",
+                list(packages),
+                Escaped::new(binary),
+                Escaped::new(packages.first().map_or("./cmd/app", String::as_str))
             ),
             Error::RunNotBuilt { run, built } => write!(
                 f,
@@ -893,6 +908,10 @@ mod tests {
                 run: "web".into(),
                 built: vec!["api".into()],
             },
+            Error::SameProgramName {
+                binary: "tool".into(),
+                packages: vec!["./cmd/a/tool".into(), "./cmd/b/tool".into()],
+            },
             Error::AppRootNotWritable {
                 path: "/opt/app-root".into(),
                 error: denied(),
@@ -1087,6 +1106,10 @@ mod tests {
             Error::RunNotBuilt {
                 run: evil.into(),
                 built: vec![evil.into()],
+            },
+            Error::SameProgramName {
+                binary: evil.into(),
+                packages: vec![evil.into()],
             },
             Error::AppRootHoldsSources {
                 app_root: evil.into(),

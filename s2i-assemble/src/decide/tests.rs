@@ -168,6 +168,7 @@ cases! {
     bare_main_go => "bare-main",
     package_go_cannot_load => "unloadable-package",
     go_toml_names_the_targets => "go-toml-targets",
+    two_mains_named_alike => "same-program-name",
 }
 
 #[test]
