@@ -570,7 +570,7 @@ impl Error {
         }
     }
 
-    /// The messages about the main packages and the application root.
+    /// The messages about the main packages (the application root's next).
     fn fmt_targets_and_app_root(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::TargetMissing {
@@ -619,6 +619,13 @@ impl Error {
                 Escaped::new(run),
                 list(built)
             ),
+            _ => self.fmt_app_root(f),
+        }
+    }
+
+    /// The messages about the application root.
+    fn fmt_app_root(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::AppRootNotWritable { path, error } => write!(
                 f,
                 "cannot write to the application root {}: {}; make it writable by the build user (chmod g+w, group 0) or pass another with --app-root DIR",
