@@ -71,6 +71,11 @@ pub enum Error {
         src: PathBuf,
         looks_like: Option<&'static str>,
     },
+    /// No go.mod, go.work or `.go` file at the top, and go.mod files in
+    /// these directories below it (shallowest first).
+    ModuleBelowTheTop {
+        modules: Vec<PathBuf>,
+    },
     /// A GOPATH-era `vendor/` (no modules.txt) without IMPORT_URL.
     VendorNeedsImportUrl,
     GoTomlInvalid {
@@ -265,6 +270,7 @@ s2i_common::message_keys! {
         SpecialFileGoReads => "… is …, which go would read and wait on for ever",
         SymlinkOutside => "symlink … points outside the source tree",
         NoGoSources => "no Go sources in … (no go.mod, go.work or .go file)",
+        ModuleBelowTheTop => "the sources have no go.mod at their top, but …/go.mod",
         VendorNeedsImportUrl => "vendor/ has no modules.txt and there is no go.mod",
         GoTomlInvalid => "invalid …/.s2i/go.toml, line …, column …",
         BadSetting => "invalid …=\"…\": …",
@@ -402,6 +408,7 @@ impl fmt::Display for Error {
             | Error::SpecialFileGoReads { .. }
             | Error::SymlinkOutside { .. }
             | Error::NoGoSources { .. }
+            | Error::ModuleBelowTheTop { .. }
             | Error::VendorNeedsImportUrl
             | Error::GoTomlInvalid { .. }
             | Error::BadSetting { .. }
@@ -539,6 +546,7 @@ impl Error {
                 }
                 write!(f, ": use this Go builder for Go applications only, or point --src (s2i: the context dir) at the Go code")
             }
+            Error::ModuleBelowTheTop { modules } => module_below_the_top(f, modules),
             Error::VendorNeedsImportUrl => write!(
                 f,
                 "vendor/ has no modules.txt and there is no go.mod: this GOPATH-era layout needs GOPATH mode; set IMPORT_URL to the repository's import path (e.g. IMPORT_URL=github.com/org/app), or add a go.mod"
@@ -771,6 +779,40 @@ impl Error {
 }
 
 /// Names from the outside, escaped each, comma-separated.
+/// [`Error::ModuleBelowTheTop`]'s message: the first few go.mod files, and
+/// s2i's context dir set to the first.
+fn module_below_the_top(f: &mut fmt::Formatter<'_>, modules: &[PathBuf]) -> fmt::Result {
+    const NAMED: usize = 3;
+    let Some(first) = modules.first() else {
+        return write!(f, "the sources have no go.mod at their top");
+    };
+    let named: Vec<String> = modules
+        .iter()
+        .take(NAMED)
+        .map(|dir| format!("{}/go.mod", Escaped::new(dir)))
+        .collect();
+    write!(
+        f,
+        "the sources have no go.mod at their top, but {}",
+        named.join(", ")
+    )?;
+    if modules.len() > NAMED {
+        write!(f, " (and {} more)", modules.len() - NAMED)?;
+    }
+    let first = Escaped::new(first);
+    let context_dir = format!(
+        "s2i build --context-dir={first} (a BuildConfig's spec.source.contextDir: {first})"
+    );
+    if modules.len() == 1 {
+        write!(f, ": build from the module's directory: {context_dir}")
+    } else {
+        write!(
+            f,
+            ": build each module from its directory, e.g. {context_dir}, or add a go.work at the top that uses them"
+        )
+    }
+}
+
 fn list(names: &[String]) -> String {
     names
         .iter()
@@ -869,6 +911,14 @@ mod tests {
             Error::NoGoSources {
                 src: "/tmp/src".into(),
                 looks_like: Some("a Node.js application (package.json)"),
+            },
+            Error::ModuleBelowTheTop {
+                modules: vec!["server".into()],
+            },
+            Error::ModuleBelowTheTop {
+                modules: ["api", "worker", "tools/gen", "tools/lint"]
+                    .map(PathBuf::from)
+                    .to_vec(),
             },
             Error::VendorNeedsImportUrl,
             Error::GoTomlInvalid {
@@ -1072,6 +1122,9 @@ mod tests {
             Error::SymlinkOutside {
                 link: evil.into(),
                 target: evil.into(),
+            },
+            Error::ModuleBelowTheTop {
+                modules: vec![evil.into(), evil.into()],
             },
             Error::GoTomlInvalid {
                 path: evil.into(),

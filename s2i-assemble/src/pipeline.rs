@@ -196,6 +196,16 @@ fn check_sources(
     for warning in &prepared.warnings {
         report.warn(warning);
     }
+    // A repository whose Go module is in a directory of its own: built
+    // from the top, go would find no main package, or the wrong one.
+    if found.kind == detect::Kind::BareMain
+        && prepared.root_go_files == 0
+        && !prepared.modules_below.is_empty()
+    {
+        return Err(Error::ModuleBelowTheTop {
+            modules: prepared.modules_below,
+        });
+    }
     if prepared.go_files == 0 && !found.top.go_mod && !found.top.go_work {
         return Err(Error::NoGoSources {
             src: src.clone(),

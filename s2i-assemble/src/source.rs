@@ -68,6 +68,10 @@ pub struct Copied {
     pub go_shape: u64,
     /// What the sources look like when they hold no Go, for the error.
     pub looks_like: Option<&'static str>,
+    /// The directories below the top with a go.mod that go would take for
+    /// a module (not in `vendor/`, `testdata/` or a directory go ignores),
+    /// shallowest first: where the application is when the top has none.
+    pub modules_below: Vec<PathBuf>,
     pub warnings: Vec<String>,
 }
 
@@ -222,7 +226,27 @@ impl Copied {
         if rel.components().count() == 1 && self.looks_like.is_none() {
             self.looks_like = looks_like(rel);
         }
+        if let Some(dir) = module_below(rel) {
+            // Stable: the walk's order (by name) within a depth.
+            let depth = dir.components().count();
+            let at = self
+                .modules_below
+                .partition_point(|d| d.components().count() <= depth);
+            self.modules_below.insert(at, dir.to_path_buf());
+        }
     }
+}
+
+/// The directory of a go.mod below the top that go would take for a
+/// module's: go skips `vendor/`, `testdata/` and directories whose name
+/// starts with `.` or `_`.
+fn module_below(rel: &Path) -> Option<&Path> {
+    let dir = rel.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let ignored = dir.components().any(|c| {
+        let name = c.as_os_str().to_string_lossy();
+        name == "vendor" || name == "testdata" || name.starts_with(['.', '_'])
+    });
+    (rel.file_name()? == "go.mod" && !ignored).then_some(dir)
 }
 
 /// A walk's error, as the file that could not be read.

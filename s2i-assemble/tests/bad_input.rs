@@ -1060,3 +1060,25 @@ fn go_found_off_path_is_named_in_a_warning() {
         .unwrap_or_else(|| panic!("no warning in:\n{stderr}"));
     insta::assert_snapshot!(case.redact(warning));
 }
+
+/// A repository whose Go module is in a directory of its own (and one go
+/// ignores, in testdata/): the message names the module's directory and
+/// s2i's context dir, before go runs.
+#[test]
+fn module_below_the_top_names_the_context_dir() {
+    let Some(case) = Case::new("module_below_the_top_names_the_context_dir", "") else {
+        return;
+    };
+    let write = |rel: &str, text: &str| {
+        let path = case.src.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("README.md", "# shop\n");
+    write("server/go.mod", "module example.com/shop\n\ngo 1.21\n");
+    write("server/main.go", "package main\n\nfunc main() {}\n");
+    write("server/testdata/x/go.mod", "module example.com/x\n");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
