@@ -297,6 +297,8 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::Tls { .. } } => "the certificate of … is signed by an unknown authority…: give the build that CA: GO_CA_BUNDLE=",
         GoFailed { failure: GoFailure::GitMissing { .. } } => "go fetches … from its git host directly (…), and this image has no git",
         GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
+        GoFailed { failure: GoFailure::Replacement { no_go_mod: false, .. } } => "go.mod replaces … with …, which is not in the sources",
+        GoFailed { failure: GoFailure::Replacement { .. } } => "go.mod replaces … with …, which has no go.mod",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
         GoFailed { failure: GoFailure::ExcludedByConstraints { .. } } => "build constraints exclude every Go file of … in this build",
@@ -1034,6 +1036,16 @@ mod tests {
             }),
             go_failed(GoFailure::Vendor {
                 detail: "go: inconsistent vendoring".into(),
+            }),
+            go_failed(GoFailure::Replacement {
+                module: Some("example.com/lib@v0.0.0".into()),
+                dir: "../lib".into(),
+                no_go_mod: false,
+            }),
+            go_failed(GoFailure::Replacement {
+                module: None,
+                dir: "./lib".into(),
+                no_go_mod: true,
             }),
             go_failed(GoFailure::CgoNoCompiler {
                 compiler: "gcc".into(),

@@ -75,6 +75,16 @@ pub enum GoFailure {
         package: Option<String>,
         message: String,
     },
+    /// A `replace` in go.mod points to a directory that is not there
+    /// (outside the sources: the build has only them), or that has no
+    /// go.mod.
+    Replacement {
+        /// `module@version`, when go named it.
+        module: Option<String>,
+        dir: String,
+        /// The directory is there, without a go.mod.
+        no_go_mod: bool,
+    },
     /// go.mod or go.work cannot be read.
     ModSyntax {
         file: String,
@@ -183,10 +193,11 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         "" => DEFAULT_GOPROXY.to_string(),
         set => set.to_string(),
     };
-    let classifiers: [&dyn Fn() -> Option<GoFailure>; 14] = [
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 15] = [
         &|| checksum_mismatch(&lines),
         &|| toolchain(&lines, var("GOTOOLCHAIN")),
         &|| mod_syntax(&lines, dir),
+        &|| replacement(&lines),
         &|| vendor(&lines),
         &|| cgo_no_compiler(&lines),
         &|| too_old(&lines),
@@ -273,6 +284,31 @@ fn mod_syntax(lines: &[&str], dir: &Path) -> Option<GoFailure> {
             file: relative(path, dir),
             line: number.to_string(),
             reason: reason.trim().to_string(),
+        })
+    })
+}
+
+/// `PKG: example.com/lib@v0.0.0: replacement directory ../lib does not
+/// exist`; one without a go.mod: `module ../lib: reading ../lib/go.mod:
+/// open ...: no such file or directory` (Go 1.19: `go: example.com/lib@v0.0.0
+/// (replaced by ../lib): reading ../lib/go.mod: ...`).
+fn replacement(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        if let Some(dir) = between(line, ": replacement directory ", " does not exist") {
+            return Some(GoFailure::Replacement {
+                module: module_at_version(line),
+                dir: dir.to_string(),
+                no_go_mod: false,
+            });
+        }
+        let missing = line.ends_with("/go.mod: no such file or directory");
+        let dir = between(line, "module ", ": reading ")
+            .or_else(|| between(line, "(replaced by ", "): reading "))
+            .filter(|dir| missing && line.contains(&format!(": reading {dir}/go.mod: ")))?;
+        Some(GoFailure::Replacement {
+            module: module_at_version(line),
+            dir: dir.to_string(),
+            no_go_mod: true,
         })
     })
 }
@@ -587,6 +623,27 @@ fn last_part(text: &str) -> String {
     text.rsplit(": ").next().unwrap_or(text).trim().to_string()
 }
 
+/// [`GoFailure::Replacement`]'s line.
+fn write_replacement(
+    f: &mut fmt::Formatter<'_>,
+    module: Option<&str>,
+    dir: &str,
+    no_go_mod: bool,
+) -> fmt::Result {
+    let module = module.unwrap_or("a module");
+    if no_go_mod {
+        write!(
+            f,
+            "go.mod replaces {module} with {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or replace it with a directory that has one"
+        )
+    } else {
+        write!(
+            f,
+            "go.mod replaces {module} with {dir}, which is not in the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds both, vendor the dependency (`go mod vendor`, and commit vendor/), or require a published version"
+        )
+    }
+}
+
 /// The text between `start` and the next `end` in `line`.
 fn between<'a>(line: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let rest = line.split_once(start)?.1;
@@ -778,6 +835,11 @@ impl GoFailure {
                 f,
                 "{module} as downloaded does not match go.sum (checksum mismatch, go's SECURITY ERROR): check that dependency's source (a re-tagged version, a proxy serving other content); once it is trusted, delete its lines from go.sum, run `go mod tidy` and commit go.sum"
             ),
+            GoFailure::Replacement {
+                module,
+                dir,
+                no_go_mod,
+            } => write_replacement(f, module.as_deref(), dir, *no_go_mod),
             GoFailure::Vendor { detail } => write!(
                 f,
                 "vendor/ does not match go.mod ({detail}): run `go mod vendor` in the sources and commit vendor/"
@@ -992,6 +1054,7 @@ mod recorded {
             GoFailure::GitMissing { .. } => "git-missing",
             GoFailure::ChecksumMismatch { .. } => "checksum",
             GoFailure::Vendor { .. } => "vendor",
+            GoFailure::Replacement { .. } => "replacement",
             GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",
             GoFailure::ExcludedByConstraints { .. } => "constraints",
             GoFailure::Compile { .. } => "compile",
