@@ -299,6 +299,9 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
         GoFailed { failure: GoFailure::Replacement { no_go_mod: false, .. } } => "go.mod replaces … with …, which is not in the sources",
         GoFailed { failure: GoFailure::Replacement { .. } } => "go.mod replaces … with …, which has no go.mod",
+        GoFailed { failure: GoFailure::WorkspaceUse { in_sources: false, .. } } => "go.work uses …, which is not in the sources",
+        GoFailed { failure: GoFailure::WorkspaceUse { .. } } => "go.work uses …, which has no go.mod",
+        GoFailed { failure: GoFailure::EmbedMissing { .. } } => "//go:embed … at … matches no file in the sources",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
         GoFailed { failure: GoFailure::ExcludedByConstraints { .. } } => "build constraints exclude every Go file of … in this build",
@@ -1041,6 +1044,18 @@ mod tests {
                 module: Some("example.com/lib@v0.0.0".into()),
                 dir: "../lib".into(),
                 no_go_mod: false,
+            }),
+            go_failed(GoFailure::WorkspaceUse {
+                dir: "../shared".into(),
+                in_sources: false,
+            }),
+            go_failed(GoFailure::WorkspaceUse {
+                dir: "./tools".into(),
+                in_sources: true,
+            }),
+            go_failed(GoFailure::EmbedMissing {
+                location: "main.go:5".into(),
+                pattern: "static/*".into(),
             }),
             go_failed(GoFailure::Replacement {
                 module: None,

@@ -85,6 +85,12 @@ pub enum GoFailure {
         /// The directory is there, without a go.mod.
         no_go_mod: bool,
     },
+    /// go.work uses a directory that is not there (outside the sources:
+    /// the build has only them), or that has no go.mod.
+    WorkspaceUse { dir: String, in_sources: bool },
+    /// A `//go:embed` pattern that matches no file: files left out of the
+    /// repository, or made by a step that did not run.
+    EmbedMissing { location: String, pattern: String },
     /// go.mod or go.work cannot be read.
     ModSyntax {
         file: String,
@@ -193,11 +199,12 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         "" => DEFAULT_GOPROXY.to_string(),
         set => set.to_string(),
     };
-    let classifiers: [&dyn Fn() -> Option<GoFailure>; 15] = [
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 17] = [
         &|| checksum_mismatch(&lines),
         &|| toolchain(&lines, var("GOTOOLCHAIN")),
         &|| mod_syntax(&lines, dir),
         &|| replacement(&lines),
+        &|| workspace_use(&lines),
         &|| vendor(&lines),
         &|| cgo_no_compiler(&lines),
         &|| too_old(&lines),
@@ -208,6 +215,7 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         &|| no_module(&lines),
         &|| download(&lines, &goproxy),
         &|| excluded(&lines, dir),
+        &|| embed_missing(&lines, dir),
         &|| compile(&lines, dir),
     ];
     classifiers
@@ -310,6 +318,45 @@ fn replacement(lines: &[&str]) -> Option<GoFailure> {
             dir: dir.to_string(),
             no_go_mod: true,
         })
+    })
+}
+
+/// `go: cannot load module ../shared listed in go.work file: open
+/// ../shared/go.mod: no such file or directory` (Go 1.20 and later).
+fn workspace_use(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let dir = between(line, "cannot load module ", " listed in go.work file: ")?;
+        let in_sources = !dir.starts_with('/')
+            && Path::new(dir)
+                .components()
+                .try_fold(0usize, |depth, c| match c {
+                    std::path::Component::ParentDir => depth.checked_sub(1),
+                    std::path::Component::Normal(_) => Some(depth + 1),
+                    _ => Some(depth),
+                })
+                .is_some();
+        Some(GoFailure::WorkspaceUse {
+            dir: dir.to_string(),
+            in_sources,
+        })
+    })
+}
+
+/// `main.go:5:12: pattern static/*: no matching files found`, go's first
+/// error.
+fn embed_missing(lines: &[&str], dir: &Path) -> Option<GoFailure> {
+    let GoFailure::Compile {
+        location, message, ..
+    } = compile(lines, dir)?
+    else {
+        return None;
+    };
+    let pattern = message
+        .strip_prefix("pattern ")?
+        .strip_suffix(": no matching files found")?;
+    Some(GoFailure::EmbedMissing {
+        location,
+        pattern: pattern.to_string(),
     })
 }
 
@@ -623,6 +670,30 @@ fn last_part(text: &str) -> String {
     text.rsplit(": ").next().unwrap_or(text).trim().to_string()
 }
 
+/// [`GoFailure::GitMissing`]'s line.
+fn write_git_missing(f: &mut fmt::Formatter<'_>, module: Option<&str>) -> fmt::Result {
+    let module = module.unwrap_or("a module");
+    write!(
+        f,
+        "go fetches {module} from its git host directly (GOPROXY=direct, or GOPRIVATE/GONOPROXY names it), and this image has no git: use a builder image with git, or a GOPROXY that serves that module (a company proxy: GOPROXY=https://proxy.corp.example, with GONOPROXY not naming it)"
+    )
+}
+
+/// [`GoFailure::WorkspaceUse`]'s line.
+fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, in_sources: bool) -> fmt::Result {
+    if in_sources {
+        write!(
+            f,
+            "go.work uses {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or drop it from go.work"
+        )
+    } else {
+        write!(
+            f,
+            "go.work uses {dir}, which is not in the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds every module go.work uses, or drop it from go.work"
+        )
+    }
+}
+
 /// [`GoFailure::Replacement`]'s line.
 fn write_replacement(
     f: &mut fmt::Formatter<'_>,
@@ -824,13 +895,7 @@ impl GoFailure {
                 module,
                 ca_given,
             } => write_tls(f, host, module.as_deref(), *ca_given),
-            GoFailure::GitMissing { module } => {
-                let module = module.as_deref().unwrap_or("a module");
-                write!(
-                    f,
-                    "go fetches {module} from its git host directly (GOPROXY=direct, or GOPRIVATE/GONOPROXY names it), and this image has no git: use a builder image with git, or a GOPROXY that serves that module (a company proxy: GOPROXY=https://proxy.corp.example, with GONOPROXY not naming it)"
-                )
-            }
+            GoFailure::GitMissing { module } => write_git_missing(f, module.as_deref()),
             GoFailure::ChecksumMismatch { module } => write!(
                 f,
                 "{module} as downloaded does not match go.sum (checksum mismatch, go's SECURITY ERROR): check that dependency's source (a re-tagged version, a proxy serving other content); once it is trusted, delete its lines from go.sum, run `go mod tidy` and commit go.sum"
@@ -840,6 +905,11 @@ impl GoFailure {
                 dir,
                 no_go_mod,
             } => write_replacement(f, module.as_deref(), dir, *no_go_mod),
+            GoFailure::WorkspaceUse { dir, in_sources } => write_workspace_use(f, dir, *in_sources),
+            GoFailure::EmbedMissing { location, pattern } => write!(
+                f,
+                "//go:embed {pattern} at {location} matches no file in the sources: commit the files it embeds (a .gitignore or .s2iignore may leave them out), or make them in a step before this build"
+            ),
             GoFailure::Vendor { detail } => write!(
                 f,
                 "vendor/ does not match go.mod ({detail}): run `go mod vendor` in the sources and commit vendor/"
@@ -1055,6 +1125,8 @@ mod recorded {
             GoFailure::ChecksumMismatch { .. } => "checksum",
             GoFailure::Vendor { .. } => "vendor",
             GoFailure::Replacement { .. } => "replacement",
+            GoFailure::WorkspaceUse { .. } => "workspace-use",
+            GoFailure::EmbedMissing { .. } => "embed",
             GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",
             GoFailure::ExcludedByConstraints { .. } => "constraints",
             GoFailure::Compile { .. } => "compile",
