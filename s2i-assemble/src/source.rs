@@ -14,6 +14,7 @@
 
 use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 use s2i_common::display::Escaped;
@@ -241,12 +242,15 @@ impl Copied {
 /// module's: go skips `vendor/`, `testdata/` and directories whose name
 /// starts with `.` or `_`.
 fn module_below(rel: &Path) -> Option<&Path> {
+    if rel.file_name()? != "go.mod" {
+        return None;
+    }
     let dir = rel.parent().filter(|d| !d.as_os_str().is_empty())?;
     let ignored = dir.components().any(|c| {
-        let name = c.as_os_str().to_string_lossy();
-        name == "vendor" || name == "testdata" || name.starts_with(['.', '_'])
+        let name = c.as_os_str().as_bytes();
+        name == b"vendor" || name == b"testdata" || name.starts_with(b".") || name.starts_with(b"_")
     });
-    (rel.file_name()? == "go.mod" && !ignored).then_some(dir)
+    (!ignored).then_some(dir)
 }
 
 /// A walk's error, as the file that could not be read.
