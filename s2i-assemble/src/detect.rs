@@ -481,7 +481,10 @@ pub fn pick_targets(
                 packages: unloadable,
             });
         }
-        return Err(Error::NoMainPackage { root: root_text });
+        return Err(Error::NoMainPackage {
+            root: root_text,
+            elsewhere: Vec::new(),
+        });
     }
     Ok(mains)
 }
@@ -608,6 +611,19 @@ pub fn packages_of<'a>(
 }
 
 /// `./cmd/api` for a package in `root`, else its import path.
+/// The main packages of a listing, as directories of the sources
+/// (`./server`), the shallowest first (`./server` before
+/// `./examples/basic`).
+pub fn main_packages(packages: &[Package], root: &Path) -> Vec<String> {
+    let mut mains: Vec<String> = packages
+        .iter()
+        .filter(|p| p.name == "main")
+        .map(|p| relative_package(p, root))
+        .collect();
+    mains.sort_by_key(|m| m.matches('/').count());
+    mains
+}
+
 fn relative_package(p: &Package, root: &Path) -> String {
     match Path::new(&p.dir).strip_prefix(root) {
         Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),

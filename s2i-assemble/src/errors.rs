@@ -117,6 +117,8 @@ pub enum Error {
     },
     NoMainPackage {
         root: String,
+        /// Main packages elsewhere in the sources (`./server`), for the fix.
+        elsewhere: Vec<String>,
     },
     /// No main package go could load, and packages it could not load at
     /// all (each `PACKAGE: go's reason`), which may be the mains.
@@ -608,11 +610,22 @@ impl Error {
                 Escaped::new(name),
                 setting.fix()
             ),
-            Error::NoMainPackage { root } => write!(
-                f,
-                "no main package to build: {}, and cmd/ holds no main package; set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server",
-                Escaped::new(root)
-            ),
+            Error::NoMainPackage { root, elsewhere } => {
+                write!(
+                    f,
+                    "no main package to build: {}, and cmd/ holds no main package; ",
+                    Escaped::new(root)
+                )?;
+                match elsewhere.first() {
+                    None => write!(f, "set GO_TARGETS to the main package(s), e.g. GO_TARGETS=./server"),
+                    Some(first) => write!(
+                        f,
+                        "main packages elsewhere: {}: set GO_TARGETS to the one(s) to build, e.g. GO_TARGETS={}",
+                        some_of(elsewhere),
+                        Escaped::new(first)
+                    ),
+                }
+            }
             Error::MainsGoCannotLoad { root, packages } => write!(
                 f,
                 "no main package to build: {}; go cannot load {}: fix what go says (an import path holds no spaces or special characters: rename the directory), or set GO_TARGETS to the main package(s)",
@@ -818,6 +831,16 @@ fn module_below_the_top(f: &mut fmt::Formatter<'_>, modules: &[PathBuf]) -> fmt:
     }
 }
 
+/// The first few of `names`, and how many more there are.
+fn some_of(names: &[String]) -> String {
+    const NAMED: usize = 4;
+    let mut text = list(&names[..names.len().min(NAMED)]);
+    if names.len() > NAMED {
+        text.push_str(&format!(" (and {} more)", names.len() - NAMED));
+    }
+    text
+}
+
 fn list(names: &[String]) -> String {
     names
         .iter()
@@ -961,6 +984,13 @@ mod tests {
             },
             Error::NoMainPackage {
                 root: "the root is `package lib`".into(),
+                elsewhere: Vec::new(),
+            },
+            Error::NoMainPackage {
+                root: "the root has no Go files".into(),
+                elsewhere: ["./hello", "./outyet", "./helloserver", "./appengine-hello", "./gotypes"]
+                    .map(String::from)
+                    .to_vec(),
             },
             Error::MainsGoCannotLoad {
                 root: "the root is `package lib`".into(),

@@ -85,7 +85,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let memory = Memory::of(&found, &go_env, &sources);
     let (said, inputs, recalled) = ask_go(&facts, &go_env, &memory)?;
     let decided = |said: &GoSaid| {
-        let mut plan = decide::plan(&facts, go_env.clone(), said)?;
+        let mut plan = decide::plan(&facts, go_env.clone(), said)
+            .map_err(|e| with_mains_elsewhere(e, &facts, &go_env))?;
         secrets.describe(&found.credentials, &mut plan);
         Ok::<_, Error>(plan)
     };
@@ -326,6 +327,19 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String,
         listing,
     };
     Ok((said, inputs, was_recalled))
+}
+
+/// No main package where they are looked for (the root, `cmd/`): the
+/// error names those go finds elsewhere in the sources (`./...`), for
+/// GO_TARGETS.
+fn with_mains_elsewhere(error: Error, f: &Facts, go_env: &GoEnv) -> Error {
+    let Error::NoMainPackage { root, .. } = error else {
+        return error;
+    };
+    let elsewhere = list(f, go_env, &["./...".to_string()])
+        .map(|listing| detect::main_packages(&listing.packages, f.build_dir))
+        .unwrap_or_default();
+    Error::NoMainPackage { root, elsewhere }
 }
 
 /// `go list -find` of `patterns`, with cgo on (see `cgo::listing_env`).

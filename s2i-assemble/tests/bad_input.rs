@@ -1082,3 +1082,26 @@ fn module_below_the_top_names_the_context_dir() {
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
 }
+
+/// A library at the root, no cmd/, and the program in a directory of its
+/// own (and an example deeper down): the message names both, the
+/// shallower as the GO_TARGETS to set.
+#[test]
+fn no_main_package_where_looked_names_those_elsewhere() {
+    let Some(case) = Case::new("no_main_package_where_looked_names_those_elsewhere", "") else {
+        return;
+    };
+    let write = |rel: &str, text: &str| {
+        let path = case.src.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let main = "package main\n\nfunc main() {}\n";
+    write("go.mod", "module example.com/shop\n\ngo 1.21\n");
+    write("shop.go", "package shop\n");
+    write("examples/basic/main.go", main);
+    write("server/main.go", main);
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
