@@ -301,6 +301,7 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
         GoFailed { failure: GoFailure::Replacement { no_go_mod: false, .. } } => "go.mod replaces … with …, which is not in the sources",
         GoFailed { failure: GoFailure::Replacement { .. } } => "go.mod replaces … with …, which has no go.mod",
+        GoFailed { failure: GoFailure::ToolKilled { .. } } => "the Go … (…) was killed (signal: killed) building …",
         GoFailed { failure: GoFailure::WorkspaceUse { in_sources: false, .. } } => "go.work uses …, which is not in the sources",
         GoFailed { failure: GoFailure::WorkspaceUse { .. } } => "go.work uses …, which has no go.mod",
         GoFailed { failure: GoFailure::EmbedMissing { .. } } => "//go:embed … at … matches no file in the sources",
@@ -1074,6 +1075,11 @@ mod tests {
                 module: Some("example.com/lib@v0.0.0".into()),
                 dir: "../lib".into(),
                 no_go_mod: false,
+            }),
+            go_failed(GoFailure::ToolKilled {
+                tool: "compile".into(),
+                package: "example.com/app/internal/big".into(),
+                memory_limit: Some(512 << 20),
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "../shared".into(),

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use s2i_common::display::MiB;
+
 use crate::cgo;
 use crate::errors::Error;
 use crate::gotool;
@@ -84,6 +86,14 @@ pub enum GoFailure {
         dir: String,
         /// The directory is there, without a go.mod.
         no_go_mod: bool,
+    },
+    /// A Go tool (the compiler, the linker) killed by SIGKILL: in a
+    /// container, the kernel's out-of-memory killer at its memory limit.
+    ToolKilled {
+        tool: String,
+        package: String,
+        /// The container's memory limit (cgroup), when it has one.
+        memory_limit: Option<u64>,
     },
     /// go.work uses a directory that is not there (outside the sources:
     /// the build has only them), or that has no go.mod.
@@ -186,6 +196,7 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             *given = crate::credentials::given_for(host).map(|g| Box::new(Given(g)))
         }
         GoFailure::Tls { ca_given, .. } => *ca_given = crate::credentials::ca_given(),
+        GoFailure::ToolKilled { memory_limit, .. } => *memory_limit = cgroup_memory_limit(),
         _ => {}
     }
     failure
@@ -199,7 +210,8 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         "" => DEFAULT_GOPROXY.to_string(),
         set => set.to_string(),
     };
-    let classifiers: [&dyn Fn() -> Option<GoFailure>; 17] = [
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 18] = [
+        &|| tool_killed(&lines),
         &|| checksum_mismatch(&lines),
         &|| toolchain(&lines, var("GOTOOLCHAIN")),
         &|| mod_syntax(&lines, dir),
@@ -319,6 +331,41 @@ fn replacement(lines: &[&str]) -> Option<GoFailure> {
             no_go_mod: true,
         })
     })
+}
+
+/// `PKG: /usr/local/go/pkg/tool/linux_amd64/compile: signal: killed`
+/// (Go 1.19: `go build PKG: ...`): the first tool go names killed.
+fn tool_killed(lines: &[&str]) -> Option<GoFailure> {
+    lines.iter().find_map(|line| {
+        let rest = line.strip_suffix(": signal: killed")?;
+        let (package, tool) = rest.rsplit_once(": ")?;
+        let tool = Path::new(tool).file_name()?.to_str()?;
+        let tool = tool.strip_suffix(".exe").unwrap_or(tool);
+        let package = package.strip_prefix("go build ").unwrap_or(package);
+        if !matches!(tool, "compile" | "link" | "asm" | "cgo") || package.contains(' ') {
+            return None;
+        }
+        Some(GoFailure::ToolKilled {
+            tool: tool.to_string(),
+            package: package.to_string(),
+            memory_limit: None,
+        })
+    })
+}
+
+/// This container's memory limit: cgroup v2's `memory.max`, else v1's
+/// `memory.limit_in_bytes` (which says "no limit" with a huge number).
+fn cgroup_memory_limit() -> Option<u64> {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()?
+            .trim()
+            .parse::<u64>()
+            .ok()
+    };
+    read("/sys/fs/cgroup/memory.max")
+        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+        .filter(|&limit| limit < 1 << 60)
 }
 
 /// `go: cannot load module ../shared listed in go.work file: open
@@ -679,6 +726,31 @@ fn write_git_missing(f: &mut fmt::Formatter<'_>, module: Option<&str>) -> fmt::R
     )
 }
 
+/// [`GoFailure::ToolKilled`]'s line.
+fn write_tool_killed(
+    f: &mut fmt::Formatter<'_>,
+    tool: &str,
+    package: &str,
+    memory_limit: Option<u64>,
+) -> fmt::Result {
+    let what = match tool {
+        "compile" => "the Go compiler",
+        "link" => "the Go linker",
+        _ => "a Go tool",
+    };
+    write!(
+        f,
+        "{what} ({tool}) was killed (signal: killed) building {package}: most likely by the kernel's out-of-memory killer, at the build's memory limit"
+    )?;
+    if let Some(limit) = memory_limit {
+        write!(f, " (this container's: {})", MiB(limit))?;
+    }
+    write!(
+        f,
+        ": give the build more memory (a BuildConfig's spec.resources.limits.memory; podman build --memory), or compile fewer packages at once (GOFLAGS=-p=1)"
+    )
+}
+
 /// [`GoFailure::WorkspaceUse`]'s line.
 fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, in_sources: bool) -> fmt::Result {
     if in_sources {
@@ -900,11 +972,49 @@ impl GoFailure {
                 f,
                 "{module} as downloaded does not match go.sum (checksum mismatch, go's SECURITY ERROR): check that dependency's source (a re-tagged version, a proxy serving other content); once it is trusted, delete its lines from go.sum, run `go mod tidy` and commit go.sum"
             ),
+            GoFailure::Toolchain {
+                version,
+                gotoolchain,
+                reason,
+            } => {
+                let number = version.trim_start_matches("go");
+                write!(
+                    f,
+                    "GOTOOLCHAIN={gotoolchain} could not download {version} ({reason}): use a builder image with Go {number} or newer, or set GOPROXY to a module proxy the builder can reach (go downloads toolchains from it)"
+                )
+            }
+            // Said as Error::GoTooOld, which knows this Go's version.
+            GoFailure::TooOld { file, needs } => write!(
+                f,
+                "{file} needs Go {needs}, but this builder's is older: use a builder image with Go {needs} or newer"
+            ),
+            GoFailure::Other => write!(f, "{command} failed ({status}); Go's messages are above"),
+            GoFailure::Replacement { .. }
+            | GoFailure::ToolKilled { .. }
+            | GoFailure::WorkspaceUse { .. }
+            | GoFailure::EmbedMissing { .. }
+            | GoFailure::Vendor { .. }
+            | GoFailure::CgoNoCompiler { .. }
+            | GoFailure::ExcludedByConstraints { .. }
+            | GoFailure::Compile { .. }
+            | GoFailure::ModSyntax { .. } => self.write_about_the_sources(f),
+        }
+    }
+
+    /// [`write`](GoFailure::write) for what is wrong in the sources, or
+    /// with the build's resources.
+    fn write_about_the_sources(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             GoFailure::Replacement {
                 module,
                 dir,
                 no_go_mod,
             } => write_replacement(f, module.as_deref(), dir, *no_go_mod),
+            GoFailure::ToolKilled {
+                tool,
+                package,
+                memory_limit,
+            } => write_tool_killed(f, tool, package, *memory_limit),
             GoFailure::WorkspaceUse { dir, in_sources } => write_workspace_use(f, dir, *in_sources),
             GoFailure::EmbedMissing { location, pattern } => write!(
                 f,
@@ -932,23 +1042,7 @@ impl GoFailure {
                 f,
                 "{file} line {line} is invalid ({reason}): fix that line of {file}"
             ),
-            GoFailure::Toolchain {
-                version,
-                gotoolchain,
-                reason,
-            } => {
-                let number = version.trim_start_matches("go");
-                write!(
-                    f,
-                    "GOTOOLCHAIN={gotoolchain} could not download {version} ({reason}): use a builder image with Go {number} or newer, or set GOPROXY to a module proxy the builder can reach (go downloads toolchains from it)"
-                )
-            }
-            // Said as Error::GoTooOld, which knows this Go's version.
-            GoFailure::TooOld { file, needs } => write!(
-                f,
-                "{file} needs Go {needs}, but this builder's is older: use a builder image with Go {needs} or newer"
-            ),
-            GoFailure::Other => write!(f, "{command} failed ({status}); Go's messages are above"),
+            _ => unreachable!("write sends only these here"),
         }
     }
 }
@@ -1059,6 +1153,32 @@ fn write_tls(
 mod tests {
     use super::*;
 
+    /// Go 1.19 names the linker's package after `go build`; the message
+    /// gives the container's memory limit where there is one.
+    #[test]
+    fn a_killed_linker_is_named_with_the_memory_limit() {
+        let stderr = "go build example.com/app: /usr/lib/go-1.19/pkg/tool/linux_amd64/link: signal: killed\n";
+        let mut failure = classify_words(stderr, &BTreeMap::new(), Path::new("/tmp/src"));
+        let GoFailure::ToolKilled { memory_limit, .. } = &mut failure else {
+            panic!("not a killed tool: {failure:?}");
+        };
+        *memory_limit = Some(768 << 20);
+        struct Line<'a>(&'a GoFailure);
+        impl fmt::Display for Line<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, "go build", "exit status: 1")
+            }
+        }
+        insta::assert_snapshot!(Line(&failure).to_string(), @"the Go linker (link) was killed (signal: killed) building example.com/app: most likely by the kernel's out-of-memory killer, at the build's memory limit (this container's: 768.0 MiB): give the build more memory (a BuildConfig's spec.resources.limits.memory; podman build --memory), or compile fewer packages at once (GOFLAGS=-p=1)");
+        // A package that only mentions the words is not a killed tool.
+        let other =
+            "main.go:3:2: no required module provides package example.com/x: signal: killed\n";
+        assert!(!matches!(
+            classify_words(other, &BTreeMap::new(), Path::new("/tmp/src")),
+            GoFailure::ToolKilled { .. }
+        ));
+    }
+
     #[test]
     fn module_paths_match_goprivate_patterns() {
         assert!(matches_patterns(
@@ -1125,6 +1245,7 @@ mod recorded {
             GoFailure::ChecksumMismatch { .. } => "checksum",
             GoFailure::Vendor { .. } => "vendor",
             GoFailure::Replacement { .. } => "replacement",
+            GoFailure::ToolKilled { .. } => "killed",
             GoFailure::WorkspaceUse { .. } => "workspace-use",
             GoFailure::EmbedMissing { .. } => "embed",
             GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",
@@ -1200,7 +1321,11 @@ mod recorded {
             let scenario = name.split(".go1.").next().unwrap();
             let stderr = std::fs::read_to_string(file).unwrap();
             let env = env_of(&file.with_file_name(scenario));
-            let failure = classify(&stderr, &env, Path::new("/tmp/src"));
+            let mut failure = classify(&stderr, &env, Path::new("/tmp/src"));
+            // The memory limit is this machine's, not the recording's.
+            if let GoFailure::ToolKilled { memory_limit, .. } = &mut failure {
+                *memory_limit = None;
+            }
             if class_name(&failure) != class {
                 wrong.push(format!("{class}/{name}: {failure:?}"));
             }
