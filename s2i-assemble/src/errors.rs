@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::gofailure::GoFailure;
+use crate::gofailure::{GoFailure, UsePlace};
 use s2i_common::display::{reason, Escaped, EscapedLine, MiB};
 
 #[derive(Debug)]
@@ -302,7 +302,8 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::Replacement { no_go_mod: false, .. } } => "go.mod replaces … with …, which is not in the sources",
         GoFailed { failure: GoFailure::Replacement { .. } } => "go.mod replaces … with …, which has no go.mod",
         GoFailed { failure: GoFailure::ToolKilled { .. } } => "the Go … (…) was killed (signal: killed) building …",
-        GoFailed { failure: GoFailure::WorkspaceUse { in_sources: false, .. } } => "go.work uses …, which is not in the sources",
+        GoFailed { failure: GoFailure::WorkspaceUse { place: UsePlace::Outside, .. } } => "go.work uses …, which is beside the sources",
+        GoFailed { failure: GoFailure::WorkspaceUse { place: UsePlace::Missing, .. } } => "go.work uses …, which is not in the sources",
         GoFailed { failure: GoFailure::WorkspaceUse { .. } } => "go.work uses …, which has no go.mod",
         GoFailed { failure: GoFailure::EmbedMissing { .. } } => "//go:embed … at … matches no file in the sources",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
@@ -1083,11 +1084,15 @@ mod tests {
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "../shared".into(),
-                in_sources: false,
+                place: UsePlace::Outside,
+            }),
+            go_failed(GoFailure::WorkspaceUse {
+                dir: "compliance".into(),
+                place: UsePlace::Missing,
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "./tools".into(),
-                in_sources: true,
+                place: UsePlace::NoGoMod,
             }),
             go_failed(GoFailure::EmbedMissing {
                 location: "main.go:5".into(),

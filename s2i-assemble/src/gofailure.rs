@@ -97,7 +97,7 @@ pub enum GoFailure {
     },
     /// go.work uses a directory that is not there (outside the sources:
     /// the build has only them), or that has no go.mod.
-    WorkspaceUse { dir: String, in_sources: bool },
+    WorkspaceUse { dir: String, place: UsePlace },
     /// A `//go:embed` pattern that matches no file: files left out of the
     /// repository, or made by a step that did not run.
     EmbedMissing { location: String, pattern: String },
@@ -117,6 +117,18 @@ pub enum GoFailure {
     TooOld { file: &'static str, needs: String },
     /// Anything else: go's messages above say it.
     Other,
+}
+
+/// Where a directory that go.work uses is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsePlace {
+    /// Beside the sources (`../shared`), or anywhere else outside them.
+    Outside,
+    /// In the sources, without a go.mod.
+    NoGoMod,
+    /// In the sources by its path, and not there (not committed, a git
+    /// submodule not checked out, or left out by `.s2iignore`).
+    Missing,
 }
 
 /// Where the credentials for a host came from (`.netrc line 3`,
@@ -197,6 +209,10 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
         }
         GoFailure::Tls { ca_given, .. } => *ca_given = crate::credentials::ca_given(),
         GoFailure::ToolKilled { memory_limit, .. } => *memory_limit = cgroup_memory_limit(),
+        GoFailure::WorkspaceUse {
+            dir: used,
+            place: place @ UsePlace::NoGoMod,
+        } if !dir.join(&*used).is_dir() => *place = UsePlace::Missing,
         _ => {}
     }
     failure
@@ -373,7 +389,7 @@ fn cgroup_memory_limit() -> Option<u64> {
 fn workspace_use(lines: &[&str]) -> Option<GoFailure> {
     lines.iter().find_map(|line| {
         let dir = between(line, "cannot load module ", " listed in go.work file: ")?;
-        let in_sources = !dir.starts_with('/')
+        let inside = !dir.starts_with('/')
             && Path::new(dir)
                 .components()
                 .try_fold(0usize, |depth, c| match c {
@@ -382,9 +398,15 @@ fn workspace_use(lines: &[&str]) -> Option<GoFailure> {
                     _ => Some(depth),
                 })
                 .is_some();
+        // Which of the two inside, the file system says (see `classify`).
+        let place = if inside {
+            UsePlace::NoGoMod
+        } else {
+            UsePlace::Outside
+        };
         Some(GoFailure::WorkspaceUse {
             dir: dir.to_string(),
-            in_sources,
+            place,
         })
     })
 }
@@ -752,17 +774,20 @@ fn write_tool_killed(
 }
 
 /// [`GoFailure::WorkspaceUse`]'s line.
-fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, in_sources: bool) -> fmt::Result {
-    if in_sources {
-        write!(
+fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, place: UsePlace) -> fmt::Result {
+    match place {
+        UsePlace::NoGoMod => write!(
             f,
             "go.work uses {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or drop it from go.work"
-        )
-    } else {
-        write!(
+        ),
+        UsePlace::Missing => write!(
             f,
-            "go.work uses {dir}, which is not in the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds every module go.work uses, or drop it from go.work"
-        )
+            "go.work uses {dir}, which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore): add it, or drop it from go.work"
+        ),
+        UsePlace::Outside => write!(
+            f,
+            "go.work uses {dir}, which is beside the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds every module go.work uses, or drop it from go.work"
+        ),
     }
 }
 
@@ -1015,7 +1040,7 @@ impl GoFailure {
                 package,
                 memory_limit,
             } => write_tool_killed(f, tool, package, *memory_limit),
-            GoFailure::WorkspaceUse { dir, in_sources } => write_workspace_use(f, dir, *in_sources),
+            GoFailure::WorkspaceUse { dir, place } => write_workspace_use(f, dir, *place),
             GoFailure::EmbedMissing { location, pattern } => write!(
                 f,
                 "//go:embed {pattern} at {location} matches no file in the sources: commit the files it embeds (a .gitignore or .s2iignore may leave them out), or make them in a step before this build"
@@ -1321,11 +1346,9 @@ mod recorded {
             let scenario = name.split(".go1.").next().unwrap();
             let stderr = std::fs::read_to_string(file).unwrap();
             let env = env_of(&file.with_file_name(scenario));
-            let mut failure = classify(&stderr, &env, Path::new("/tmp/src"));
-            // The memory limit is this machine's, not the recording's.
-            if let GoFailure::ToolKilled { memory_limit, .. } = &mut failure {
-                *memory_limit = None;
-            }
+            // Go's words alone: what `classify` adds is this machine's
+            // (its memory limit, its files), not the recording's.
+            let failure = classify_words(&stderr, &env, Path::new("/tmp/src"));
             if class_name(&failure) != class {
                 wrong.push(format!("{class}/{name}: {failure:?}"));
             }

@@ -1105,3 +1105,24 @@ fn no_main_package_where_looked_names_those_elsewhere() {
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
 }
+
+/// go.work uses a directory the sources do not have (a git submodule not
+/// checked out): the message says it is missing, not that it lacks a
+/// go.mod.
+#[test]
+fn workspace_module_missing_from_the_sources() {
+    let Some(case) = Case::new("workspace_module_missing_from_the_sources", "") else {
+        return;
+    };
+    let write = |rel: &str, text: &str| {
+        let path = case.src.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("go.work", "go 1.21\n\nuse ./api\nuse ./compliance\n");
+    write("api/go.mod", "module example.com/api\n\ngo 1.21\n");
+    write("api/main.go", "package main\n\nfunc main() {}\n");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
