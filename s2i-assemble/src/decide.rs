@@ -199,6 +199,7 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
         }
     };
     one_name_each(&targets)?;
+    warn_of_another_machine(&env.env, &mut warnings);
     let run = pick_run(
         &targets,
         f.config.run.as_deref(),
@@ -257,6 +258,36 @@ fn listed_targets(
         }
     }
     Ok(targets)
+}
+
+/// GOOS or GOARCH set for another machine than this builder's: the
+/// application image runs where the builder does, and could not start
+/// the program (a `.s2i/environment` copied from a laptop). Warned, not
+/// refused: a chained build may copy the program into another image.
+fn warn_of_another_machine(env: &BTreeMap<String, String>, warnings: &mut Vec<String>) {
+    for (name, this, what) in [
+        ("GOOS", "linux", "operating system"),
+        ("GOARCH", go_arch(), "CPU"),
+    ] {
+        if let Some(other) = env.get(name).filter(|v| !v.is_empty() && *v != this) {
+            warnings.push(format!(
+                "{name}={} builds the program for another {what} than this builder's: the application image runs where the builder does, and s2i-run cannot start it there; unset {name} to build for this machine",
+                Escaped::new(other)
+            ));
+        }
+    }
+}
+
+/// This machine's CPU, as GOARCH names it.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "powerpc64" => "ppc64",
+        arch => arch,
+    }
 }
 
 /// Refuses main packages that `go build -o DIR/` names alike

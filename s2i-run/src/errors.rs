@@ -149,7 +149,7 @@ s2i_common::message_keys! {
         NoLoader => "cannot start …: it exists, but its dynamic loader (ELF interpreter) does not",
         IsDirectory => "cannot start …: it is a directory",
         PermissionDenied => "cannot start …: permission denied: it is not executable (chmod +x), or its file system is mounted noexec",
-        NotExecutableFormat => "cannot start …: not an executable format (a script needs a #! line)",
+        NotExecutableFormat => "cannot start …: not an executable format for this machine",
         ExecFailed => "cannot start …: …",
         NoWorkdir => "cannot start …: cannot change to its working directory …: …",
         NulByte => "… contains a NUL byte",
@@ -232,7 +232,10 @@ impl fmt::Display for Error {
             Error::NotExecutableFormat { program } => cannot_start(
                 f,
                 program,
-                format_args!("not an executable format (a script needs a #! line)"),
+                format_args!(
+                    "not an executable format for this machine: a program built for another \
+                     CPU or OS (GOARCH, GOOS), or a script without a #! line"
+                ),
             ),
             Error::ExecFailed { program, reason } => cannot_start(f, program, format_args!("{reason}")),
             Error::NoWorkdir {

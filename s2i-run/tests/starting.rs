@@ -209,8 +209,11 @@ fn program_not_executable_exits_126() {
     let plain = dir.join("plain-file");
     fs::write(&plain, "not a program\n").unwrap();
     let no_interpreter = script(dir, "no-interpreter", "#!/nonexistent/interpreter\n");
+    // Executable, and no format the kernel knows (as a program built for
+    // another CPU is).
+    let no_format = script(dir, "no-format", "echo no #! line\n");
     let mut report = String::new();
-    for program in [&plain, &dir.to_path_buf(), &no_interpreter] {
+    for program in [&plain, &dir.to_path_buf(), &no_interpreter, &no_format] {
         let (code, stderr) = failure(dir, &["--", program.to_str().unwrap()], &[]);
         assert_eq!(code, 126, "{stderr}");
         report.push_str(&stderr);

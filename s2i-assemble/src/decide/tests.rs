@@ -169,6 +169,7 @@ cases! {
     package_go_cannot_load => "unloadable-package",
     go_toml_names_the_targets => "go-toml-targets",
     two_mains_named_alike => "same-program-name",
+    built_for_another_machine => "other-machine",
 }
 
 #[test]
