@@ -302,10 +302,13 @@ fn build_list_inputs(plan: &BuildPlan) -> Option<BuildListInputs> {
 }
 
 /// The modules the build used: none in GOPATH mode (it does not use the
-/// module cache), else what go reports (`go list -m all`, `go mod graph`)
-/// in the main module's directory, offline (`GOPROXY=off`): the build has
-/// downloaded all it needs. Like every quick go command, in its own process
-/// group, which SIGTERM stops.
+/// module cache), else what go reports (`go list -m -e all`, `go mod
+/// graph`) in the main module's directory, offline (`GOPROXY=off`): the
+/// build has downloaded all it needs. `-e`, and a failed graph taken as
+/// "keep every go.mod": offline, go cannot read the go.mod files a lazily
+/// loading build never downloaded (see s2i-cache's `prune::module_cache`).
+/// Like every quick go command, in its own process group, which SIGTERM
+/// stops.
 fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
     let module_cache = plan.env.get("GOMODCACHE").map(Path::new);
     let unused = module_cache.is_none_or(s2i_common::tree::is_empty_dir);
@@ -326,9 +329,12 @@ fn build_list(plan: &BuildPlan) -> Result<BuildList, String> {
         }
         Ok(out.stdout)
     };
-    let list = run(&["list", "-m", "-f", prune::LIST_FORMAT, "all"])?;
-    let graph = run(&["mod", "graph"])?;
-    Ok(BuildList::parse(&list, &graph))
+    let list = run(&["list", "-m", "-e", "-f", prune::LIST_FORMAT, "all"])?;
+    if list.trim().is_empty() {
+        return Err("`go list -m -e all` listed no module".into());
+    }
+    let graph = run(&["mod", "graph"]).ok();
+    Ok(BuildList::parse(&list, graph.as_deref()))
 }
 
 /// The shared boolean grammar; config.rs has refused any other word.

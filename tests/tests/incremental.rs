@@ -801,3 +801,81 @@ fn saved_caches_stay_bounded_over_ten_builds() {
         ["v1.12.0"]
     );
 }
+
+/// A module the main module requires for its tests only (a test helper):
+/// the build never downloads it, and offline `go list -m all` and `go mod
+/// graph` cannot read its go.mod. The prune still runs (the build's
+/// modules kept, the rest removed, every go.mod kept), with no warning,
+/// and the next build works offline from what it kept.
+#[test]
+fn a_test_only_requirement_does_not_stop_the_module_cache_prune() {
+    let test = "a_test_only_requirement_does_not_stop_the_module_cache_prune";
+    let Some(go) = require_go(test) else { return };
+    let mut app = App::new(go, "module-dep");
+    let testdep = app.path("testdep-source");
+    fs::create_dir_all(&testdep).unwrap();
+    fs::write(
+        testdep.join("go.mod"),
+        "module example.com/testdep\n\ngo 1.21\n",
+    )
+    .unwrap();
+    fs::write(
+        testdep.join("testdep.go"),
+        "package testdep\n\nconst Ok = true\n",
+    )
+    .unwrap();
+    let greeting = s2i_tests::fixtures_dir().join("modules/greeting/v1.0.0");
+    let proxy = ModuleProxy::build(
+        &app.path("test-only-proxy"),
+        &[
+            ("example.com/greeting", "v1.0.0", &greeting),
+            ("example.com/testdep", "v1.0.0", &testdep),
+        ],
+    )
+    .unwrap();
+    app.goproxy = proxy.url();
+    fs::write(
+        app.src.join("main_test.go"),
+        "package main\n\nimport (\n\t\"testing\"\n\n\t\"example.com/testdep\"\n)\n\nfunc TestOk(t *testing.T) {\n\tif !testdep.Ok {\n\t\tt.Fatal()\n\t}\n}\n",
+    )
+    .unwrap();
+    let mut get = app.go.command();
+    get.args(["get", "example.com/testdep@v1.0.0"])
+        .current_dir(&app.src)
+        .env("GOPROXY", &app.goproxy);
+    go::output_ok(&mut get);
+
+    app.assemble_ok(&app.path("no-artifacts"));
+    let downloaded = app.app_root.join(".cache/go-mod/example.com");
+    assert!(
+        !downloaded.join("testdep@v1.0.0").exists(),
+        "the build does not download a test-only requirement"
+    );
+    let tar_file = app.path("artifacts.tar");
+    fs::write(&tar_file, app.save_artifacts()).unwrap();
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep says ", "module-dep two says ");
+    let second = app.assemble_ok(&tar_file);
+    assert!(
+        !second.stderr.contains("kept whole"),
+        "the prune gave up:\n{}",
+        second.stderr
+    );
+    assert!(
+        second.stdout.contains(", module cache "),
+        "{}",
+        second.stdout
+    );
+
+    // Offline, from what the prune kept.
+    fs::write(&tar_file, app.save_artifacts()).unwrap();
+    go::remove_tree(proxy.dir()).unwrap();
+    go::remove_tree(&app.path("proxy")).unwrap();
+    app.fresh_app_root();
+    app.edit("main.go", "module-dep two says ", "module-dep three says ");
+    app.assemble_ok(&tar_file);
+    assert_eq!(
+        app.run_app(),
+        "module-dep three says hello from greeting v1.0.0"
+    );
+}

@@ -4,6 +4,12 @@
 //! whole for the selected versions, their `.mod`/`.info` for every version
 //! of the module graph (Go reads those go.mod files to compute the build
 //! list, offline too). The checksum-database cache and VCS clones go.
+//!
+//! A build loads go.mod files lazily (module graph pruning, go 1.17 and
+//! later): it downloads only those it needs, and offline `go mod graph`
+//! then fails on one it never read (a dependency's test dependency). Then
+//! every `.mod`/`.info` stays ([`BuildList::parse`] without a graph): they
+//! are small, and what the build read is among them.
 
 use std::collections::HashSet;
 use std::fs;
@@ -21,17 +27,20 @@ pub struct BuildList {
     pub selected: HashSet<(String, String)>,
     /// Every `path@version` of the module graph: their go.mod files stay.
     pub graph: HashSet<(String, String)>,
+    /// No graph could be had: every go.mod file stays.
+    pub every_go_mod: bool,
 }
 
 /// The `go list -m -f` format [`BuildList::parse`] reads: each module, and
 /// what replaces it if anything. (s2i-assemble, which talks to go, runs
-/// `go list -m -f LIST_FORMAT all` and `go mod graph`.)
+/// `go list -m -e -f LIST_FORMAT all` and `go mod graph`.)
 pub const LIST_FORMAT: &str =
     "{{.Path}} {{.Version}}{{with .Replace}} {{.Path}} {{.Version}}{{end}}";
 
 impl BuildList {
-    /// Reads the outputs of `go list -m -f LIST_FORMAT all` and `go mod graph`.
-    pub fn parse(list: &str, graph: &str) -> BuildList {
+    /// Reads the outputs of `go list -m -e -f LIST_FORMAT all` and `go mod
+    /// graph`; without the graph, every go.mod file stays.
+    pub fn parse(list: &str, graph: Option<&str>) -> BuildList {
         let mut build_list = BuildList::default();
         for line in list.lines() {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -45,6 +54,10 @@ impl BuildList {
             }
         }
         build_list.graph.clone_from(&build_list.selected);
+        let Some(graph) = graph else {
+            build_list.every_go_mod = true;
+            return build_list;
+        };
         for module in graph.split_whitespace() {
             if let Some((path, version)) = module.rsplit_once('@') {
                 build_list.graph.insert((escape(path), escape(version)));
@@ -165,7 +178,7 @@ impl BuildList {
     }
 
     fn keeps_download(&self, module: &str, name: &str) -> bool {
-        let in_graph = |m: &str| self.graph.iter().any(|(path, _)| path == m);
+        let in_graph = |m: &str| self.every_go_mod || self.graph.iter().any(|(path, _)| path == m);
         if name == "list" || name == "list.lock" {
             return in_graph(module);
         }
@@ -177,7 +190,7 @@ impl BuildList {
             // go runs a toolchain from its extracted folder.
             "zip" if module == toolchain::MODULE => false,
             "zip" | "ziphash" => self.selected.contains(&key),
-            "mod" | "info" | "lock" => self.graph.contains(&key),
+            "mod" | "info" | "lock" => self.every_go_mod || self.graph.contains(&key),
             _ => false, // .partial and temporary files of an interrupted download
         }
     }
@@ -383,7 +396,7 @@ mod tests {
     fn reads_list_and_graph() {
         let list = "example.com/app \nexample.com/greeting v1.1.0\nexample.com/Old v0.1.0 example.com/new v0.2.0\nexample.com/local v1.0.0 ../local\n";
         let graph = "example.com/app example.com/greeting@v1.1.0\nexample.com/greeting@v1.1.0 example.com/x@v0.3.0\n";
-        let b = BuildList::parse(list, graph);
+        let b = BuildList::parse(list, Some(graph));
         let pair = |p: &str, v: &str| (p.to_string(), v.to_string());
         assert_eq!(
             b.selected,
@@ -396,5 +409,14 @@ mod tests {
         );
         assert!(b.graph.contains(&pair("example.com/x", "v0.3.0")));
         assert!(b.graph.contains(&pair("example.com/new", "v0.2.0")));
+        assert!(!b.every_go_mod);
+        assert!(!b.keeps_download("example.com/y", "v0.1.0.mod"));
+        // Without a graph: the selected modules whole, every go.mod.
+        let b = BuildList::parse(list, None);
+        assert!(b.every_go_mod);
+        assert!(b.keeps_download("example.com/y", "v0.1.0.mod"));
+        assert!(b.keeps_download("example.com/y", "list"));
+        assert!(!b.keeps_download("example.com/y", "v0.1.0.zip"));
+        assert!(b.keeps_download("example.com/greeting", "v1.1.0.zip"));
     }
 }
