@@ -1069,15 +1069,10 @@ fn module_below_the_top_names_the_context_dir() {
     let Some(case) = Case::new("module_below_the_top_names_the_context_dir", "") else {
         return;
     };
-    let write = |rel: &str, text: &str| {
-        let path = case.src.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("README.md", "# shop\n");
-    write("server/go.mod", "module example.com/shop\n\ngo 1.21\n");
-    write("server/main.go", "package main\n\nfunc main() {}\n");
-    write("server/testdata/x/go.mod", "module example.com/x\n");
+    case.write("README.md", "# shop\n");
+    case.write("server/go.mod", "module example.com/shop\n\ngo 1.21\n");
+    case.write("server/main.go", "package main\n\nfunc main() {}\n");
+    case.write("server/testdata/x/go.mod", "module example.com/x\n");
     let (message, _) = case.assemble_fails();
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
@@ -1091,16 +1086,11 @@ fn no_main_package_where_looked_names_those_elsewhere() {
     let Some(case) = Case::new("no_main_package_where_looked_names_those_elsewhere", "") else {
         return;
     };
-    let write = |rel: &str, text: &str| {
-        let path = case.src.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
     let main = "package main\n\nfunc main() {}\n";
-    write("go.mod", "module example.com/shop\n\ngo 1.21\n");
-    write("shop.go", "package shop\n");
-    write("examples/basic/main.go", main);
-    write("server/main.go", main);
+    case.write("go.mod", "module example.com/shop\n\ngo 1.21\n");
+    case.write("shop.go", "package shop\n");
+    case.write("examples/basic/main.go", main);
+    case.write("server/main.go", main);
     let (message, _) = case.assemble_fails();
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
@@ -1114,14 +1104,9 @@ fn workspace_module_missing_from_the_sources() {
     let Some(case) = Case::new("workspace_module_missing_from_the_sources", "") else {
         return;
     };
-    let write = |rel: &str, text: &str| {
-        let path = case.src.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("go.work", "go 1.21\n\nuse ./api\nuse ./compliance\n");
-    write("api/go.mod", "module example.com/api\n\ngo 1.21\n");
-    write("api/main.go", "package main\n\nfunc main() {}\n");
+    case.write("go.work", "go 1.21\n\nuse ./api\nuse ./compliance\n");
+    case.write("api/go.mod", "module example.com/api\n\ngo 1.21\n");
+    case.write("api/main.go", "package main\n\nfunc main() {}\n");
     let (message, _) = case.assemble_fails();
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);

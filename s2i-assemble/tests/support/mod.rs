@@ -44,6 +44,13 @@ impl Case {
         }
     }
 
+    /// Writes `text` to the file `rel` of the sources, its directories made.
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.src.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> Case {
         self.envs.push((name.to_string(), value.to_string()));
         self
