@@ -124,6 +124,21 @@ impl App {
         fs::write(&path, text.replace(from, to)).unwrap();
     }
 
+    /// The next build of an incremental BuildConfig: this root's caches
+    /// saved as the stream file (`artifacts.tar`, as --as-dockerfile
+    /// leaves it), a fresh application root, `main.go` edited, assembled.
+    /// `offline`: the module proxies gone first.
+    fn rebuild(&self, from: &str, to: &str, offline: &[&Path]) -> Build {
+        let tar_file = self.path("artifacts.tar");
+        fs::write(&tar_file, self.save_artifacts()).unwrap();
+        for proxy in offline {
+            go::remove_tree(proxy).unwrap();
+        }
+        self.fresh_app_root();
+        self.edit("main.go", from, to);
+        self.assemble_ok(&tar_file)
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.tmp.path().join(name)
     }
@@ -296,13 +311,9 @@ fn unchanged_go_mod_keeps_the_module_cache_without_asking_go() {
     let Some(go) = require_go(test) else { return };
     let app = App::new(go, "module-dep");
     app.assemble_ok(&app.path("no-artifacts"));
-    let tar_file = app.path("artifacts.tar");
     // Build 2 prunes the module cache to its build list (asking go) and
     // notes what that list came from.
-    fs::write(&tar_file, app.save_artifacts()).unwrap();
-    app.fresh_app_root();
-    app.edit("main.go", "module-dep says ", "module-dep two says ");
-    let second = app.assemble_ok(&tar_file);
+    let second = app.rebuild("module-dep says ", "module-dep two says ", &[]);
     assert!(
         second.stdout.contains(", module cache ") && !second.stdout.contains("as restored"),
         "{}",
@@ -310,11 +321,11 @@ fn unchanged_go_mod_keeps_the_module_cache_without_asking_go() {
     );
     // Build 3, same go.mod and go.sum, offline: the cache is kept as it
     // came, and it is enough.
-    fs::write(&tar_file, app.save_artifacts()).unwrap();
-    go::remove_tree(&app.path("proxy")).unwrap();
-    app.fresh_app_root();
-    app.edit("main.go", "module-dep two says ", "module-dep three says ");
-    let third = app.assemble_ok(&tar_file);
+    let third = app.rebuild(
+        "module-dep two says ",
+        "module-dep three says ",
+        &[&app.path("proxy")],
+    );
     assert!(
         third
             .stdout
@@ -851,11 +862,7 @@ fn a_test_only_requirement_does_not_stop_the_module_cache_prune() {
         !downloaded.join("testdep@v1.0.0").exists(),
         "the build does not download a test-only requirement"
     );
-    let tar_file = app.path("artifacts.tar");
-    fs::write(&tar_file, app.save_artifacts()).unwrap();
-    app.fresh_app_root();
-    app.edit("main.go", "module-dep says ", "module-dep two says ");
-    let second = app.assemble_ok(&tar_file);
+    let second = app.rebuild("module-dep says ", "module-dep two says ", &[]);
     assert!(
         !second.stderr.contains("kept whole"),
         "the prune gave up:\n{}",
@@ -868,12 +875,11 @@ fn a_test_only_requirement_does_not_stop_the_module_cache_prune() {
     );
 
     // Offline, from what the prune kept.
-    fs::write(&tar_file, app.save_artifacts()).unwrap();
-    go::remove_tree(proxy.dir()).unwrap();
-    go::remove_tree(&app.path("proxy")).unwrap();
-    app.fresh_app_root();
-    app.edit("main.go", "module-dep two says ", "module-dep three says ");
-    app.assemble_ok(&tar_file);
+    app.rebuild(
+        "module-dep two says ",
+        "module-dep three says ",
+        &[proxy.dir(), &app.path("proxy")],
+    );
     assert_eq!(
         app.run_app(),
         "module-dep three says hello from greeting v1.0.0"
