@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::gofailure::{GoFailure, UsePlace};
+use crate::gofailure::{GoFailure, LocalDir};
 use s2i_common::display::{reason, Escaped, EscapedLine, MiB};
 
 #[derive(Debug)]
@@ -299,11 +299,12 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::Tls { .. } } => "the certificate of … is signed by an unknown authority…: give the build that CA: GO_CA_BUNDLE=",
         GoFailed { failure: GoFailure::GitMissing { .. } } => "go fetches … from its git host directly (…), and this image has no git",
         GoFailed { failure: GoFailure::ChecksumMismatch { .. } } => "… as downloaded does not match go.sum",
-        GoFailed { failure: GoFailure::Replacement { no_go_mod: false, .. } } => "go.mod replaces … with …, which is not in the sources",
+        GoFailed { failure: GoFailure::Replacement { place: LocalDir::Beside, .. } } => "go.mod replaces … with …, which is beside the sources",
+        GoFailed { failure: GoFailure::Replacement { place: LocalDir::Missing, .. } } => "go.mod replaces … with …, which is not in the sources",
         GoFailed { failure: GoFailure::Replacement { .. } } => "go.mod replaces … with …, which has no go.mod",
         GoFailed { failure: GoFailure::ToolKilled { .. } } => "the Go … (…) was killed (signal: killed) building …",
-        GoFailed { failure: GoFailure::WorkspaceUse { place: UsePlace::Outside, .. } } => "go.work uses …, which is beside the sources",
-        GoFailed { failure: GoFailure::WorkspaceUse { place: UsePlace::Missing, .. } } => "go.work uses …, which is not in the sources",
+        GoFailed { failure: GoFailure::WorkspaceUse { place: LocalDir::Beside, .. } } => "go.work uses …, which is beside the sources",
+        GoFailed { failure: GoFailure::WorkspaceUse { place: LocalDir::Missing, .. } } => "go.work uses …, which is not in the sources",
         GoFailed { failure: GoFailure::WorkspaceUse { .. } } => "go.work uses …, which has no go.mod",
         GoFailed { failure: GoFailure::EmbedMissing { .. } } => "//go:embed … at … matches no file in the sources",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
@@ -1075,7 +1076,7 @@ mod tests {
             go_failed(GoFailure::Replacement {
                 module: Some("example.com/lib@v0.0.0".into()),
                 dir: "../lib".into(),
-                no_go_mod: false,
+                place: LocalDir::Beside,
             }),
             go_failed(GoFailure::ToolKilled {
                 tool: "compile".into(),
@@ -1084,24 +1085,29 @@ mod tests {
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "../shared".into(),
-                place: UsePlace::Outside,
+                place: LocalDir::Beside,
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "compliance".into(),
-                place: UsePlace::Missing,
+                place: LocalDir::Missing,
             }),
             go_failed(GoFailure::WorkspaceUse {
                 dir: "./tools".into(),
-                place: UsePlace::NoGoMod,
+                place: LocalDir::NoGoMod,
             }),
             go_failed(GoFailure::EmbedMissing {
                 location: "main.go:5".into(),
                 pattern: "static/*".into(),
             }),
             go_failed(GoFailure::Replacement {
+                module: Some("go.etcd.io/etcd/etcdctl/v3@v3.6.8".into()),
+                dir: "./etcdctl".into(),
+                place: LocalDir::Missing,
+            }),
+            go_failed(GoFailure::Replacement {
                 module: None,
                 dir: "./lib".into(),
-                no_go_mod: true,
+                place: LocalDir::NoGoMod,
             }),
             go_failed(GoFailure::CgoNoCompiler {
                 compiler: "gcc".into(),

@@ -77,15 +77,13 @@ pub enum GoFailure {
         package: Option<String>,
         message: String,
     },
-    /// A `replace` in go.mod points to a directory that is not there
-    /// (outside the sources: the build has only them), or that has no
-    /// go.mod.
+    /// A `replace` in go.mod points to a directory that is not there, or
+    /// that has no go.mod.
     Replacement {
         /// `module@version`, when go named it.
         module: Option<String>,
         dir: String,
-        /// The directory is there, without a go.mod.
-        no_go_mod: bool,
+        place: LocalDir,
     },
     /// A Go tool (the compiler, the linker) killed by SIGKILL: in a
     /// container, the kernel's out-of-memory killer at its memory limit.
@@ -95,9 +93,8 @@ pub enum GoFailure {
         /// The container's memory limit (cgroup), when it has one.
         memory_limit: Option<u64>,
     },
-    /// go.work uses a directory that is not there (outside the sources:
-    /// the build has only them), or that has no go.mod.
-    WorkspaceUse { dir: String, place: UsePlace },
+    /// go.work uses a directory that is not there, or that has no go.mod.
+    WorkspaceUse { dir: String, place: LocalDir },
     /// A `//go:embed` pattern that matches no file: files left out of the
     /// repository, or made by a step that did not run.
     EmbedMissing { location: String, pattern: String },
@@ -119,11 +116,13 @@ pub enum GoFailure {
     Other,
 }
 
-/// Where a directory that go.work uses is.
+/// Where a local directory that go.mod replaces a module with, or that
+/// go.work uses, is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UsePlace {
-    /// Beside the sources (`../shared`), or anywhere else outside them.
-    Outside,
+pub enum LocalDir {
+    /// Beside the sources (`../shared`), or anywhere else outside them:
+    /// the build has only the sources.
+    Beside,
     /// In the sources, without a go.mod.
     NoGoMod,
     /// In the sources by its path, and not there (not committed, a git
@@ -211,8 +210,8 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
         GoFailure::ToolKilled { memory_limit, .. } => *memory_limit = cgroup_memory_limit(),
         GoFailure::WorkspaceUse {
             dir: used,
-            place: place @ UsePlace::NoGoMod,
-        } if !dir.join(&*used).is_dir() => *place = UsePlace::Missing,
+            place: place @ LocalDir::NoGoMod,
+        } if !dir.join(&*used).is_dir() => *place = LocalDir::Missing,
         _ => {}
     }
     failure
@@ -331,10 +330,15 @@ fn mod_syntax(lines: &[&str], dir: &Path) -> Option<GoFailure> {
 fn replacement(lines: &[&str]) -> Option<GoFailure> {
     lines.iter().find_map(|line| {
         if let Some(dir) = between(line, ": replacement directory ", " does not exist") {
+            let place = if inside_the_sources(dir) {
+                LocalDir::Missing
+            } else {
+                LocalDir::Beside
+            };
             return Some(GoFailure::Replacement {
                 module: module_at_version(line),
                 dir: dir.to_string(),
-                no_go_mod: false,
+                place,
             });
         }
         let missing = line.ends_with("/go.mod: no such file or directory");
@@ -344,9 +348,23 @@ fn replacement(lines: &[&str]) -> Option<GoFailure> {
         Some(GoFailure::Replacement {
             module: module_at_version(line),
             dir: dir.to_string(),
-            no_go_mod: true,
+            place: LocalDir::NoGoMod,
         })
     })
+}
+
+/// True when the relative path `dir` (as go.mod or go.work write it) stays
+/// in the directory it is relative to: `./etcdctl`, not `../lib`.
+fn inside_the_sources(dir: &str) -> bool {
+    !dir.starts_with('/')
+        && Path::new(dir)
+            .components()
+            .try_fold(0usize, |depth, c| match c {
+                std::path::Component::ParentDir => depth.checked_sub(1),
+                std::path::Component::Normal(_) => Some(depth + 1),
+                _ => Some(depth),
+            })
+            .is_some()
 }
 
 /// `PKG: /usr/local/go/pkg/tool/linux_amd64/compile: signal: killed`
@@ -389,20 +407,11 @@ fn cgroup_memory_limit() -> Option<u64> {
 fn workspace_use(lines: &[&str]) -> Option<GoFailure> {
     lines.iter().find_map(|line| {
         let dir = between(line, "cannot load module ", " listed in go.work file: ")?;
-        let inside = !dir.starts_with('/')
-            && Path::new(dir)
-                .components()
-                .try_fold(0usize, |depth, c| match c {
-                    std::path::Component::ParentDir => depth.checked_sub(1),
-                    std::path::Component::Normal(_) => Some(depth + 1),
-                    _ => Some(depth),
-                })
-                .is_some();
         // Which of the two inside, the file system says (see `classify`).
-        let place = if inside {
-            UsePlace::NoGoMod
+        let place = if inside_the_sources(dir) {
+            LocalDir::NoGoMod
         } else {
-            UsePlace::Outside
+            LocalDir::Beside
         };
         Some(GoFailure::WorkspaceUse {
             dir: dir.to_string(),
@@ -774,17 +783,17 @@ fn write_tool_killed(
 }
 
 /// [`GoFailure::WorkspaceUse`]'s line.
-fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, place: UsePlace) -> fmt::Result {
+fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, place: LocalDir) -> fmt::Result {
     match place {
-        UsePlace::NoGoMod => write!(
+        LocalDir::NoGoMod => write!(
             f,
             "go.work uses {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or drop it from go.work"
         ),
-        UsePlace::Missing => write!(
+        LocalDir::Missing => write!(
             f,
             "go.work uses {dir}, which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore): add it, or drop it from go.work"
         ),
-        UsePlace::Outside => write!(
+        LocalDir::Beside => write!(
             f,
             "go.work uses {dir}, which is beside the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds every module go.work uses, or drop it from go.work"
         ),
@@ -796,19 +805,23 @@ fn write_replacement(
     f: &mut fmt::Formatter<'_>,
     module: Option<&str>,
     dir: &str,
-    no_go_mod: bool,
+    place: LocalDir,
 ) -> fmt::Result {
     let module = module.unwrap_or("a module");
-    if no_go_mod {
-        write!(
+    let otherwise = "vendor the dependency (`go mod vendor`, and commit vendor/), or require a published version";
+    match place {
+        LocalDir::NoGoMod => write!(
             f,
             "go.mod replaces {module} with {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or replace it with a directory that has one"
-        )
-    } else {
-        write!(
+        ),
+        LocalDir::Missing => write!(
             f,
-            "go.mod replaces {module} with {dir}, which is not in the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds both, vendor the dependency (`go mod vendor`, and commit vendor/), or require a published version"
-        )
+            "go.mod replaces {module} with {dir}, which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore): add it, {otherwise}"
+        ),
+        LocalDir::Beside => write!(
+            f,
+            "go.mod replaces {module} with {dir}, which is beside the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds both, {otherwise}"
+        ),
     }
 }
 
@@ -1033,8 +1046,8 @@ impl GoFailure {
             GoFailure::Replacement {
                 module,
                 dir,
-                no_go_mod,
-            } => write_replacement(f, module.as_deref(), dir, *no_go_mod),
+                place,
+            } => write_replacement(f, module.as_deref(), dir, *place),
             GoFailure::ToolKilled {
                 tool,
                 package,
