@@ -610,7 +610,6 @@ pub fn packages_of<'a>(
         .collect()
 }
 
-/// `./cmd/api` for a package in `root`, else its import path.
 /// The main packages of a listing, as directories of the sources
 /// (`./server`), the shallowest first (`./server` before
 /// `./examples/basic`).
@@ -624,6 +623,7 @@ pub fn main_packages(packages: &[Package], root: &Path) -> Vec<String> {
     mains
 }
 
+/// `./cmd/api` for a package in `root`, else its import path.
 fn relative_package(p: &Package, root: &Path) -> String {
     match Path::new(&p.dir).strip_prefix(root) {
         Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
