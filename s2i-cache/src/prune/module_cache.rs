@@ -7,7 +7,7 @@
 //!
 //! A build loads go.mod files lazily (module graph pruning, go 1.17 and
 //! later): it downloads only those it needs, and offline `go mod graph`
-//! then fails on one it never read (a dependency's test dependency). Then
+//! then fails on one it never read (a requirement only tests use). Then
 //! every `.mod`/`.info` stays ([`BuildList::parse`] without a graph): they
 //! are small, and what the build read is among them.
 
