@@ -398,6 +398,24 @@ pub fn default_patterns(kind: &Kind, declared: &Declared, config: &Config) -> Ve
     vec![".".to_string(), "./cmd/...".to_string()]
 }
 
+/// Every package of the sources: `./...`, or in a workspace each module's
+/// (`./api/...`: the workspace's root is no module).
+pub fn everywhere_patterns(kind: &Kind, declared: &Declared) -> Vec<String> {
+    if *kind != Kind::Workspace {
+        return vec!["./...".to_string()];
+    }
+    declared
+        .uses
+        .iter()
+        .map(
+            |dir| match dir.trim_end_matches('/').trim_start_matches("./") {
+                "" | "." => "./...".to_string(),
+                dir => format!("./{dir}/..."),
+            },
+        )
+        .collect()
+}
+
 /// INSTALL_URL as a path relative to IMPORT_URL's directory, when it is
 /// under it; otherwise as given.
 fn relative_import(import_url: &str, install_url: &str) -> String {

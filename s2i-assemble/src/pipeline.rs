@@ -86,7 +86,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let (said, inputs, recalled) = ask_go(&facts, &go_env, &memory)?;
     let decided = |said: &GoSaid| {
         let mut plan = decide::plan(&facts, go_env.clone(), said)
-            .map_err(|e| with_mains_elsewhere(e, &facts, &go_env))?;
+            .map_err(|e| with_mains_elsewhere(e, &facts, &go_env, &said.declared))?;
         secrets.describe(&found.credentials, &mut plan);
         Ok::<_, Error>(plan)
     };
@@ -332,11 +332,17 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String,
 /// No main package where they are looked for (the root, `cmd/`): the
 /// error names those go finds elsewhere in the sources (`./...`), for
 /// GO_TARGETS.
-fn with_mains_elsewhere(error: Error, f: &Facts, go_env: &GoEnv) -> Error {
+fn with_mains_elsewhere(
+    error: Error,
+    f: &Facts,
+    go_env: &GoEnv,
+    declared: &detect::Declared,
+) -> Error {
     let Error::NoMainPackage { root, .. } = error else {
         return error;
     };
-    let elsewhere = list(f, go_env, &["./...".to_string()])
+    let patterns = detect::everywhere_patterns(f.kind, declared);
+    let elsewhere = list(f, go_env, &patterns)
         .map(|listing| detect::main_packages(&listing.packages, f.build_dir))
         .unwrap_or_default();
     Error::NoMainPackage { root, elsewhere }

@@ -1111,3 +1111,19 @@ fn workspace_module_missing_from_the_sources() {
     insta::assert_snapshot!(message);
     assert_nothing_installed(&case);
 }
+
+/// The same in a workspace, whose root is no module: each module's
+/// packages are searched.
+#[test]
+fn no_main_package_in_a_workspace_names_those_elsewhere() {
+    let Some(case) = Case::new("no_main_package_in_a_workspace_names_those_elsewhere", "") else {
+        return;
+    };
+    case.write("go.work", "go 1.21\n\nuse ./lib\n");
+    case.write("lib/go.mod", "module example.com/lib\n\ngo 1.21\n");
+    case.write("lib/lib.go", "package lib\n");
+    case.write("lib/server/main.go", "package main\n\nfunc main() {}\n");
+    let (message, _) = case.assemble_fails();
+    insta::assert_snapshot!(message);
+    assert_nothing_installed(&case);
+}
