@@ -82,6 +82,11 @@ const NOT_READ: &[(&str, &str, &str)] = &[
         "a GO_LDFLAGS placeholder",
     ),
     ("s2i-assemble", "S2I_VERSION", "a GO_LDFLAGS placeholder"),
+    (
+        "s2i-assemble",
+        "CPU",
+        "a word of the GOARCH warning (another CPU than the builder's)",
+    ),
     // s2i-run
     (
         "s2i-run",
