@@ -784,18 +784,16 @@ fn write_tool_killed(
 
 /// [`GoFailure::WorkspaceUse`]'s line.
 fn write_workspace_use(f: &mut fmt::Formatter<'_>, dir: &str, place: LocalDir) -> fmt::Result {
+    write!(f, "go.work uses {dir}, {}: ", place.which())?;
     match place {
         LocalDir::NoGoMod => write!(
             f,
-            "go.work uses {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or drop it from go.work"
+            "add one there (`go mod init` in {dir}), or drop it from go.work"
         ),
-        LocalDir::Missing => write!(
-            f,
-            "go.work uses {dir}, which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore): add it, or drop it from go.work"
-        ),
+        LocalDir::Missing => write!(f, "add it, or drop it from go.work"),
         LocalDir::Beside => write!(
             f,
-            "go.work uses {dir}, which is beside the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds every module go.work uses, or drop it from go.work"
+            "build from a directory that holds every module go.work uses, or drop it from go.work"
         ),
     }
 }
@@ -808,20 +806,30 @@ fn write_replacement(
     place: LocalDir,
 ) -> fmt::Result {
     let module = module.unwrap_or("a module");
+    write!(
+        f,
+        "go.mod replaces {module} with {dir}, {}: ",
+        place.which()
+    )?;
     let otherwise = "vendor the dependency (`go mod vendor`, and commit vendor/), or require a published version";
     match place {
         LocalDir::NoGoMod => write!(
             f,
-            "go.mod replaces {module} with {dir}, which has no go.mod: add one there (`go mod init` in {dir}), or replace it with a directory that has one"
+            "add one there (`go mod init` in {dir}), or replace it with a directory that has one"
         ),
-        LocalDir::Missing => write!(
-            f,
-            "go.mod replaces {module} with {dir}, which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore): add it, {otherwise}"
-        ),
-        LocalDir::Beside => write!(
-            f,
-            "go.mod replaces {module} with {dir}, which is beside the sources (the build has the repository, or its context dir, and nothing beside it): build from a directory that holds both, {otherwise}"
-        ),
+        LocalDir::Missing => write!(f, "add it, {otherwise}"),
+        LocalDir::Beside => write!(f, "build from a directory that holds both, {otherwise}"),
+    }
+}
+
+impl LocalDir {
+    /// What is wrong with the directory, after its name.
+    fn which(self) -> &'static str {
+        match self {
+            LocalDir::NoGoMod => "which has no go.mod",
+            LocalDir::Missing => "which is not in the sources (not committed, a git submodule not checked out, or left out by .s2iignore)",
+            LocalDir::Beside => "which is beside the sources (the build has the repository, or its context dir, and nothing beside it)",
+        }
     }
 }
 
