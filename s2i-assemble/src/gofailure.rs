@@ -13,6 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 use s2i_common::display::MiB;
+use s2i_common::memlimit;
 
 use crate::cgo;
 use crate::errors::Error;
@@ -207,7 +208,9 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             *given = crate::credentials::given_for(host).map(|g| Box::new(Given(g)))
         }
         GoFailure::Tls { ca_given, .. } => *ca_given = crate::credentials::ca_given(),
-        GoFailure::ToolKilled { memory_limit, .. } => *memory_limit = cgroup_memory_limit(),
+        GoFailure::ToolKilled { memory_limit, .. } => {
+            *memory_limit = memlimit::read(Path::new("/")).map(|limit| limit.bytes)
+        }
         GoFailure::WorkspaceUse {
             dir: used,
             place: place @ LocalDir::NoGoMod,
@@ -385,21 +388,6 @@ fn tool_killed(lines: &[&str]) -> Option<GoFailure> {
             memory_limit: None,
         })
     })
-}
-
-/// This container's memory limit: cgroup v2's `memory.max`, else v1's
-/// `memory.limit_in_bytes` (which says "no limit" with a huge number).
-fn cgroup_memory_limit() -> Option<u64> {
-    let read = |path: &str| {
-        std::fs::read_to_string(path)
-            .ok()?
-            .trim()
-            .parse::<u64>()
-            .ok()
-    };
-    read("/sys/fs/cgroup/memory.max")
-        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
-        .filter(|&limit| limit < 1 << 60)
 }
 
 /// `go: cannot load module ../shared listed in go.work file: open

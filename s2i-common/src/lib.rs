@@ -6,7 +6,8 @@
 //! the S2I layout, [`atomic`] writes files so that a reader never sees
 //! half of one, [`install`] installs a build into the application root as
 //! one step (a redo log that `s2i-assemble` and `s2i-run` both finish),
-//! [`rename`] has the renames std lacks, and [`display`] shows outside
+//! [`rename`] has the renames std lacks, [`memlimit`] reads the container's
+//! memory limit from its cgroup, and [`display`] shows outside
 //! names in log lines without their control characters; [`tree`] walks and
 //! removes whole trees without following links.
 //! [`settings`] is the one table of settings, [`values`] and [`signals`] the
@@ -19,6 +20,7 @@ pub mod envfile;
 pub mod install;
 pub mod location;
 pub mod manifest;
+pub mod memlimit;
 mod messages;
 pub mod paths;
 pub mod rename;

@@ -8,7 +8,6 @@ mod errors;
 mod exec;
 mod identity;
 mod inherited;
-mod memlimit;
 mod program_env;
 mod signals;
 mod supervise;

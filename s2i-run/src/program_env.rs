@@ -1,15 +1,16 @@
 //! The program's environment: s2i-run's own, plus what is set where it
 //! has nothing: the run manifest's `[env]`, GOMEMLIMIT from the memory
-//! limit, and `USER`, `LOGNAME`, `HOME` for the UID (see [`crate::memlimit`]
+//! limit, and `USER`, `LOGNAME`, `HOME` for the UID (see [`s2i_common::memlimit`]
 //! and [`crate::identity`]). The same in both modes.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
+use s2i_common::memlimit;
 use s2i_common::settings::{run, Setting};
 
 use crate::cli::Config;
-use crate::{identity, memlimit};
+use crate::identity;
 
 /// The variables s2i-run reads from the program's environment (for the
 /// test that ties what s2i-run reads to the settings table).

@@ -1,7 +1,9 @@
-//! The container's memory limit, read from the process's own cgroup, for
-//! GOMEMLIMIT: the Go runtime follows the cgroup's CPU limit by itself
-//! (Go 1.25), not its memory limit, and a Go service that does not know
-//! its limit is OOM-killed where it could have collected its garbage.
+//! The container's memory limit, read from the process's own cgroup: for
+//! s2i-run's GOMEMLIMIT (the Go runtime follows the cgroup's CPU limit by
+//! itself (Go 1.25), not its memory limit, and a Go service that does not
+//! know its limit is OOM-killed where it could have collected its
+//! garbage), and for s2i-assemble's message when the out-of-memory killer
+//! stops go's compiler.
 //!
 //! `/proc/self/cgroup` names the process's cgroup: under cgroup v1 the
 //! line whose controllers include `memory` (`4:memory:/a/b`), its limit in
@@ -27,6 +29,9 @@ const V1_UNLIMITED: u64 = 1 << 60;
 
 /// The memory limit in force for this process, looking under `root`
 /// (`/`, or a fake tree in tests).
+// `#[inline]`: s2i-run's size budget. Across the crate boundary, without
+// it, LTO inlined differently and s2i-run grew by a page.
+#[inline]
 pub fn read(root: &Path) -> Option<Limit> {
     let mut buffer = [0u8; 8192];
     let membership = read_small(&root.join("proc/self/cgroup"), &mut buffer)?;
@@ -134,7 +139,11 @@ mod tests {
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();
-        s2i_tests::write_files(root.path(), files);
+        for (path, text) in files {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
         root
     }
 
