@@ -294,11 +294,8 @@ fn go_arch() -> &'static str {
 /// (`cmd/a/tool` and `cmd/b/tool`): go would write both to `DIR/tool`, one
 /// over the other.
 fn one_name_each(targets: &[Target]) -> Result<(), Error> {
-    for (i, target) in targets.iter().enumerate() {
-        if targets[..i].iter().any(|t| t.binary == target.binary) {
-            continue; // named already, with the first of its kind
-        }
-        let packages: Vec<String> = targets[i..]
+    for target in targets {
+        let packages: Vec<String> = targets
             .iter()
             .filter(|t| t.binary == target.binary)
             .map(|t| t.package.clone())
