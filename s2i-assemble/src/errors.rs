@@ -803,23 +803,18 @@ impl Error {
 /// [`Error::ModuleBelowTheTop`]'s message: the first few go.mod files, and
 /// s2i's context dir set to the first.
 fn module_below_the_top(f: &mut fmt::Formatter<'_>, modules: &[PathBuf]) -> fmt::Result {
-    const NAMED: usize = 3;
     let Some(first) = modules.first() else {
         return write!(f, "the sources have no go.mod at their top");
     };
-    let named: Vec<String> = modules
+    let go_mods: Vec<String> = modules
         .iter()
-        .take(NAMED)
         .map(|dir| format!("{}/go.mod", Escaped::new(dir)))
         .collect();
     write!(
         f,
         "the sources have no go.mod at their top, but {}",
-        named.join(", ")
+        first_of(&go_mods, 3)
     )?;
-    if modules.len() > NAMED {
-        write!(f, " (and {} more)", modules.len() - NAMED)?;
-    }
     let first = Escaped::new(first);
     let context_dir = format!(
         "s2i build --context-dir={first} (a BuildConfig's spec.source.contextDir: {first})"
@@ -834,12 +829,18 @@ fn module_below_the_top(f: &mut fmt::Formatter<'_>, modules: &[PathBuf]) -> fmt:
     }
 }
 
-/// The first few of `names`, and how many more there are.
+/// The first few of `names`, escaped, and how many more there are.
 fn some_of(names: &[String]) -> String {
-    const NAMED: usize = 4;
-    let mut text = list(&names[..names.len().min(NAMED)]);
-    if names.len() > NAMED {
-        text.push_str(&format!(" (and {} more)", names.len() - NAMED));
+    let escaped: Vec<String> = names.iter().map(|n| Escaped::new(n).to_string()).collect();
+    first_of(&escaped, 4)
+}
+
+/// The first `named` of `shown` (fit for the log already), and how many
+/// more there are.
+fn first_of(shown: &[String], named: usize) -> String {
+    let mut text = shown[..shown.len().min(named)].join(", ");
+    if shown.len() > named {
+        text.push_str(&format!(" (and {} more)", shown.len() - named));
     }
     text
 }
