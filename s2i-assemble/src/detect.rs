@@ -384,16 +384,12 @@ pub fn default_patterns(kind: &Kind, declared: &Declared, config: &Config) -> Ve
     }
     if let Kind::Workspace = kind {
         // Each module of the workspace: its root and its cmd/.
-        let mut patterns = Vec::new();
-        for dir in &declared.uses {
-            let dir = dir.trim_end_matches('/').trim_start_matches("./");
-            if dir.is_empty() || dir == "." {
-                patterns.extend([".".to_string(), "./cmd/...".to_string()]);
-            } else {
-                patterns.extend([format!("./{dir}"), format!("./{dir}/cmd/...")]);
-            }
-        }
-        return patterns;
+        return workspace_modules(declared)
+            .flat_map(|dir| {
+                let cmd = format!("{dir}/cmd/...");
+                [dir, cmd]
+            })
+            .collect();
     }
     vec![".".to_string(), "./cmd/...".to_string()]
 }
@@ -404,16 +400,20 @@ pub fn everywhere_patterns(kind: &Kind, declared: &Declared) -> Vec<String> {
     if *kind != Kind::Workspace {
         return vec!["./...".to_string()];
     }
-    declared
-        .uses
-        .iter()
-        .map(
-            |dir| match dir.trim_end_matches('/').trim_start_matches("./") {
-                "" | "." => "./...".to_string(),
-                dir => format!("./{dir}/..."),
-            },
-        )
+    workspace_modules(declared)
+        .map(|dir| format!("{dir}/..."))
         .collect()
+}
+
+/// The directory of each module of a workspace (go.work's `use` lines), as
+/// a pattern's start: `.` or `./api`.
+fn workspace_modules(declared: &Declared) -> impl Iterator<Item = String> + '_ {
+    declared.uses.iter().map(
+        |dir| match dir.trim_end_matches('/').trim_start_matches("./") {
+            "" | "." => ".".to_string(),
+            dir => format!("./{dir}"),
+        },
+    )
 }
 
 /// INSTALL_URL as a path relative to IMPORT_URL's directory, when it is
