@@ -248,9 +248,15 @@ fn module_below(rel: &Path) -> Option<&Path> {
     let dir = rel.parent().filter(|d| !d.as_os_str().is_empty())?;
     let ignored = dir.components().any(|c| {
         let name = c.as_os_str().as_bytes();
-        name == b"vendor" || name == b"testdata" || name.starts_with(b".") || name.starts_with(b"_")
+        name == b"vendor" || go_never_looks_in(name)
     });
     (!ignored).then_some(dir)
+}
+
+/// A directory go never looks in for packages: a name starting with `.`
+/// or `_`, or `testdata`.
+fn go_never_looks_in(name: &[u8]) -> bool {
+    name.starts_with(b".") || name.starts_with(b"_") || name == b"testdata"
 }
 
 /// A walk's error, as the file that could not be read.
@@ -337,7 +343,7 @@ pub fn go_reads(rel: &Path) -> bool {
         return false;
     };
     let hidden = |n: &str| n.starts_with('.') || n.starts_with('_');
-    if names.iter().any(|d| hidden(d) || *d == "testdata") {
+    if names.iter().any(|d| go_never_looks_in(d.as_bytes())) {
         return false;
     }
     if matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum")
