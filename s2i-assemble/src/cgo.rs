@@ -14,7 +14,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use s2i_common::display::Escaped;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::Package;
 use crate::errors::Error;
@@ -100,14 +101,11 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
         } if message.starts_with("undefined: ") => (package.clone(), |p| !p.cgo_files.is_empty()),
         _ => return None,
     };
-    // The build's own flags that change what go lists.
-    let flags: Vec<&str> = plan
-        .go_args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| a.starts_with("-tags=") || a.starts_with("-mod="))
-        .collect();
-    let found = list_with_cgo(&plan.go, &plan.build_dir, &plan.env, &flags, &[package]);
+    let mut args = vec!["-json=ImportPath,Name,Dir,GoFiles,CgoFiles"];
+    args.extend(build_flags(plan));
+    let found = list_with_cgo(&plan.go, &plan.build_dir, &plan.env, &args, &[package])
+        .map(|out| parse(&out))
+        .unwrap_or_default();
     // A root built on the guess that it is a main package may be a
     // library: then the main packages are elsewhere (see `pipeline`).
     let guessed_library = |p: &CgoListed| {
@@ -121,23 +119,103 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
     })
 }
 
-/// `CGO_ENABLED=1 go list -e -json=... FLAGS PACKAGES`: what it lists, or
-/// nothing when go fails (the original failure then stands).
+/// What cgo being off left out of a build: the packages outside the
+/// standard library, among the targets and what they import, that have
+/// cgo files (`import "C"`). go built them from their other files, which
+/// may be a stub that fails at run time (`github.com/mattn/go-sqlite3`'s
+/// does). Remembered with detection's listing for the same targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub targets: Vec<String>,
+    pub packages: Vec<String>,
+}
+
+/// After a build that succeeded with cgo off by s2i-assemble's default:
+/// what it left out, as the last build found it (`recalled`) for the
+/// same targets, else from one `go list -deps` with cgo on (`GOPROXY=off`:
+/// what only cgo would import is not worth a download). None when there
+/// is nothing to check (cgo on, or off as the user set it: they chose it)
+/// or go could not tell.
+pub fn left_out(plan: &BuildPlan, recalled: Option<LeftOut>) -> Option<LeftOut> {
+    if cgo_off(&plan.env, &plan.set_env) != Some(true) {
+        return None;
+    }
+    let targets: Vec<String> = plan.targets.iter().map(|t| t.package.clone()).collect();
+    if let Some(recalled) = recalled.filter(|r| r.targets == targets) {
+        return Some(recalled);
+    }
+    let mut env = plan.env.clone();
+    env.insert("GOPROXY".into(), "off".into());
+    let mut args = vec!["-deps", "-f", LEFT_OUT_TEMPLATE];
+    args.extend(build_flags(plan));
+    let out = list_with_cgo(&plan.go, &plan.build_dir, &env, &args, &targets)?;
+    Some(LeftOut {
+        targets,
+        packages: parse_left_out(&out),
+    })
+}
+
+/// What [`left_out`] has go print: the import path of each package
+/// outside std that has cgo files, an empty line for the others.
+const LEFT_OUT_TEMPLATE: &str = "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}";
+
+fn parse_left_out(listed: &str) -> Vec<String> {
+    let mut packages: Vec<String> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect();
+    packages.sort();
+    packages.dedup();
+    packages
+}
+
+/// Adds to `warnings` the warning for what [`left_out`] found, if anything.
+pub fn warn_of_left_out(packages: &[String], warnings: &mut Vec<String>) {
+    let (it, its) = match packages.len() {
+        0 => return,
+        1 => ("it was", "its"),
+        _ => ("they were", "their"),
+    };
+    let shown: Vec<String> = packages
+        .iter()
+        .map(|p| Escaped::new(p).to_string())
+        .collect();
+    warnings.push(format!(
+        "cgo is off (CGO_ENABLED=0, this builder's default), so go left out the cgo files \
+         (import \"C\") of {}: {it} built from {its} other files; those may be a stub that fails \
+         at run time. If the program needs cgo, build with CGO_ENABLED=1 on a builder image \
+         with a C compiler; if it does not, set CGO_ENABLED=0 to say so, which silences this",
+        crate::errors::first_of(&shown, 5)
+    ));
+}
+
+/// The build's own flags that change what go lists.
+fn build_flags(plan: &BuildPlan) -> impl Iterator<Item = &str> {
+    plan.go_args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.starts_with("-tags=") || a.starts_with("-mod="))
+}
+
+/// `CGO_ENABLED=1 go list -e ARGS PACKAGES`: what it prints, or None
+/// when go fails (the original failure then stands).
 fn list_with_cgo(
     go: &Path,
     dir: &Path,
     env: &BTreeMap<String, String>,
-    flags: &[&str],
+    args: &[&str],
     packages: &[String],
-) -> Vec<CgoListed> {
+) -> Option<String> {
     let mut env = env.clone();
     env.insert("CGO_ENABLED".into(), "1".into());
-    let mut args = vec!["list", "-e", "-json=ImportPath,Name,Dir,GoFiles,CgoFiles"];
-    args.extend(flags);
-    args.extend(packages.iter().map(String::as_str));
-    match gotool::output(go, &args, dir, &env) {
-        Ok(out) if out.success => parse(&out.stdout),
-        _ => Vec::new(),
+    let mut all = vec!["list", "-e"];
+    all.extend(args);
+    all.extend(packages.iter().map(String::as_str));
+    match gotool::output(go, &all, dir, &env) {
+        Ok(out) if out.success => Some(out.stdout),
+        _ => None,
     }
 }
 
@@ -252,6 +330,34 @@ mod tests {
         assert!(check_targets(&all[1..], &env, &ours).is_ok());
         // cgo on: nothing to say.
         assert!(check_targets(&all, &listing_env(&env), &[]).is_ok());
+    }
+
+    /// `CGO_ENABLED=1 go list -deps -f LEFT_OUT_TEMPLATE`, as Go 1.27
+    /// printed it for a program importing go-sqlite3 (std's lines empty).
+    const LEFT_OUT: &str = "\n\n\ngithub.com/mattn/go-sqlite3\n\n\nexample.com/app/internal/db\n\n";
+
+    #[test]
+    fn what_cgo_left_out_is_named_sorted() {
+        let found = parse_left_out(LEFT_OUT);
+        assert_eq!(
+            found,
+            ["example.com/app/internal/db", "github.com/mattn/go-sqlite3"]
+        );
+        let warned = |packages: &[String]| {
+            let mut warnings = Vec::new();
+            warn_of_left_out(packages, &mut warnings);
+            warnings
+        };
+        let [warning] = &warned(&found)[..] else {
+            panic!("one warning")
+        };
+        assert!(
+            warning.contains("of example.com/app/internal/db, github.com/mattn/go-sqlite3: they were built from their other files"),
+            "{warning}"
+        );
+        assert!(warned(&found[1..])[0]
+            .contains("of github.com/mattn/go-sqlite3: it was built from its other files"));
+        assert!(warned(&parse_left_out("\n\n")).is_empty());
     }
 
     #[test]

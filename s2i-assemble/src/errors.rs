@@ -837,7 +837,7 @@ fn some_of(names: &[String]) -> String {
 
 /// The first `named` of `shown` (fit for the log already), and how many
 /// more there are.
-fn first_of(shown: &[String], named: usize) -> String {
+pub(crate) fn first_of(shown: &[String], named: usize) -> String {
     let mut text = shown[..shown.len().min(named)].join(", ");
     if shown.len() > named {
         text.push_str(&format!(" (and {} more)", shown.len() - named));

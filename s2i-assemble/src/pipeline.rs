@@ -25,6 +25,7 @@ use s2i_common::display::{Escaped, MiB};
 
 use crate::artifacts::{self, Caches};
 use crate::build::{self, Interrupt};
+use crate::cgo::LeftOut;
 use crate::cli::Options;
 use crate::credentials;
 use crate::decide::{self, Facts, GoEnv, GoSaid, Listing};
@@ -83,7 +84,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     interrupt.check()?;
     // What the last build's detection found, in the restored build cache.
     let memory = Memory::of(&found, &go_env, &sources);
-    let (said, inputs, recalled) = ask_go(&facts, &go_env, &memory)?;
+    let (said, memo) = ask_go(&facts, &go_env, &memory)?;
     let decided = |said: &GoSaid| {
         let mut plan = decide::plan(&facts, go_env.clone(), said)
             .map_err(|e| with_mains_elsewhere(e, &facts, &go_env, &said.declared))?;
@@ -91,7 +92,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         Ok::<_, Error>(plan)
     };
     let plan = decided(&said)?;
-    report_plan(&plan, recalled, &mut report);
+    report_plan(&plan, memo.listed, &mut report);
     if options.dry_run {
         // The plan is what --dry-run is for: not writing it is a failure.
         return s2i_common::stdout::write_all(redact::text(&plan.to_string()).as_bytes())
@@ -113,21 +114,21 @@ pub fn run(options: &Options) -> Result<(), Error> {
             ..said.clone()
         })
     };
-    let plan = go_build(plan, recalled, &listed_instead, &interrupt, &mut report)?;
-    if let Some(gocache) = &memory.gocache {
-        match &*listed.borrow() {
-            Some(listing) => remembered::remember(gocache, &inputs, listing),
-            None => remembered::forget(gocache),
-        }
-    }
+    let plan = go_build(plan, memo.listed, &listed_instead, &interrupt, &mut report)?;
     let labels_file = labels::destination(options.image_metadata.as_deref(), &found.src);
-    let (sbom_dir, staged) = write_sboms(
+    let (sbom_dir, staged, cgo_left_out) = write_sboms(
         &plan,
         &found.provenance,
         labels_file.is_some(),
-        work.path(),
+        (work.path(), &memo),
         &mut report,
     )?;
+    remember(
+        &memo,
+        listed.borrow().as_ref(),
+        cgo_left_out.as_ref(),
+        &report,
+    );
     finish_caches(caches, &plan, &mut report);
     interrupt.check()?;
     // From here on nothing is cancelled half-way.
@@ -136,6 +137,18 @@ pub fn run(options: &Options) -> Result<(), Error> {
     label_image(labels_file, &found, &plan, &staged, &mut report);
     summarize(&report, &plan, &installed);
     Ok(())
+}
+
+/// What the last build remembered that this one uses (see `remembered`).
+struct Memo {
+    /// Where it is kept (`Memory::gocache`).
+    gocache: Option<PathBuf>,
+    /// The digest of the listing's inputs, this build's.
+    inputs: String,
+    /// Detection's listing was the last build's.
+    listed: bool,
+    /// What cgo being off left out of the last build (`cgo::left_out`).
+    cgo_left_out: Option<LeftOut>,
 }
 
 /// The sources as the build sees them.
@@ -281,9 +294,8 @@ fn restore_caches(
 /// packages, or what the last build's listing found when nothing it
 /// depends on changed (see `remembered`). The files go must find first are
 /// written here: the go.mod copies of `-mod=mod`, a bare main.go's
-/// throwaway go.mod. Returns also the digest of the listing's inputs, and
-/// whether the listing was remembered.
-fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String, bool), Error> {
+/// throwaway go.mod. Returns also what was remembered.
+fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, Memo), Error> {
     if go_env.copy_go_mod {
         crate::modfile::copy_into(f.build_dir, f.work)?;
     }
@@ -313,9 +325,15 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String,
     let recalled = memory
         .gocache
         .as_deref()
-        .and_then(|gocache| remembered::recall(gocache, &inputs));
-    let was_recalled = recalled.is_some();
-    let listing = match (recalled, decide::to_list(f, &declared)) {
+        .map(|gocache| remembered::recall(gocache, &inputs))
+        .unwrap_or_default();
+    let memo = Memo {
+        gocache: memory.gocache.clone(),
+        inputs,
+        listed: recalled.listing.is_some(),
+        cgo_left_out: recalled.cgo_left_out,
+    };
+    let listing = match (recalled.listing, decide::to_list(f, &declared)) {
         (Some(listing), _) => Some(listing),
         (None, Some(patterns)) => Some(list(f, go_env, &patterns)?),
         (None, None) => None,
@@ -326,7 +344,7 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, String,
         declared,
         listing,
     };
-    Ok((said, inputs, was_recalled))
+    Ok((said, memo))
 }
 
 /// No main package where they are looked for (the root, `cmd/`): the
@@ -454,17 +472,41 @@ fn create_output_dirs(plan: &BuildPlan) -> Result<(), Error> {
 
 /// The SBOMs, from the binaries' build information, staged in the work
 /// area for the install; the build information is kept for the labels.
+/// Beside them, go is asked what cgo being off left out of the build
+/// (`cgo::left_out`), unless the last build remembered it (`memo`).
 fn write_sboms(
     plan: &BuildPlan,
     settings: &provenance::Settings,
     labels_wanted: bool,
-    work: &Path,
+    (work, memo): (&Path, &Memo),
     report: &mut Report,
-) -> Result<(PathBuf, provenance::Staged), Error> {
-    let sbom_dir = work.join(provenance::SBOM_DIR);
-    std::fs::create_dir(&sbom_dir).map_err(|e| Error::io("create", &sbom_dir, e))?;
-    let staged = settings.before_install(plan, &sbom_dir, labels_wanted, report)?;
-    Ok((sbom_dir, staged))
+) -> Result<(PathBuf, provenance::Staged, Option<LeftOut>), Error> {
+    std::thread::scope(|scope| {
+        let cgo_left_out = scope.spawn(|| crate::cgo::left_out(plan, memo.cgo_left_out.clone()));
+        let sbom_dir = work.join(provenance::SBOM_DIR);
+        std::fs::create_dir(&sbom_dir).map_err(|e| Error::io("create", &sbom_dir, e))?;
+        let staged = settings.before_install(plan, &sbom_dir, labels_wanted, report)?;
+        Ok((sbom_dir, staged, cgo_left_out.join().unwrap_or(None)))
+    })
+}
+
+/// What cgo being off left out of the build, warned of; remembered with
+/// detection's listing for the next build when the build cache is
+/// saved with the artifacts.
+fn remember(
+    memo: &Memo,
+    listed: Option<&Listing>,
+    cgo_left_out: Option<&LeftOut>,
+    report: &Report,
+) {
+    let mut warnings = Vec::new();
+    if let Some(found) = cgo_left_out {
+        crate::cgo::warn_of_left_out(&found.packages, &mut warnings);
+    }
+    warnings.iter().for_each(|w| report.warn(w));
+    if let Some(gocache) = &memo.gocache {
+        remembered::remember(gocache, &memo.inputs, listed, cgo_left_out);
+    }
 }
 
 /// The application image's labels, after the install, for s2i to read.

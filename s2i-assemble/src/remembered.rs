@@ -15,7 +15,9 @@
 //! used as go would give it again; any change and go is asked. A package
 //! clause changed in place (no file added, removed or renamed) is not in the
 //! digest: go's build then fails on the remembered targets, and the
-//! pipeline asks `go list` again, as for a guessed root. Only a GOCACHE in
+//! pipeline asks `go list` again, as for a guessed root. The note also
+//! holds what cgo being off left out of the build ([`crate::cgo::left_out`]), for
+//! the same targets; with neither, there is no note. Only a GOCACHE in
 //! the application root holds the note: another is not saved with the
 //! artifacts, and may be shared by other builds.
 
@@ -25,6 +27,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cgo::LeftOut;
 use crate::decide::{Facts, GoEnv, Listing};
 use crate::detect::{Declared, Package};
 
@@ -52,8 +55,20 @@ const LISTING_ENV: [&str; 10] = [
 struct Note {
     /// [`digest`] of what the listing depends on.
     inputs: String,
-    packages: Vec<Package>,
+    /// None when detection listed nothing (the root is the main package).
+    packages: Option<Vec<Package>>,
+    #[serde(default)]
     warnings: String,
+    /// What cgo being off left out of the build ([`crate::cgo::left_out`]).
+    #[serde(default)]
+    cgo_left_out: Option<LeftOut>,
+}
+
+/// What the last build found, when its inputs were the same.
+#[derive(Debug, Default)]
+pub struct Recalled {
+    pub listing: Option<Listing>,
+    pub cgo_left_out: Option<LeftOut>,
 }
 
 /// The digest of what a listing depends on (see the module's text).
@@ -90,8 +105,21 @@ pub fn digest(
     format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
-/// The listing the last build remembered, when `inputs` are the same.
-pub fn recall(gocache: &Path, inputs: &str) -> Option<Listing> {
+/// What the last build remembered, when `inputs` are the same.
+pub fn recall(gocache: &Path, inputs: &str) -> Recalled {
+    read(gocache)
+        .filter(|note| note.inputs == inputs)
+        .map(|note| Recalled {
+            listing: note.packages.map(|packages| Listing {
+                packages,
+                warnings: note.warnings,
+            }),
+            cgo_left_out: note.cgo_left_out,
+        })
+        .unwrap_or_default()
+}
+
+fn read(gocache: &Path) -> Option<Note> {
     // The note comes with the artifacts: read no more than a listing of
     // thousands of packages would take.
     let mut text = Vec::new();
@@ -100,29 +128,34 @@ pub fn recall(gocache: &Path, inputs: &str) -> Option<Listing> {
     if text.len() as u64 > NOTE_MAX {
         return None;
     }
-    let note: Note = serde_json::from_slice(&text).ok()?;
-    (note.inputs == inputs).then_some(Listing {
-        packages: note.packages,
-        warnings: note.warnings,
-    })
+    serde_json::from_slice(&text).ok()
 }
 
-/// Remembers `listing` for `inputs`. Best effort: a note that cannot be
-/// written costs the next build a `go list`, nothing else.
-pub fn remember(gocache: &Path, inputs: &str, listing: &Listing) {
+/// Remembers `listing` and `cgo_left_out` for `inputs`; with neither,
+/// forgets. Best effort: a note that cannot be written costs the next
+/// build a `go list`, nothing else.
+pub fn remember(
+    gocache: &Path,
+    inputs: &str,
+    listing: Option<&Listing>,
+    cgo_left_out: Option<&LeftOut>,
+) {
+    if listing.is_none() && cgo_left_out.is_none() {
+        return forget(gocache);
+    }
     let note = Note {
         inputs: inputs.to_string(),
-        packages: listing.packages.clone(),
-        warnings: listing.warnings.clone(),
+        packages: listing.map(|l| l.packages.clone()),
+        warnings: listing.map(|l| l.warnings.clone()).unwrap_or_default(),
+        cgo_left_out: cgo_left_out.cloned(),
     };
     if let Ok(text) = serde_json::to_vec(&note) {
         let _ = std::fs::write(gocache.join(NOTE), text);
     }
 }
 
-/// Forgets what was remembered (the inputs changed, or detection ran
-/// without a listing): the next build asks go.
-pub fn forget(gocache: &Path) {
+/// Forgets what was remembered: the next build asks go.
+fn forget(gocache: &Path) {
     let _ = std::fs::remove_file(gocache.join(NOTE));
 }
 
@@ -140,7 +173,7 @@ mod tests {
     #[test]
     fn a_note_is_recalled_only_for_the_same_inputs() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(recall(dir.path(), "a").is_none());
+        assert!(recall(dir.path(), "a").listing.is_none());
         let listing = Listing {
             packages: vec![Package {
                 import_path: "example.com/x/cmd/x".into(),
@@ -151,24 +184,55 @@ mod tests {
             }],
             warnings: "go: warning\n".into(),
         };
-        remember(dir.path(), "a", &listing);
-        let recalled = recall(dir.path(), "a").unwrap();
+        let listed = |inputs: &str| recall(dir.path(), inputs).listing;
+        remember(dir.path(), "a", Some(&listing), None);
+        let recalled = listed("a").unwrap();
         assert_eq!(recalled.packages, listing.packages);
         assert_eq!(recalled.warnings, listing.warnings);
-        assert!(recall(dir.path(), "b").is_none());
+        assert!(listed("b").is_none());
         std::fs::write(dir.path().join(NOTE), "not json").unwrap();
-        assert!(recall(dir.path(), "a").is_none());
-        remember(dir.path(), "a", &listing);
-        assert!(recall(dir.path(), "a").is_some());
+        assert!(listed("a").is_none());
+        remember(dir.path(), "a", Some(&listing), None);
+        assert!(listed("a").is_some());
         // Valid JSON (trailing spaces), but larger than any listing: not read.
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(dir.path().join(NOTE))
             .unwrap();
         std::io::Write::write_all(&mut file, &vec![b' '; NOTE_MAX as usize]).unwrap();
-        assert!(recall(dir.path(), "a").is_none());
-        forget(dir.path());
+        assert!(listed("a").is_none());
+        // Nothing to remember: forgotten.
+        remember(dir.path(), "a", None, None);
         assert!(!dir.path().join(NOTE).exists());
+    }
+
+    #[test]
+    fn what_cgo_left_out_is_remembered_without_a_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        let left_out = LeftOut {
+            targets: vec![".".into()],
+            packages: vec!["github.com/mattn/go-sqlite3".into()],
+        };
+        remember(dir.path(), "a", None, Some(&left_out));
+        let recalled = recall(dir.path(), "a");
+        // No listing is made up: the root stays the main package.
+        assert!(recalled.listing.is_none());
+        assert_eq!(recalled.cgo_left_out, Some(left_out));
+        assert!(recall(dir.path(), "b").cgo_left_out.is_none());
+    }
+
+    /// A note of the version before cgo_left_out still gives its listing.
+    #[test]
+    fn an_older_note_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(NOTE),
+            r#"{"inputs":"a","packages":[{"ImportPath":"example.com/x","Name":"main","Dir":"/src"}],"warnings":""}"#,
+        )
+        .unwrap();
+        let recalled = recall(dir.path(), "a");
+        assert_eq!(recalled.listing.unwrap().packages.len(), 1);
+        assert!(recalled.cgo_left_out.is_none());
     }
 
     #[test]

@@ -147,3 +147,87 @@ fn a_package_clause_changed_in_place_is_caught_by_the_build() {
     assert_eq!(case.run("gobinary"), "hello from lib-with-cmd\n");
     drop((root_text, main_text));
 }
+
+const CGO_WARNING: &str = "s2i-assemble: warning: cgo is off (CGO_ENABLED=0, this builder's default), so go left out the cgo files (import \"C\") of";
+
+/// A dependency with cgo files and a `!cgo` stub (as
+/// github.com/mattn/go-sqlite3 has) builds with cgo off and fails at run
+/// time: the build warns, and the next build recalls what it found
+/// without asking go again.
+#[test]
+fn what_cgo_left_out_is_warned_of_and_remembered() {
+    let Some(case) = Case::new("what_cgo_left_out_is_warned_of_and_remembered", "") else {
+        return;
+    };
+    case.write("go.mod", "module example.com/stubbed\n\ngo 1.21\n");
+    case.write(
+        "main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/stubbed/db\"\n)\n\nfunc main() { fmt.Println(db.Open()) }\n",
+    );
+    case.write(
+        "db/db_cgo.go",
+        "package db\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc Open() string { return \"opened\" }\n",
+    );
+    case.write(
+        "db/db_stub.go",
+        "//go:build !cgo\n\npackage db\n\nfunc Open() string { return \"this is a stub: it needs cgo\" }\n",
+    );
+    link_tree(
+        &case.go.dirs.gocache,
+        &case.app_root.join(".cache/go-build"),
+    );
+    let note = case.app_root.join(".cache/go-build/s2i-go-detected");
+    let build = |extra: &[(&str, &str)]| -> String {
+        let out = case
+            .command(&[])
+            .env("GOCACHE", case.app_root.join(".cache/go-build"))
+            .envs(extra.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(case.run("gobinary"), "this is a stub: it needs cgo\n");
+        stderr
+    };
+    let warned_of = |stderr: &str| -> Option<String> {
+        let line = stderr.lines().find(|l| l.starts_with(CGO_WARNING))?;
+        let rest = &line[CGO_WARNING.len()..];
+        Some(rest[1..rest.find(':').unwrap()].to_string())
+    };
+
+    let first = build(&[]);
+    assert_eq!(
+        warned_of(&first).as_deref(),
+        Some("example.com/stubbed/db"),
+        "{first}"
+    );
+    insta::assert_snapshot!(first.lines().find(|l| l.starts_with(CGO_WARNING)).unwrap());
+
+    // Recalled, not asked again: what the note says is what is warned of.
+    let text = fs::read_to_string(&note).unwrap();
+    assert!(text.contains("\"example.com/stubbed/db\""), "{text}");
+    fs::write(
+        &note,
+        text.replace(
+            "\"example.com/stubbed/db\"",
+            "\"example.com/from/the/note\"",
+        ),
+    )
+    .unwrap();
+    let again = build(&[]);
+    assert_eq!(
+        warned_of(&again).as_deref(),
+        Some("example.com/from/the/note"),
+        "{again}"
+    );
+
+    // CGO_ENABLED=0 set by the user: their choice, no warning.
+    let chosen = build(&[("CGO_ENABLED", "0")]);
+    assert_eq!(warned_of(&chosen), None, "{chosen}");
+    assert!(!note.exists(), "nothing left to remember");
+    // Back to the default: go is asked again.
+    assert_eq!(
+        warned_of(&build(&[])).as_deref(),
+        Some("example.com/stubbed/db")
+    );
+}
