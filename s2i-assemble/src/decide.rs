@@ -236,6 +236,27 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
     })
 }
 
+/// What a workspace's "no main package" says was looked at: each module
+/// go.work uses, not the directory of go.work (no module).
+fn in_a_workspace(error: Error, kind: &Kind) -> Error {
+    const LOOKED: &str = "no module go.work uses has one at its root or under its cmd/";
+    match error {
+        Error::NoMainPackage { elsewhere, .. } if *kind == Kind::Workspace => {
+            Error::NoMainPackage {
+                root: LOOKED.into(),
+                elsewhere,
+            }
+        }
+        Error::MainsGoCannotLoad { packages, .. } if *kind == Kind::Workspace => {
+            Error::MainsGoCannotLoad {
+                root: LOOKED.into(),
+                packages,
+            }
+        }
+        error => error,
+    }
+}
+
 /// The main packages of a listing; packages go cannot load are warned
 /// about when nothing named the targets, and a main package that only
 /// builds with cgo is refused while cgo is off.
@@ -246,7 +267,8 @@ fn listed_targets(
     named: Option<(TargetSetting, &[String])>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Target>, Error> {
-    let targets = detect::pick_targets(&listing.packages, &listing.warnings, f.build_dir, named)?;
+    let targets = detect::pick_targets(&listing.packages, &listing.warnings, f.build_dir, named)
+        .map_err(|e| in_a_workspace(e, f.kind))?;
     let listed = detect::packages_of(&listing.packages, &targets, f.build_dir);
     cgo::check_targets(&listed, &env.env, &env.set_env)?;
     if named.is_none() {

@@ -500,7 +500,7 @@ pub fn pick_targets(
             });
         }
         return Err(Error::NoMainPackage {
-            root: root_text,
+            root: format!("{root_text}, and cmd/ holds no main package"),
             elsewhere: Vec::new(),
         });
     }

@@ -116,6 +116,7 @@ pub enum Error {
         name: String,
     },
     NoMainPackage {
+        /// Where main packages were looked for, and what is there.
         root: String,
         /// Main packages elsewhere in the sources (`./server`), for the fix.
         elsewhere: Vec<String>,
@@ -616,7 +617,7 @@ impl Error {
             Error::NoMainPackage { root, elsewhere } => {
                 write!(
                     f,
-                    "no main package to build: {}, and cmd/ holds no main package; ",
+                    "no main package to build: {}; ",
                     Escaped::new(root)
                 )?;
                 match elsewhere.first() {
@@ -987,11 +988,11 @@ mod tests {
                 name: "x".into(),
             },
             Error::NoMainPackage {
-                root: "the root is `package lib`".into(),
+                root: "the root is `package lib`, and cmd/ holds no main package".into(),
                 elsewhere: Vec::new(),
             },
             Error::NoMainPackage {
-                root: "the root has no Go files".into(),
+                root: "the root has no Go files, and cmd/ holds no main package".into(),
                 elsewhere: ["./hello", "./outyet", "./helloserver", "./appengine-hello", "./gotypes"]
                     .map(String::from)
                     .to_vec(),
