@@ -836,6 +836,8 @@ fn module_at_version(line: &str) -> Option<String> {
         let plausible = !module.is_empty()
             && !word.contains("://")
             && !word.contains("/@v/")
+            // A file in the module cache: `M@V/file.go:12:2`.
+            && !version.contains('/')
             && module.contains('.')
             && version.starts_with(|c: char| c.is_ascii_digit());
         plausible.then(|| word.to_string())
@@ -1248,6 +1250,11 @@ mod tests {
         assert_eq!(
             module_at_version("main.go:7:2: example.com/greeting@v1.0.0: reading http://127.0.0.1:1/example.com/greeting/@v/v1.0.0.zip: 404"),
             Some("example.com/greeting@v1.0.0".to_string())
+        );
+        // A file of a dependency in the module cache is no module.
+        assert_eq!(
+            module_at_version("../app/.cache/go-mod/github.com/writeas/go-writeas/v2@v2.0.2/writeas.go:12:2: code.as/core/socks@v1.0.0: reading https://proxy.golang.org/code.as/core/socks/@v/v1.0.0.zip: 403 Forbidden"),
+            Some("code.as/core/socks@v1.0.0".to_string())
         );
         assert_eq!(module_at_version("git@github.com: Permission denied"), None);
         assert_eq!(
