@@ -163,7 +163,8 @@ pub enum Error {
     /// they say (see `gofailure`).
     GoFailed {
         command: &'static str,
-        status: String,
+        // Boxed, to keep `Error` small.
+        status: Box<str>,
         failure: GoFailure,
     },
     /// A go command failed for want of disk space: go said it could not
@@ -311,6 +312,7 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
         GoFailed { failure: GoFailure::ExcludedByConstraints { .. } } => "build constraints exclude every Go file of … in this build",
+        GoFailed { failure: GoFailure::Compile { generate: Some(_), .. } } => "compile error at … (undefined: …), and the package that should define it has …: what go generate makes is most likely not in the sources",
         GoFailed { failure: GoFailure::Compile { .. } } => "compile error at …: fix the code",
         GoFailed { failure: GoFailure::ModSyntax { .. } } => "… line … is invalid (…): fix that line",
         GoFailed { failure: GoFailure::Toolchain { .. } } => "GOTOOLCHAIN=… could not download go…",
@@ -1122,6 +1124,16 @@ mod tests {
                 location: "main.go:7".into(),
                 package: Some("example.com/app".into()),
                 message: "undefined: x".into(),
+                generate: None,
+            }),
+            go_failed(GoFailure::Compile {
+                location: "cmd/srv/main.go:9".into(),
+                package: Some("example.com/app/cmd/srv".into()),
+                message: "undefined: auto.Assets".into(),
+                generate: Some(Box::new(crate::generate::Directive {
+                    at: "lib/api/auto/doc.go:7".into(),
+                    line: "//go:generate go run gen.go -o gui.files.go".into(),
+                })),
             }),
             go_failed(GoFailure::ModSyntax {
                 file: "go.mod".into(),

@@ -17,6 +17,7 @@ use s2i_common::memlimit;
 
 use crate::cgo;
 use crate::errors::Error;
+use crate::generate::Directive;
 use crate::gotool;
 use crate::plan::BuildPlan;
 
@@ -77,6 +78,10 @@ pub enum GoFailure {
         location: String,
         package: Option<String>,
         message: String,
+        /// For `undefined: NAME`, the `//go:generate` line of the package
+        /// of the sources that should define it (see `generate`); boxed,
+        /// to keep `Error` small.
+        generate: Option<Box<Directive>>,
     },
     /// A `replace` in go.mod points to a directory that is not there, or
     /// that has no go.mod.
@@ -161,7 +166,7 @@ pub fn error(
         },
         failure => Error::GoFailed {
             command,
-            status: status.to_string(),
+            status: status.into(),
             failure,
         },
     }
@@ -189,7 +194,7 @@ pub fn build_error(plan: &BuildPlan, status: &str, messages: &str) -> Error {
         ),
         failure => Error::GoFailed {
             command: "go build",
-            status: status.to_string(),
+            status: status.into(),
             failure,
         },
     }
@@ -215,6 +220,12 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             dir: used,
             place: place @ LocalDir::NoGoMod,
         } if !dir.join(&*used).is_dir() => *place = LocalDir::Missing,
+        GoFailure::Compile {
+            location,
+            message,
+            generate,
+            ..
+        } => *generate = crate::generate::behind_undefined(dir, location, message).map(Box::new),
         _ => {}
     }
     failure
@@ -725,6 +736,7 @@ fn compile(lines: &[&str], dir: &Path) -> Option<GoFailure> {
                 location: format!("{}:{number}", file.trim_start_matches("./")),
                 package,
                 message: message.trim().to_string(),
+                generate: None,
             });
         }
     }
@@ -1072,8 +1084,11 @@ impl GoFailure {
                 )
             }
             GoFailure::Compile {
-                location, package, ..
-            } => write_compile(f, location, package.as_deref()),
+                location,
+                package,
+                message,
+                generate,
+            } => write_compile(f, location, package.as_deref(), message, generate.as_deref()),
             GoFailure::ModSyntax { file, line, reason } => write!(
                 f,
                 "{file} line {line} is invalid ({reason}): fix that line of {file}"
@@ -1114,10 +1129,22 @@ fn write_download(
 }
 
 /// A compile error: where, and in which package.
-fn write_compile(f: &mut fmt::Formatter<'_>, location: &str, package: Option<&str>) -> fmt::Result {
+fn write_compile(
+    f: &mut fmt::Formatter<'_>,
+    location: &str,
+    package: Option<&str>,
+    message: &str,
+    generate: Option<&Directive>,
+) -> fmt::Result {
     write!(f, "compile error at {location}")?;
     if let Some(package) = package {
         write!(f, " in package {package}")?;
+    }
+    if let Some(generate) = generate {
+        return write!(
+            f,
+            " ({message}), and the package that should define it has {generate}: what go generate makes is most likely not in the sources (generated files are often not committed, and this build runs no go generate): run `go generate ./...` and commit what it makes, or run it in a step before this build"
+        );
     }
     write!(
         f,

@@ -19,6 +19,7 @@ mod decide;
 mod detect;
 mod diskfull;
 mod errors;
+mod generate;
 mod git_credential;
 mod gofailure;
 mod gotool;

@@ -468,6 +468,41 @@ fn compile_error_names_file_line_and_package() {
     insta::assert_snapshot!(log);
 }
 
+/// What `go generate` makes is not committed (syncthing's GUI assets):
+/// the package that should define the name has a `//go:generate` line.
+#[test]
+fn code_go_generate_makes_is_missing() {
+    let Some(case) = Case::new("code_go_generate_makes_is_missing", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/sync
+
+go 1.21
+"),
+            ("main.go", "package main
+
+import (
+	\"fmt\"
+
+	\"example.com/sync/lib/auto\"
+)
+
+func main() { fmt.Println(len(auto.Assets())) }
+"),
+            ("lib/auto/doc.go", "// Package auto holds the GUI's files.\npackage auto\n\n//go:generate go run ../../script/genassets.go -o gui.files.go ../../gui\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "main.go:9:36: undefined: auto.Assets",
+        "compile error at main.go:9 in package example.com/sync (undefined: auto.Assets), and the package that should define it has lib/auto/doc.go:4: //go:generate go run ../../script/genassets.go -o gui.files.go ../../gui: what go generate makes",
+    );
+    insta::assert_snapshot!(log);
+}
+
 #[test]
 fn go_mod_syntax_error() {
     let Some(case) = Case::new("go_mod_syntax_error", "") else {

@@ -1,0 +1,230 @@
+//! Code that `go generate` makes and the sources lack. Generated files
+//! are often left out of the repository (`.gitignore`), and an S2I build
+//! runs no `go generate`: go then fails with `undefined: NAME` (or
+//! `PKG.NAME`) and says nothing of generation. When the package that
+//! should define the name has a `//go:generate` line, that line is most
+//! likely what did not run; this module finds it, from the sources alone
+//! and only after such a failure.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A `//go:generate` line and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// `DIR/FILE.go:LINE`, relative to the sources.
+    pub at: String,
+    /// The line, `//go:generate` included.
+    pub line: String,
+}
+
+impl fmt::Display for Directive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.line)
+    }
+}
+
+/// The `//go:generate` line of the package of the sources that should define
+/// what go said is undefined at `location` (`FILE.go:LINE`, relative to
+/// `root`): the package of that file for `undefined: NAME`, the package it
+/// imports as `PKG` for `undefined: PKG.NAME`. None when go said something
+/// else, the file is not in the sources (a dependency's), or the package
+/// has no such line.
+pub fn behind_undefined(root: &Path, location: &str, message: &str) -> Option<Directive> {
+    let name = message.strip_prefix("undefined: ")?;
+    let (file, _line) = location.rsplit_once(':')?;
+    if file.starts_with("..") || file.starts_with('/') {
+        return None;
+    }
+    let file = Path::new(file);
+    let package_dir = match name.split_once('.') {
+        None => file.parent()?.to_path_buf(),
+        Some((qualifier, _)) => {
+            let text = std::fs::read_to_string(root.join(file)).ok()?;
+            let path = imports(&text)
+                .into_iter()
+                .find(|(alias, path)| alias.as_deref().unwrap_or(package_name(path)) == qualifier)?
+                .1;
+            dir_of_import(root, &path)?
+        }
+    };
+    first_directive(root, &package_dir)
+}
+
+/// The imports of a Go file: `(alias, path)`, from single imports and
+/// import blocks, up to the first declaration.
+fn imports(text: &str) -> Vec<(Option<String>, String)> {
+    let mut found = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let spec = if in_block {
+            if line.starts_with(')') {
+                in_block = false;
+                continue;
+            }
+            line
+        } else if let Some(rest) = line.strip_prefix("import") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_block = true;
+                continue;
+            }
+            rest
+        } else if ["func ", "type ", "var ", "const "]
+            .iter()
+            .any(|d| line.starts_with(d))
+        {
+            break;
+        } else {
+            continue;
+        };
+        if let Some(import) = import_spec(spec) {
+            found.push(import);
+        }
+    }
+    found
+}
+
+/// `"path"` or `alias "path"`.
+fn import_spec(spec: &str) -> Option<(Option<String>, String)> {
+    let (alias, quoted) = match spec.split_once(char::is_whitespace) {
+        Some((alias, quoted)) if !alias.starts_with('"') => (Some(alias), quoted.trim()),
+        _ => (None, spec),
+    };
+    let path = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    Some((alias.map(String::from), path.to_string()))
+}
+
+/// The name a package is most likely declared with: its path's last
+/// element, a major version suffix (`/v2`) and `.vN` (`yaml.v3`) left off.
+fn package_name(path: &str) -> &str {
+    let mut elements = path.rsplit('/');
+    let last = elements.next().unwrap_or(path);
+    let is_major =
+        |e: &str| e.len() > 1 && e.starts_with('v') && e[1..].bytes().all(|b| b.is_ascii_digit());
+    let last = match elements.next() {
+        Some(before) if is_major(last) => before,
+        _ => last,
+    };
+    last.split_once(".v").map_or(last, |(name, _)| name)
+}
+
+/// The directory of the sources that holds the package `path`, when it
+/// is in the module at `root` (go.mod's module line).
+fn dir_of_import(root: &Path, path: &str) -> Option<PathBuf> {
+    let go_mod = std::fs::read_to_string(root.join("go.mod")).ok()?;
+    let module = crate::detect::read_go_mod(&go_mod).module?;
+    if path == module {
+        return Some(PathBuf::new());
+    }
+    let rest = path.strip_prefix(&module)?.strip_prefix('/')?;
+    Some(PathBuf::from(rest))
+}
+
+/// The first `//go:generate` line of the `.go` files of `dir` (relative
+/// to `root`), in file name order.
+fn first_directive(root: &Path, dir: &Path) -> Option<Directive> {
+    let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .filter(|name| name.to_string_lossy().ends_with(".go"))
+        .collect();
+    files.sort();
+    files.iter().find_map(|name| {
+        let text = std::fs::read_to_string(root.join(dir).join(name)).ok()?;
+        let (number, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.starts_with("//go:generate "))?;
+        Some(Directive {
+            at: format!("{}:{}", dir.join(name).display(), number + 1),
+            line: line.trim_end().to_string(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_single_and_in_blocks_with_aliases() {
+        let text = "package main\n\nimport \"fmt\"\nimport b \"example.com/x/lib/b\"\n\nimport (\n\t\"os\" // why\n\n\tauto \"example.com/x/lib/api/auto\"\n\t_ \"embed\"\n\t\"gopkg.in/yaml.v3\"\n)\n\nfunc main() {}\n\nimport \"late\"\n";
+        assert_eq!(
+            imports(text),
+            [
+                (None, "fmt".to_string()),
+                (Some("b".to_string()), "example.com/x/lib/b".to_string()),
+                (None, "os".to_string()),
+                (
+                    Some("auto".to_string()),
+                    "example.com/x/lib/api/auto".to_string()
+                ),
+                (Some("_".to_string()), "embed".to_string()),
+                (None, "gopkg.in/yaml.v3".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn package_names_from_paths() {
+        assert_eq!(
+            package_name("github.com/syncthing/syncthing/lib/api/auto"),
+            "auto"
+        );
+        assert_eq!(package_name("github.com/x/y/v2"), "y");
+        assert_eq!(package_name("gopkg.in/yaml.v3"), "yaml");
+        assert_eq!(package_name("fmt"), "fmt");
+    }
+
+    /// As syncthing lays it out: lib/api/auto's doc.go generates
+    /// gui.files.go, which defines Assets; the repository lacks it.
+    #[test]
+    fn the_generate_line_of_the_package_that_should_define_the_name() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = root.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("go.mod", "module example.com/x\n\ngo 1.21\n");
+        write(
+            "cmd/srv/main.go",
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/x/lib/api/auto\"\n)\n\nfunc main() { fmt.Println(auto.Assets()) }\n",
+        );
+        write(
+            "lib/api/auto/doc.go",
+            "// Package auto holds the GUI's assets.\npackage auto\n\n//go:generate go run ../../../script/genassets.go -o gui.files.go ../../../gui\n",
+        );
+        write(
+            "lib/api/auto/noassets.go",
+            "//go:build noassets\n\npackage auto\n",
+        );
+        write(
+            "internal/version/version.go",
+            "package version\n\n//go:generate stringer -type=Kind\n\nvar _ = Kind(0).String()\n",
+        );
+        let found = |location: &str, message: &str| {
+            behind_undefined(root.path(), location, message).map(|d| d.to_string())
+        };
+        assert_eq!(
+            found("cmd/srv/main.go:9", "undefined: auto.Assets").as_deref(),
+            Some("lib/api/auto/doc.go:4: //go:generate go run ../../../script/genassets.go -o gui.files.go ../../../gui")
+        );
+        assert_eq!(
+            found("internal/version/version.go:5", "undefined: Kind").as_deref(),
+            Some("internal/version/version.go:3: //go:generate stringer -type=Kind")
+        );
+        // No go:generate where the name should be; not an undefined name;
+        // a package of another module; a dependency's file.
+        assert_eq!(found("cmd/srv/main.go:9", "undefined: srv"), None);
+        assert_eq!(found("cmd/srv/main.go:9", "undefined: fmt.Nope"), None);
+        assert_eq!(found("lib/api/auto/doc.go:4", "syntax error"), None);
+        assert_eq!(
+            found("../mod/example.com/y@v1.0.0/y.go:3", "undefined: Kind"),
+            None
+        );
+    }
+}
