@@ -293,6 +293,7 @@ s2i_common::message_keys! {
         AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
         Io => "cannot … …: …",
         GoFailed { failure: GoFailure::NotTidy { .. } } => "go.mod and go.sum are out of date (…): run `go mod tidy`",
+        GoFailed { failure: GoFailure::NoModule { own_dir: Some(_), .. } } => "package … is this module's own, but the sources have no directory …",
         GoFailed { failure: GoFailure::NoModule { .. } } => "no module in go.mod provides package …: run `go get …`",
         GoFailed { failure: GoFailure::Download { .. } } => "cannot download … with GOPROXY=… (…): vendor the dependencies",
         GoFailed { failure: GoFailure::Auth { given: Some(_), .. } } => "… refused access to … with the credentials given for it (…): check that they are current",
@@ -1036,6 +1037,12 @@ mod tests {
             go_failed(GoFailure::NoModule {
                 package: "github.com/acme/widgets".into(),
                 lookup: Some("module lookup disabled by GOPROXY=off".into()),
+                own_dir: None,
+            }),
+            go_failed(GoFailure::NoModule {
+                package: "example.com/app/gen/pb".into(),
+                lookup: None,
+                own_dir: Some("gen/pb".into()),
             }),
             go_failed(GoFailure::Download {
                 modules: vec!["example.com/greeting@v1.0.0".into()],

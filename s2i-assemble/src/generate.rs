@@ -4,7 +4,9 @@
 //! `PKG.NAME`) and says nothing of generation. When the package that
 //! should define the name has a `//go:generate` line, that line is most
 //! likely what did not run; this module finds it, from the sources alone
-//! and only after such a failure.
+//! and only after such a failure. So too a package of the module whose
+//! whole directory is missing ([`dir_of_import`]): go then says no module
+//! provides it, as if it were a dependency.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -112,7 +114,7 @@ fn package_name(path: &str) -> &str {
 
 /// The directory of the sources that holds the package `path`, when it
 /// is in the module at `root` (go.mod's module line).
-fn dir_of_import(root: &Path, path: &str) -> Option<PathBuf> {
+pub fn dir_of_import(root: &Path, path: &str) -> Option<PathBuf> {
     let go_mod = std::fs::read_to_string(root.join("go.mod")).ok()?;
     let module = crate::detect::read_go_mod(&go_mod).module?;
     if path == module {

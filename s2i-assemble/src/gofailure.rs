@@ -32,6 +32,9 @@ pub enum GoFailure {
     NoModule {
         package: String,
         lookup: Option<String>,
+        /// The directory of the sources the package would be in, when it
+        /// is this module's own and that directory is missing.
+        own_dir: Option<String>,
     },
     /// A module that could not be downloaded.
     Download {
@@ -220,6 +223,13 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             dir: used,
             place: place @ LocalDir::NoGoMod,
         } if !dir.join(&*used).is_dir() => *place = LocalDir::Missing,
+        GoFailure::NoModule {
+            package, own_dir, ..
+        } => {
+            *own_dir = crate::generate::dir_of_import(dir, package)
+                .filter(|own| !dir.join(own).is_dir())
+                .map(|own| own.display().to_string())
+        }
         GoFailure::Compile {
             location,
             message,
@@ -620,6 +630,7 @@ fn no_module(lines: &[&str]) -> Option<GoFailure> {
             return Some(GoFailure::NoModule {
                 package: package.trim().to_string(),
                 lookup: None,
+                own_dir: None,
             });
         }
         let rest = line.split("cannot find module providing package ").nth(1)?;
@@ -627,6 +638,7 @@ fn no_module(lines: &[&str]) -> Option<GoFailure> {
         Some(GoFailure::NoModule {
             package: package.trim().to_string(),
             lookup: Some(last_part(why)).filter(|w| !w.is_empty()),
+            own_dir: None,
         })
     })
 }
@@ -995,9 +1007,17 @@ impl GoFailure {
                 f,
                 "go.mod and go.sum are out of date ({what}): run `go mod tidy` in the sources and commit go.mod and go.sum"
             ),
-            GoFailure::NoModule { package, lookup } => {
-                write_no_module(f, package, lookup.as_deref())
-            }
+            GoFailure::NoModule {
+                package,
+                own_dir: Some(own_dir),
+                ..
+            } => write!(
+                f,
+                "package {package} is this module's own, but the sources have no directory {own_dir}: it is not committed (see .gitignore), is left out by .s2iignore, or is made by a step that did not run (go generate, protoc): commit it, or run that step before this build"
+            ),
+            GoFailure::NoModule {
+                package, lookup, ..
+            } => write_no_module(f, package, lookup.as_deref()),
             GoFailure::Download {
                 modules,
                 goproxy,

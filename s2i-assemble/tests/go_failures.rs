@@ -503,6 +503,34 @@ func main() { fmt.Println(len(auto.Assets())) }
     insta::assert_snapshot!(log);
 }
 
+/// A package of the module whose directory the repository lacks
+/// (generated protobuf code, ignored by git): go says no module provides
+/// it, as for a dependency; `go get` is not the fix.
+#[test]
+fn a_package_of_this_module_missing_from_the_sources() {
+    let Some(case) = Case::new("a_package_of_this_module_missing_from_the_sources", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"example.com/app/gen/pb\"\n\nfunc main() { pb.Serve() }\n",
+            ),
+            (".gitignore", "gen/\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "no required module provides package example.com/app/gen/pb",
+        "package example.com/app/gen/pb is this module's own, but the sources have no directory gen/pb: it is not committed",
+    );
+    assert!(!log.contains("go get example.com/app/gen/pb` in"), "{log}");
+    insta::assert_snapshot!(log);
+}
+
 #[test]
 fn go_mod_syntax_error() {
     let Some(case) = Case::new("go_mod_syntax_error", "") else {
