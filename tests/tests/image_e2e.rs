@@ -22,7 +22,7 @@ use s2i_tests::containers::{
     chained_dockerfile, change_http_app, http_app_source, podman, require_container_tools, run,
     run_stdout, Built, Image, Registry, S2iContext,
 };
-use s2i_tests::go::{copy_fixture, require_go};
+use s2i_tests::go::{copy_fixture, require_go, Go};
 use s2i_tests::workspace_root;
 
 const TEST: &str = "builder_image_end_to_end";
@@ -77,7 +77,7 @@ fn builder_image_end_to_end() {
     }
 
     if wanted(2) {
-        application_steps(&base, &builder);
+        application_steps(&go, &base, &builder);
     }
     if wanted(6) {
         step(
@@ -89,7 +89,7 @@ fn builder_image_end_to_end() {
 }
 
 /// Steps 2 to 5: an application built, run, rebuilt and chained.
-fn application_steps(base: &Image, builder: &Image) {
+fn application_steps(go: &Go, base: &Image, builder: &Image) {
     step(
         2,
         "an application image, built as `s2i build --as-dockerfile` lays it out",
@@ -123,6 +123,7 @@ fn application_steps(base: &Image, builder: &Image) {
 
     step(5, "a chained build into the runtime image");
     let runtime = s2i_tests::containers::build_runtime_image(builder).image;
+    check_system_files_go_reads(go, &runtime);
     let chained = chained_build(&runtime, &rebuilt.image);
     let answer = serve_and_stop(&chained);
     assert_eq!(
@@ -251,6 +252,58 @@ fn check_builds_as_any_uid(builder: &Image) {
         );
         eprintln!("built and ran as --user {user}");
     }
+}
+
+/// A Go program on the runtime image (`scratch` underneath) finds what it
+/// reads from the system: CA certificates for TLS (an HTTPS call to any
+/// public API needs them) and the time zones of `time.LoadLocation`.
+fn check_system_files_go_reads(go: &Go, runtime: &Image) {
+    const PROBE: &str = r#"package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+	"time"
+)
+
+func main() {
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots.Equal(x509.NewCertPool()) {
+		fmt.Println("no CA certificates:", err)
+		os.Exit(1)
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Println("CA certificates, and the time in", paris)
+}
+"#;
+    let work = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(
+        work.path().join("go.mod"),
+        "module example.com/probe\n\ngo 1.21\n",
+    )
+    .unwrap();
+    std::fs::write(work.path().join("main.go"), PROBE).unwrap();
+    run(go
+        .command()
+        .current_dir(work.path())
+        .args(["build", "-trimpath", "-o", "probe", "."]));
+    let mount = format!("{}:/probe:ro", work.path().join("probe").display());
+    let out = runtime.run_once(
+        &["--user", "100001:0", "-v", &mount, "--entrypoint", "/probe"],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout == "CA certificates, and the time in Europe/Paris\n",
+        "a Go program on the runtime image ({}):\n{stdout}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Runs `image` as UID 100001 with a published port, fetches `/`, stops it
