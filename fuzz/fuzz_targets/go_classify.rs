@@ -36,7 +36,7 @@ fuzz_target!(|bytes: &[u8]| {
     let failure = gofailure::classify(rest, &env, Path::new("/tmp/src"));
     let error = errors::Error::GoFailed {
         command: "go build",
-        status: "exit status: 1".to_string(),
+        status: "exit status: 1".into(),
         failure,
     };
     assert_one_log_line("go's failure explained", &error.to_string());
