@@ -124,27 +124,73 @@ pub fn dir_of_import(root: &Path, path: &str) -> Option<PathBuf> {
     Some(PathBuf::from(rest))
 }
 
-/// The first `//go:generate` line of the `.go` files of `dir` (relative
-/// to `root`), in file name order.
+/// The `//go:generate` line of the `.go` files of `dir` (relative to
+/// `root`) that most likely makes what is missing: the first one that
+/// names a `.go` file the package lacks (`-o gui.files.go`), else the
+/// first that names none (`stringer -type=Kind`). One whose `.go` files
+/// are all there made what it makes already, and is passed over.
 fn first_directive(root: &Path, dir: &Path) -> Option<Directive> {
-    let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+    let package_dir = root.join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&package_dir)
         .ok()?
         .filter_map(Result::ok)
         .map(|entry| entry.file_name())
         .filter(|name| name.to_string_lossy().ends_with(".go"))
         .collect();
     files.sort();
-    files.iter().find_map(|name| {
-        let text = std::fs::read_to_string(root.join(dir).join(name)).ok()?;
-        let (number, line) = text
-            .lines()
-            .enumerate()
-            .find(|(_, line)| line.starts_with("//go:generate "))?;
-        Some(Directive {
-            at: format!("{}:{}", dir.join(name).display(), number + 1),
-            line: line.trim_end().to_string(),
-        })
-    })
+    let mut names_none = None;
+    for name in &files {
+        let Ok(text) = std::fs::read_to_string(package_dir.join(name)) else {
+            continue;
+        };
+        for (number, line) in text.lines().enumerate() {
+            if !line.starts_with("//go:generate ") {
+                continue;
+            }
+            let directive = || Directive {
+                at: format!("{}:{}", dir.join(name).display(), number + 1),
+                line: line.trim_end().to_string(),
+            };
+            let named = go_files_named(line);
+            if named.iter().any(|file| !package_dir.join(file).exists()) {
+                return Some(directive());
+            }
+            if named.is_empty() && names_none.is_none() {
+                names_none = Some(directive());
+            }
+        }
+    }
+    names_none
+}
+
+/// The `.go` files a `//go:generate` line names (`-o out.go`,
+/// `-destination=mocks/x.go`, `"gen.go"`), relative to its package, and
+/// the one `stringer -type=Kind` writes without naming it
+/// (`kind_string.go`).
+fn go_files_named(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == '=')
+        .map(|word| word.trim_matches(|c| c == '"' || c == '\''))
+        .collect();
+    let mut named: Vec<String> = words
+        .iter()
+        .filter(|word| word.ends_with(".go") && !word.contains("://"))
+        .map(|word| word.to_string())
+        .collect();
+    let stringer = words
+        .iter()
+        .any(|w| *w == "stringer" || w.ends_with("/stringer"));
+    if stringer && named.is_empty() {
+        let first_type = words
+            .iter()
+            .position(|w| *w == "-type" || *w == "--type")
+            .and_then(|at| words.get(at + 1))
+            .and_then(|types| types.split(',').next());
+        if let Some(first_type) = first_type.filter(|t| !t.is_empty()) {
+            named.push(format!("{}_string.go", first_type.to_lowercase()));
+        }
+    }
+    named
 }
 
 #[cfg(test)]
@@ -168,6 +214,27 @@ mod tests {
                 (None, "gopkg.in/yaml.v3".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn go_files_a_directive_names() {
+        assert_eq!(
+            go_files_named("//go:generate go run ../gen.go -o \"gui.files.go\" ../gui"),
+            ["../gen.go", "gui.files.go"]
+        );
+        assert_eq!(
+            go_files_named("//go:generate mockgen -destination=mocks/store.go . Store"),
+            ["mocks/store.go"]
+        );
+        assert_eq!(
+            go_files_named("//go:generate go run golang.org/x/tools/cmd/stringer -type=Kind,Mode"),
+            ["kind_string.go"]
+        );
+        assert_eq!(
+            go_files_named("//go:generate stringer -type Pill -output pill_names.go"),
+            ["pill_names.go"]
+        );
+        assert!(go_files_named("//go:generate protoc --go_out=. api.proto").is_empty());
     }
 
     #[test]
@@ -204,6 +271,18 @@ mod tests {
             "lib/api/auto/noassets.go",
             "//go:build noassets\n\npackage auto\n",
         );
+        write("script/genassets.go", "package main\n");
+        // Its output is there: passed over for the line whose is not.
+        write(
+            "lib/api/auto/a_mocks.go",
+            "package auto\n\n//go:generate mockgen -destination=a_mocks.go . Store\n",
+        );
+        // A typo, in a package whose only directive made its file.
+        write(
+            "internal/store/store.go",
+            "package store\n\n//go:generate mockgen -destination=store_mock.go . Store\n",
+        );
+        write("internal/store/store_mock.go", "package store\n");
         write(
             "internal/version/version.go",
             "package version\n\n//go:generate stringer -type=Kind\n\nvar _ = Kind(0).String()\n",
@@ -222,6 +301,13 @@ mod tests {
         // No go:generate where the name should be; not an undefined name;
         // a package of another module; a dependency's file.
         assert_eq!(found("cmd/srv/main.go:9", "undefined: srv"), None);
+        assert_eq!(found("internal/store/store.go:5", "undefined: Sotre"), None);
+        // stringer's file is there: a typo is a typo.
+        write("internal/version/kind_string.go", "package version\n");
+        assert_eq!(
+            found("internal/version/version.go:5", "undefined: Kidn"),
+            None
+        );
         assert_eq!(found("cmd/srv/main.go:9", "undefined: fmt.Nope"), None);
         assert_eq!(found("lib/api/auto/doc.go:4", "syntax error"), None);
         assert_eq!(
