@@ -293,6 +293,7 @@ s2i_common::message_keys! {
         AppRootInSourcesNotEmpty => "the application root … is inside the sources and holds …, which s2i-assemble does not write",
         Io => "cannot … …: …",
         GoFailed { failure: GoFailure::NotTidy { .. } } => "go.mod and go.sum are out of date (…): run `go mod tidy`",
+        GoFailed { failure: GoFailure::OtherCase { .. } } => "package … is this module's own, but the sources have …, not …: names that differ only in case",
         GoFailed { failure: GoFailure::NoModule { own_dir: Some(_), .. } } => "package … is this module's own, but the sources have no directory …",
         GoFailed { failure: GoFailure::NoModule { .. } } => "no module in go.mod provides package …: run `go get …`",
         GoFailed { failure: GoFailure::Download { .. } } => "cannot download … with GOPROXY=… (…): vendor the dependencies",
@@ -1043,6 +1044,11 @@ mod tests {
                 package: "example.com/app/gen/pb".into(),
                 lookup: None,
                 own_dir: Some("gen/pb".into()),
+            }),
+            go_failed(GoFailure::OtherCase {
+                package: "example.com/app/internal/Utils".into(),
+                dir: "internal/Utils".into(),
+                other: "internal/utils".into(),
             }),
             go_failed(GoFailure::Download {
                 modules: vec!["example.com/greeting@v1.0.0".into()],

@@ -4,12 +4,10 @@
 //! `PKG.NAME`) and says nothing of generation. When the package that
 //! should define the name has a `//go:generate` line, that line is most
 //! likely what did not run; this module finds it, from the sources alone
-//! and only after such a failure. So too a package of the module whose
-//! whole directory is missing ([`dir_of_import`]): go then says no module
-//! provides it, as if it were a dependency.
+//! and only after such a failure.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A `//go:generate` line and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +45,7 @@ pub fn behind_undefined(root: &Path, location: &str, message: &str) -> Option<Di
                 .into_iter()
                 .find(|(alias, path)| alias.as_deref().unwrap_or(package_name(path)) == qualifier)?
                 .1;
-            dir_of_import(root, &path)?
+            crate::own_package::dir_of_import(root, &path)?
         }
     };
     first_directive(root, &package_dir)
@@ -110,18 +108,6 @@ fn package_name(path: &str) -> &str {
         _ => last,
     };
     last.split_once(".v").map_or(last, |(name, _)| name)
-}
-
-/// The directory of the sources that holds the package `path`, when it
-/// is in the module at `root` (go.mod's module line).
-pub fn dir_of_import(root: &Path, path: &str) -> Option<PathBuf> {
-    let go_mod = std::fs::read_to_string(root.join("go.mod")).ok()?;
-    let module = crate::detect::read_go_mod(&go_mod).module?;
-    if path == module {
-        return Some(PathBuf::new());
-    }
-    let rest = path.strip_prefix(&module)?.strip_prefix('/')?;
-    Some(PathBuf::from(rest))
 }
 
 /// The `//go:generate` line of the `.go` files of `dir` (relative to

@@ -19,6 +19,7 @@ use crate::cgo;
 use crate::errors::Error;
 use crate::generate::Directive;
 use crate::gotool;
+use crate::own_package;
 use crate::plan::BuildPlan;
 
 /// What a failed go command was about, with what go named.
@@ -35,6 +36,13 @@ pub enum GoFailure {
         /// The directory of the sources the package would be in, when it
         /// is this module's own and that directory is missing.
         own_dir: Option<String>,
+    },
+    /// A package of this module whose directory's name differs in case
+    /// from its import path (see `own_package`).
+    OtherCase {
+        package: String,
+        dir: String,
+        other: String,
     },
     /// A module that could not be downloaded.
     Download {
@@ -210,6 +218,24 @@ const DEFAULT_GOPROXY: &str = "https://proxy.golang.org,direct";
 /// with, `dir` where it ran (paths under it are shown relative).
 pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoFailure {
     let mut failure = classify_words(stderr, env, dir);
+    if let GoFailure::NoModule { package, .. } = &failure {
+        // A package of the module itself: no `go get` will bring it.
+        let package = package.clone();
+        if let Some(missing) = own_package::missing(dir, &package) {
+            failure = match missing.other_case {
+                Some(other) => GoFailure::OtherCase {
+                    package,
+                    dir: missing.dir,
+                    other,
+                },
+                None => GoFailure::NoModule {
+                    package,
+                    lookup: None,
+                    own_dir: Some(missing.dir),
+                },
+            };
+        }
+    }
     // What this build was given, which go's words cannot say.
     match &mut failure {
         GoFailure::Auth { host, given, .. } => {
@@ -223,13 +249,6 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             dir: used,
             place: place @ LocalDir::NoGoMod,
         } if !dir.join(&*used).is_dir() => *place = LocalDir::Missing,
-        GoFailure::NoModule {
-            package, own_dir, ..
-        } => {
-            *own_dir = crate::generate::dir_of_import(dir, package)
-                .filter(|own| !dir.join(own).is_dir())
-                .map(|own| own.display().to_string())
-        }
         GoFailure::Compile {
             location,
             message,
@@ -1007,6 +1026,14 @@ impl GoFailure {
                 f,
                 "go.mod and go.sum are out of date ({what}): run `go mod tidy` in the sources and commit go.mod and go.sum"
             ),
+            GoFailure::OtherCase {
+                package,
+                dir,
+                other,
+            } => write!(
+                f,
+                "package {package} is this module's own, but the sources have {other}, not {dir}: names that differ only in case are the same on macOS and Windows, not on Linux: rename the directory (git mv) or fix the import path so that they agree"
+            ),
             GoFailure::NoModule {
                 package,
                 own_dir: Some(own_dir),
@@ -1325,7 +1352,7 @@ mod recorded {
     fn class_name(failure: &GoFailure) -> &'static str {
         match failure {
             GoFailure::NotTidy { .. } => "not-tidy",
-            GoFailure::NoModule { .. } => "no-module",
+            GoFailure::NoModule { .. } | GoFailure::OtherCase { .. } => "no-module",
             GoFailure::Download { .. } => "download",
             GoFailure::Auth { .. } => "auth",
             GoFailure::Tls { .. } => "tls",

@@ -29,6 +29,7 @@ mod install;
 mod labels;
 mod modfile;
 mod netrc;
+mod own_package;
 mod pipeline;
 mod placeholders;
 mod plan;

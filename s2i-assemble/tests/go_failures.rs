@@ -531,6 +531,29 @@ fn a_package_of_this_module_missing_from_the_sources() {
     insta::assert_snapshot!(log);
 }
 
+/// Written on macOS, whose file system ignores case: the import says
+/// `internal/Utils`, the directory is `internal/utils`.
+#[test]
+fn an_import_path_and_its_directory_differ_in_case() {
+    let Some(case) = Case::new("an_import_path_and_its_directory_differ_in_case", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/app/internal/Utils\"\n)\n\nfunc main() { fmt.Println(utils.Hi()) }\n"),
+            ("internal/utils/utils.go", "package utils\n\nfunc Hi() string { return \"hi\" }\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "no required module provides package example.com/app/internal/Utils",
+        "package example.com/app/internal/Utils is this module's own, but the sources have internal/utils, not internal/Utils: names that differ only in case",
+    );
+    insta::assert_snapshot!(log);
+}
+
 #[test]
 fn go_mod_syntax_error() {
     let Some(case) = Case::new("go_mod_syntax_error", "") else {
