@@ -310,6 +310,7 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::WorkspaceUse { place: LocalDir::Beside, .. } } => "go.work uses …, which is beside the sources",
         GoFailed { failure: GoFailure::WorkspaceUse { place: LocalDir::Missing, .. } } => "go.work uses …, which is not in the sources",
         GoFailed { failure: GoFailure::WorkspaceUse { .. } } => "go.work uses …, which has no go.mod",
+        GoFailed { failure: GoFailure::AmbiguousImport { .. } } => "package … is in more than one module the build requires",
         GoFailed { failure: GoFailure::EmbedMissing { .. } } => "//go:embed … at … matches no file in the sources",
         GoFailed { failure: GoFailure::Vendor { .. } } => "vendor/ does not match go.mod (…): run `go mod vendor`",
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
@@ -1115,6 +1116,13 @@ mod tests {
             go_failed(GoFailure::EmbedMissing {
                 location: "main.go:5".into(),
                 pattern: "static/*".into(),
+            }),
+            go_failed(GoFailure::AmbiguousImport {
+                package: "google.golang.org/genproto/googleapis/api/annotations".into(),
+                modules: vec![
+                    "google.golang.org/genproto@v0.0.0-20230410155749-daa745c078e1".into(),
+                    "google.golang.org/genproto/googleapis/api@v0.0.0-20230530153820-e85fd2cbaebc".into(),
+                ],
             }),
             go_failed(GoFailure::Replacement {
                 module: Some("go.etcd.io/etcd/etcdctl/v3@v3.6.8".into()),

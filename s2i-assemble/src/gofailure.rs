@@ -115,6 +115,13 @@ pub enum GoFailure {
     /// A `//go:embed` pattern that matches no file: files left out of the
     /// repository, or made by a step that did not run.
     EmbedMissing { location: String, pattern: String },
+    /// A package that more than one required module provides (one that
+    /// moved into a module of its own, such as genproto's).
+    AmbiguousImport {
+        package: String,
+        /// The modules that provide it, as `module@version`.
+        modules: Vec<String>,
+    },
     /// go.mod or go.work cannot be read.
     ModSyntax {
         file: String,
@@ -268,7 +275,7 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         "" => DEFAULT_GOPROXY.to_string(),
         set => set.to_string(),
     };
-    let classifiers: [&dyn Fn() -> Option<GoFailure>; 18] = [
+    let classifiers: [&dyn Fn() -> Option<GoFailure>; 19] = [
         &|| tool_killed(&lines),
         &|| checksum_mismatch(&lines),
         &|| toolchain(&lines, var("GOTOOLCHAIN")),
@@ -283,6 +290,7 @@ fn classify_words(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> G
         &|| tls(&lines),
         &|| not_tidy(&lines),
         &|| no_module(&lines),
+        &|| ambiguous_import(&lines),
         &|| download(&lines, &goproxy),
         &|| excluded(&lines, dir),
         &|| embed_missing(&lines, dir),
@@ -659,6 +667,34 @@ fn no_module(lines: &[&str]) -> Option<GoFailure> {
             lookup: Some(last_part(why)).filter(|w| !w.is_empty()),
             own_dir: None,
         })
+    })
+}
+
+/// `ambiguous import: found package P in multiple modules:`, then one
+/// line per module: `\tM V (DIR)`.
+fn ambiguous_import(lines: &[&str]) -> Option<GoFailure> {
+    let at = lines
+        .iter()
+        .position(|l| l.contains("ambiguous import: found package "))?;
+    let package = between(
+        lines[at],
+        "ambiguous import: found package ",
+        " in multiple modules",
+    )?;
+    let modules = lines[at + 1..]
+        .iter()
+        .map_while(|line| {
+            let line = line.strip_prefix('\t')?;
+            let mut words = line.split_whitespace();
+            let (module, version) = (words.next()?, words.next()?);
+            version
+                .starts_with('v')
+                .then(|| format!("{module}@{version}"))
+        })
+        .collect();
+    Some(GoFailure::AmbiguousImport {
+        package: package.trim().to_string(),
+        modules,
     })
 }
 
@@ -1084,6 +1120,9 @@ impl GoFailure {
                 "{file} needs Go {needs}, but this builder's is older: use a builder image with Go {needs} or newer"
             ),
             GoFailure::Other => write!(f, "{command} failed ({status}); Go's messages are above"),
+            GoFailure::AmbiguousImport { package, modules } => {
+                write_ambiguous_import(f, package, modules)
+            }
             GoFailure::Replacement { .. }
             | GoFailure::ToolKilled { .. }
             | GoFailure::WorkspaceUse { .. }
@@ -1142,6 +1181,41 @@ impl GoFailure {
             ),
             _ => unreachable!("write sends only these here"),
         }
+    }
+}
+
+/// A package two required modules provide: the one whose path is shorter
+/// than the package's holds it as a subdirectory, and a newer version of
+/// it most likely no longer does.
+fn write_ambiguous_import(
+    f: &mut fmt::Formatter<'_>,
+    package: &str,
+    modules: &[String],
+) -> fmt::Result {
+    write!(
+        f,
+        "package {package} is in more than one module the build requires"
+    )?;
+    if !modules.is_empty() {
+        write!(f, " ({})", modules.join(", "))?;
+    }
+    let holder = modules
+        .iter()
+        .map(|m| m.split('@').next().unwrap_or(m))
+        .find(|path| {
+            package
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
+        });
+    match holder {
+        Some(holder) => write!(
+            f,
+            ": it most likely moved out of {holder} into a module of its own; require a version of {holder} without it (`go get {holder}@latest`), then run `go mod tidy` and commit go.mod and go.sum"
+        ),
+        None => write!(
+            f,
+            ": require versions of them that do not both hold it (`go get` the older one at @latest), then run `go mod tidy` and commit go.mod and go.sum"
+        ),
     }
 }
 
@@ -1363,6 +1437,7 @@ mod recorded {
             GoFailure::ToolKilled { .. } => "killed",
             GoFailure::WorkspaceUse { .. } => "workspace-use",
             GoFailure::EmbedMissing { .. } => "embed",
+            GoFailure::AmbiguousImport { .. } => "ambiguous-import",
             GoFailure::CgoNoCompiler { .. } => "cgo-no-compiler",
             GoFailure::ExcludedByConstraints { .. } => "constraints",
             GoFailure::Compile { .. } => "compile",

@@ -6,7 +6,7 @@
 
 mod support;
 
-use s2i_tests::go::{fixture_proxy, set_requirement};
+use s2i_tests::go::{fixture_proxy, set_requirement, ModuleProxy};
 use s2i_tests::loopback::{HostOptions, PrivateHost};
 use s2i_tests::require_tool;
 use support::{contents, listing, Case, RefusingServer};
@@ -550,6 +550,62 @@ fn an_import_path_and_its_directory_differ_in_case() {
         &case,
         "no required module provides package example.com/app/internal/Utils",
         "package example.com/app/internal/Utils is this module's own, but the sources have internal/utils, not internal/Utils: names that differ only in case",
+    );
+    insta::assert_snapshot!(log);
+}
+
+/// A package that moved into a module of its own (genproto's
+/// googleapis/api did in 2023): the old module still holds it, and both
+/// are required.
+#[test]
+fn a_package_two_required_modules_provide() {
+    let Some(case) = Case::new("a_package_two_required_modules_provide", "") else {
+        return;
+    };
+    let modules = tempfile::tempdir().unwrap();
+    let old = modules.path().join("a");
+    let moved = modules.path().join("ab");
+    write(
+        &old,
+        &[
+            ("go.mod", "module example.com/a\n\ngo 1.21\n"),
+            ("a.go", "package a\n"),
+            (
+                "b/b.go",
+                "package b\n\nfunc B() string { return \"old\" }\n",
+            ),
+        ],
+    );
+    write(
+        &moved,
+        &[
+            ("go.mod", "module example.com/a/b\n\ngo 1.21\n"),
+            (
+                "b.go",
+                "package b\n\nfunc B() string { return \"moved\" }\n",
+            ),
+        ],
+    );
+    let proxy = ModuleProxy::build(
+        &modules.path().join("proxy"),
+        &[
+            ("example.com/a", "v1.0.0", &old),
+            ("example.com/a/b", "v1.0.0", &moved),
+        ],
+    )
+    .unwrap();
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire (\n\texample.com/a v1.0.0\n\texample.com/a/b v1.0.0\n)\n"),
+            ("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/a/b\"\n)\n\nfunc main() { fmt.Println(b.B()) }\n"),
+        ],
+    );
+    let case = case.env("GOPROXY", &proxy.url()).env("GOFLAGS", "-mod=mod");
+    let log = fails(
+        &case,
+        "ambiguous import: found package example.com/a/b in multiple modules",
+        "package example.com/a/b is in more than one module the build requires (example.com/a@v1.0.0, example.com/a/b@v1.0.0): it most likely moved out of example.com/a",
     );
     insta::assert_snapshot!(log);
 }
