@@ -43,7 +43,10 @@ pub fn behind_undefined(root: &Path, location: &str, message: &str) -> Option<Di
             let text = std::fs::read_to_string(root.join(file)).ok()?;
             let path = imports(&text)
                 .into_iter()
-                .find(|(alias, path)| alias.as_deref().unwrap_or(package_name(path)) == qualifier)?
+                .find(|(alias, path)| match alias {
+                    Some(alias) => alias == qualifier,
+                    None => package_name(path) == qualifier,
+                })?
                 .1;
             crate::own_package::dir_of_import(root, &path)?
         }
@@ -96,18 +99,15 @@ fn import_spec(spec: &str) -> Option<(Option<String>, String)> {
     Some((alias.map(String::from), path.to_string()))
 }
 
-/// The name a package is most likely declared with: its path's last
-/// element, a major version suffix (`/v2`) and `.vN` (`yaml.v3`) left off.
-fn package_name(path: &str) -> &str {
-    let mut elements = path.rsplit('/');
-    let last = elements.next().unwrap_or(path);
-    let is_major =
-        |e: &str| e.len() > 1 && e.starts_with('v') && e[1..].bytes().all(|b| b.is_ascii_digit());
-    let last = match elements.next() {
-        Some(before) if is_major(last) => before,
-        _ => last,
-    };
-    last.split_once(".v").map_or(last, |(name, _)| name)
+/// The name a package is most likely declared with: the name go gives
+/// its program ([`crate::detect::binary_name`]: the last element, a major
+/// version suffix skipped), `.vN` (`yaml.v3`) left off.
+fn package_name(path: &str) -> String {
+    let name = crate::detect::binary_name(path);
+    match name.split_once(".v") {
+        Some((name, _)) => name.to_string(),
+        None => name,
+    }
 }
 
 /// The `//go:generate` line of the `.go` files of `dir` (relative to
