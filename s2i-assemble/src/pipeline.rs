@@ -84,7 +84,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     interrupt.check()?;
     // What the last build's detection found, in the restored build cache.
     let memory = Memory::of(&found, &go_env, &sources);
-    let (said, memo) = ask_go(&facts, &go_env, &memory)?;
+    let (said, memo) = ask_go(&facts, &go_env, memory)?;
     let decided = |said: &GoSaid| {
         let mut plan = decide::plan(&facts, go_env.clone(), said)
             .map_err(|e| with_mains_elsewhere(e, &facts, &go_env, &said.declared))?;
@@ -141,7 +141,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
 
 /// What the last build remembered that this one uses (see `remembered`).
 struct Memo {
-    /// Where it is kept (`Memory::gocache`).
+    /// Where it is kept (`Memory::gocache`, moved here).
     gocache: Option<PathBuf>,
     /// The digest of the listing's inputs, this build's.
     inputs: String,
@@ -295,7 +295,7 @@ fn restore_caches(
 /// depends on changed (see `remembered`). The files go must find first are
 /// written here: the go.mod copies of `-mod=mod`, a bare main.go's
 /// throwaway go.mod. Returns also what was remembered.
-fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, Memo), Error> {
+fn ask_go(f: &Facts, go_env: &GoEnv, memory: Memory) -> Result<(GoSaid, Memo), Error> {
     if go_env.copy_go_mod {
         crate::modfile::copy_into(f.build_dir, f.work)?;
     }
@@ -328,7 +328,7 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: &Memory) -> Result<(GoSaid, Memo), 
         .map(|gocache| remembered::recall(gocache, &inputs))
         .unwrap_or_default();
     let memo = Memo {
-        gocache: memory.gocache.clone(),
+        gocache: memory.gocache,
         inputs,
         listed: recalled.listing.is_some(),
         cgo_left_out: recalled.cgo_left_out,
