@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -115,8 +116,14 @@ impl BuildCacheUse {
         });
         for subdir in changed {
             for entry in fs::read_dir(self.dir.join(&subdir))? {
-                let name = subdir.join(entry?.file_name());
-                if layout::is_action(&name) && !restored.contains(name.as_path()) {
+                let entry = entry?;
+                let name = subdir.join(entry.file_name());
+                if layout::is_action(&name)
+                    && !restored.contains(name.as_path())
+                    && entry
+                        .metadata()
+                        .is_ok_and(|meta| written_since(&meta, cutoff))
+                {
                     new_actions.push(self.dir.join(name));
                 }
             }
@@ -139,6 +146,17 @@ impl BuildCacheUse {
         }
         Ok(pruned)
     }
+}
+
+/// True when an action entry with `meta` may be one the build wrote: not
+/// dated before it started (`cutoff`), and not a hard link into the image's
+/// base cache (the builder image links it into each application's GOCACHE;
+/// Go writes an entry as a new file). In a fresh checkout Go writes a new
+/// package-index entry for each of the sources' packages, and each changes
+/// its directory: without this, every action entry of the image's standard
+/// library in those directories would be read.
+fn written_since(meta: &fs::Metadata, cutoff: SystemTime) -> bool {
+    meta.nlink() == 1 && meta.modified().is_ok_and(|time| time >= cutoff)
 }
 
 /// An entry's size: a file, or an executable's directory.
@@ -255,6 +273,44 @@ mod tests {
         assert!(!cache.join(&restored_action).exists());
         assert_eq!(pruned.removed.files, 2, "{pruned:?}");
         assert!(cache.join(&new_action).exists(), "the build's own entry");
+    }
+
+    #[test]
+    fn actions_in_place_before_the_build_keep_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let base = dir.path().join("base");
+        for sub in ["0b", "0d", "0e"] {
+            fs::create_dir_all(cache.join(sub)).unwrap();
+        }
+        fs::create_dir_all(&base).unwrap();
+        let old = backdated(SystemTime::now());
+        let (out_b, out_d) = ("0b".repeat(32), "0d".repeat(32));
+        let restored: Vec<PathBuf> = [&out_b, &out_d]
+            .iter()
+            .map(|out| PathBuf::from(format!("{}/{out}-d", &out[..2])))
+            .collect();
+        for path in &restored {
+            fs::write(cache.join(path), b"output").unwrap();
+            set_mtime(&cache.join(path), old);
+        }
+        let action = |out: &str| format!("v1 {} {out} {:>20} {:>20}\n", "aa".repeat(32), 6, 1);
+        // The image's action entry, hard-linked from its base cache, and an
+        // older one of a shared cache: neither written by this build, both
+        // in the directory the build writes into.
+        fs::write(base.join("image-a"), action(&out_b)).unwrap();
+        fs::hard_link(base.join("image-a"), cache.join(entry("0e01", "a"))).unwrap();
+        fs::write(cache.join(entry("0e02", "a")), action(&out_d)).unwrap();
+        set_mtime(&cache.join(entry("0e02", "a")), old);
+        set_mtime(&cache.join("0e"), old);
+
+        let build_use = BuildCacheUse::begin(&cache, restored.clone());
+        fs::write(cache.join(entry("0e03", "a")), action(&"0f".repeat(32))).unwrap();
+        let pruned = build_use.prune().unwrap();
+        for path in &restored {
+            assert!(!cache.join(path).exists(), "{path:?} pruned");
+        }
+        assert_eq!(pruned.removed.files, 2, "{pruned:?}");
     }
 
     #[test]
