@@ -124,10 +124,15 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
 /// cgo files (`import "C"`). go built them from their other files, which
 /// may be a stub that fails at run time (`github.com/mattn/go-sqlite3`'s
 /// does). Remembered with detection's listing for the same targets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftOut {
     pub targets: Vec<String>,
     pub packages: Vec<String>,
+    /// The packages that only some of the programs import, and the
+    /// programs (binary names) that do: what the user needs to know when
+    /// the stub is in a helper program, not in the service.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub only_in: BTreeMap<String, Vec<String>>,
 }
 
 /// After a build that succeeded with cgo off by s2i-assemble's default:
@@ -151,36 +156,79 @@ pub fn left_out(plan: &BuildPlan, recalled: Option<LeftOut>) -> Option<LeftOut> 
     let out = list_with_cgo(&plan.go, &plan.build_dir, &env, &args, &targets)?;
     Some(LeftOut {
         targets,
-        packages: parse_left_out(&out),
+        ..parse_left_out(&out)
     })
 }
 
-/// What [`left_out`] has go print: the import path of each package
-/// outside std that has cgo files, an empty line for the others.
-const LEFT_OUT_TEMPLATE: &str = "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}";
+/// What [`left_out`] has go print: for each package outside std that has
+/// cgo files, `cgo<TAB>path`; for each of the programs (the packages named,
+/// not only imported), `program<TAB>path<TAB>install target<TAB>every
+/// package it imports`; an empty line for the others.
+const LEFT_OUT_TEMPLATE: &str = "{{if and (not .Standard) .CgoFiles}}cgo\t{{.ImportPath}}\n{{end}}\
+     {{if not .DepOnly}}program\t{{.ImportPath}}\t{{.Target}}\t{{join .Deps \" \"}}{{end}}";
 
-fn parse_left_out(listed: &str) -> Vec<String> {
-    let mut packages: Vec<String> = listed
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(String::from)
-        .collect();
+/// [`LeftOut`]'s packages and which programs import them, from what
+/// [`LEFT_OUT_TEMPLATE`] printed.
+fn parse_left_out(listed: &str) -> LeftOut {
+    let mut packages = Vec::new();
+    let mut programs = Vec::new();
+    for line in listed.lines() {
+        let mut fields = line.trim_end().split('\t');
+        match (fields.next(), fields.next()) {
+            (Some("cgo"), Some(path)) => packages.push(path.to_string()),
+            (Some("program"), Some(path)) => {
+                // go names the binary after the install target, as
+                // `go build -o DIR/` does (`Package::binary_name`).
+                let binary = fields
+                    .next()
+                    .and_then(|target| Path::new(target).file_name())
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| crate::detect::binary_name(path));
+                let imports: Vec<&str> = fields.next().unwrap_or("").split(' ').collect();
+                programs.push((binary, path, imports));
+            }
+            _ => {}
+        }
+    }
     packages.sort();
     packages.dedup();
-    packages
+    let mut only_in = BTreeMap::new();
+    for package in &packages {
+        let mut importers: Vec<String> = programs
+            .iter()
+            .filter(|(_, path, imports)| path == package || imports.contains(&package.as_str()))
+            .map(|(binary, ..)| binary.clone())
+            .collect();
+        if !importers.is_empty() && importers.len() < programs.len() {
+            importers.sort();
+            only_in.insert(package.clone(), importers);
+        }
+    }
+    LeftOut {
+        targets: Vec::new(),
+        packages,
+        only_in,
+    }
 }
 
 /// Adds to `warnings` the warning for what [`left_out`] found, if anything.
-pub fn warn_of_left_out(packages: &[String], warnings: &mut Vec<String>) {
-    let (it, its) = match packages.len() {
+pub fn warn_of_left_out(found: &LeftOut, warnings: &mut Vec<String>) {
+    let (it, its) = match found.packages.len() {
         0 => return,
         1 => ("it was", "its"),
         _ => ("they were", "their"),
     };
-    let shown: Vec<String> = packages
+    let shown: Vec<String> = found
+        .packages
         .iter()
-        .map(|p| Escaped::new(p).to_string())
+        .map(|p| match found.only_in.get(p) {
+            Some(programs) => format!(
+                "{} (imported by {} only)",
+                Escaped::new(p),
+                Escaped::new(&programs.join(", "))
+            ),
+            None => Escaped::new(p).to_string(),
+        })
         .collect();
     warnings.push(format!(
         "cgo is off (CGO_ENABLED=0, this builder's default), so go left out the cgo files \
@@ -333,31 +381,42 @@ mod tests {
     }
 
     /// `CGO_ENABLED=1 go list -deps -f LEFT_OUT_TEMPLATE`, as Go 1.27
-    /// printed it for a program importing go-sqlite3 (std's lines empty).
-    const LEFT_OUT: &str = "\n\n\ngithub.com/mattn/go-sqlite3\n\n\nexample.com/app/internal/db\n\n";
+    /// printed it for two programs, one importing go-sqlite3 (std's lines
+    /// empty, the import lists shortened).
+    const LEFT_OUT: &str = "\n\ncgo\tgithub.com/mattn/go-sqlite3\n\n\n\
+        cgo\texample.com/app/internal/db\n\n\
+        program\texample.com/app/cmd/app-test\t/home/go/bin/app-test\tdatabase/sql example.com/app/internal/db fmt github.com/mattn/go-sqlite3\n\
+        program\texample.com/app\t/home/go/bin/app\tencoding/json example.com/app/internal/db fmt\n";
 
     #[test]
-    fn what_cgo_left_out_is_named_sorted() {
+    fn what_cgo_left_out_is_named_sorted_with_the_programs_that_import_it() {
         let found = parse_left_out(LEFT_OUT);
         assert_eq!(
-            found,
+            found.packages,
             ["example.com/app/internal/db", "github.com/mattn/go-sqlite3"]
         );
-        let warned = |packages: &[String]| {
+        let warned = |found: &LeftOut| {
             let mut warnings = Vec::new();
-            warn_of_left_out(packages, &mut warnings);
+            warn_of_left_out(found, &mut warnings);
             warnings
         };
         let [warning] = &warned(&found)[..] else {
             panic!("one warning")
         };
         assert!(
-            warning.contains("of example.com/app/internal/db, github.com/mattn/go-sqlite3: they were built from their other files"),
+            warning.contains("of example.com/app/internal/db, github.com/mattn/go-sqlite3 (imported by app-test only): they were built from their other files"),
             "{warning}"
         );
-        assert!(warned(&found[1..])[0]
+        let one = LeftOut {
+            packages: vec!["github.com/mattn/go-sqlite3".into()],
+            ..LeftOut::default()
+        };
+        assert!(warned(&one)[0]
             .contains("of github.com/mattn/go-sqlite3: it was built from its other files"));
         assert!(warned(&parse_left_out("\n\n")).is_empty());
+        // One program: it imports all there is.
+        let single = parse_left_out("cgo\tgithub.com/mattn/go-sqlite3\nprogram\texample.com/app\t\tgithub.com/mattn/go-sqlite3\n");
+        assert!(single.only_in.is_empty(), "{single:?}");
     }
 
     #[test]

@@ -501,7 +501,7 @@ fn remember(
 ) {
     let mut warnings = Vec::new();
     if let Some(found) = cgo_left_out {
-        crate::cgo::warn_of_left_out(&found.packages, &mut warnings);
+        crate::cgo::warn_of_left_out(found, &mut warnings);
     }
     warnings.iter().for_each(|w| report.warn(w));
     if let Some(gocache) = &memo.gocache {

@@ -212,6 +212,7 @@ mod tests {
         let left_out = LeftOut {
             targets: vec![".".into()],
             packages: vec!["github.com/mattn/go-sqlite3".into()],
+            ..LeftOut::default()
         };
         remember(dir.path(), "a", None, Some(&left_out));
         let recalled = recall(dir.path(), "a");

@@ -231,3 +231,36 @@ fn what_cgo_left_out_is_warned_of_and_remembered() {
         Some("example.com/stubbed/db")
     );
 }
+
+/// Of two programs, only a helper imports the package with a stub: the
+/// warning says so, for the user to see that the service is not affected.
+#[test]
+fn what_cgo_left_out_names_the_programs_that_import_it() {
+    let Some(case) = Case::new("what_cgo_left_out_names_the_programs_that_import_it", "") else {
+        return;
+    };
+    case.write("go.mod", "module example.com/two\n\ngo 1.21\n");
+    case.write("cmd/server/main.go", "package main\n\nfunc main() {}\n");
+    case.write(
+        "cmd/server-check/main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/two/db\"\n)\n\nfunc main() { fmt.Println(db.Open()) }\n",
+    );
+    case.write(
+        "db/db_cgo.go",
+        "package db\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc Open() string { return \"opened\" }\n",
+    );
+    case.write(
+        "db/db_stub.go",
+        "//go:build !cgo\n\npackage db\n\nfunc Open() string { return \"stub\" }\n",
+    );
+    let out = case.command(&[]).env("GO_RUN", "server").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let warning = stderr.lines().find(|l| l.starts_with(CGO_WARNING));
+    assert!(
+        warning.is_some_and(|w| w.contains(
+            " of example.com/two/db (imported by server-check only): it was built from its other files"
+        )),
+        "{stderr}"
+    );
+}
