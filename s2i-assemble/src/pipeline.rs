@@ -431,6 +431,14 @@ fn go_build(
             {
                 report.warn(warning);
             }
+            // Which of several programs starts: said once they are known.
+            if let Some(note) = listed
+                .run_note
+                .as_ref()
+                .filter(|n| Some(*n) != plan.run_note.as_ref())
+            {
+                report.done(note);
+            }
             let why = if recalled {
                 "The main packages the previous build found are not all there"
             } else {

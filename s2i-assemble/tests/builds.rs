@@ -640,6 +640,19 @@ fn several_cmd_programs_one_named_like_the_module_starts() {
     let manifest = case.manifest();
     assert!(manifest.contains("program = \"bin/multi\""), "{manifest}");
     assert!(case.app_root.join("gobinary").is_file());
+
+    // With a library at the root (jaeger's layout), the programs are
+    // found after the root fails to build: said all the same.
+    std::fs::write(case.src.join("multi.go"), "package multi\n").unwrap();
+    let log = case.assemble_ok();
+    assert!(
+        log.contains("---> The root is not a main package; building with"),
+        "{log}"
+    );
+    assert!(
+        log.contains("---> Several main packages under cmd/ (api, multi, worker): s2i-run starts multi, named like the module (GO_RUN picks another)"),
+        "{log}"
+    );
 }
 
 #[test]
