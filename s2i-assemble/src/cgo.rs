@@ -83,29 +83,40 @@ pub fn check_targets(
 /// like, the error that names the package needing cgo; None otherwise.
 pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error> {
     let by_default = cgo_off(&plan.env, &plan.set_env)?;
-    // The package, and what shows, with cgo on, that cgo being off is why.
-    let (package, cgo_is_why): (String, fn(&CgoListed) -> bool) = match failure {
+    // The packages, and what shows, with cgo on, that cgo being off is why.
+    let (packages, cgo_is_why): (Vec<String>, fn(&CgoListed) -> bool) = match failure {
         // Files left out for `import "C"` or a `//go:build cgo` line: with
         // cgo on, they are there.
         GoFailure::ExcludedByConstraints { package, dir } => (
-            package
+            vec![package
                 .clone()
-                .unwrap_or_else(|| plan.build_dir.join(dir).display().to_string()),
+                .unwrap_or_else(|| plan.build_dir.join(dir).display().to_string())],
             |p| !p.cgo_files.is_empty() || !p.go_files.is_empty(),
         ),
-        // Code that calls what the left-out cgo files define.
+        // Code that calls what the left-out cgo files define: in its own
+        // package, or in the one it imports as PKG for `undefined:
+        // PKG.NAME` (influxdb's flux and its libflux).
         GoFailure::Compile {
             package: Some(package),
             message,
+            location,
             ..
-        } if message.starts_with("undefined: ") => (package.clone(), |p| !p.cgo_files.is_empty()),
+        } if message.starts_with("undefined: ") => {
+            let imported = imported_as_qualifier(&plan.build_dir, location, message);
+            (
+                imported.into_iter().chain([package.to_string()]).collect(),
+                |p| !p.cgo_files.is_empty(),
+            )
+        }
         _ => return None,
     };
     let mut args = vec!["-json=ImportPath,Name,Dir,GoFiles,CgoFiles"];
     args.extend(build_flags(plan));
-    let found = list_with_cgo(&plan.go, &plan.build_dir, &plan.env, &args, &[package])
+    let mut found = list_with_cgo(&plan.go, &plan.build_dir, &plan.env, &args, &packages)
         .map(|out| parse(&out))
         .unwrap_or_default();
+    // The package that should define the name first.
+    found.sort_by_key(|p| packages.iter().position(|q| *q == p.import_path));
     // A root built on the guess that it is a main package may be a
     // library: then the main packages are elsewhere (see `pipeline`).
     let guessed_library = |p: &CgoListed| {
@@ -117,6 +128,15 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
             by_default,
         }
     })
+}
+
+/// The import path that the file at `location` (`FILE:LINE`, relative to
+/// `dir`) imports as `PKG`, for go's `undefined: PKG.NAME`.
+fn imported_as_qualifier(dir: &Path, location: &str, message: &str) -> Option<String> {
+    let (qualifier, _) = message.strip_prefix("undefined: ")?.split_once('.')?;
+    let (file, _) = location.rsplit_once(':')?;
+    let text = std::fs::read_to_string(dir.join(file)).ok()?;
+    crate::goimports::imported_as(&text, qualifier)
 }
 
 /// What cgo being off left out of a build: the packages outside the

@@ -316,6 +316,7 @@ s2i_common::message_keys! {
         GoFailed { failure: GoFailure::CgoNoCompiler { .. } } => "cgo needs a C compiler and this image has no",
         GoFailed { failure: GoFailure::ExcludedByConstraints { .. } } => "build constraints exclude every Go file of … in this build",
         GoFailed { failure: GoFailure::Compile { generate: Some(_), .. } } => "compile error at … (undefined: …), and the package that should define it has …: what go generate makes is most likely not in the sources",
+        GoFailed { failure: GoFailure::Compile { dependency: Some(_), generate: None, .. } } => "compile error in the dependency … (…): its code does not build with this build's settings",
         GoFailed { failure: GoFailure::Compile { .. } } => "compile error at …: fix the code",
         GoFailed { failure: GoFailure::ModSyntax { .. } } => "… line … is invalid (…): fix that line",
         GoFailed { failure: GoFailure::Toolchain { .. } } => "GOTOOLCHAIN=… could not download go…",
@@ -1146,6 +1147,14 @@ mod tests {
                 package: Some("example.com/app".into()),
                 message: "undefined: x".into(),
                 generate: None,
+                dependency: None,
+            }),
+            go_failed(GoFailure::Compile {
+                location: "runtime.go:48".into(),
+                package: Some("github.com/influxdata/flux".into()),
+                message: "undefined: libflux.Options".into(),
+                generate: None,
+                dependency: Some("github.com/influxdata/flux@v0.200.0".into()),
             }),
             go_failed(GoFailure::Compile {
                 location: "cmd/srv/main.go:9".into(),
@@ -1155,6 +1164,7 @@ mod tests {
                     at: "lib/api/auto/doc.go:7".into(),
                     line: "//go:generate go run gen.go -o gui.files.go".into(),
                 })),
+                dependency: None,
             }),
             go_failed(GoFailure::ModSyntax {
                 file: "go.mod".into(),

@@ -9,6 +9,8 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::goimports;
+
 /// A `//go:generate` line and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -41,73 +43,11 @@ pub fn behind_undefined(root: &Path, location: &str, message: &str) -> Option<Di
         None => file.parent()?.to_path_buf(),
         Some((qualifier, _)) => {
             let text = std::fs::read_to_string(root.join(file)).ok()?;
-            let path = imports(&text)
-                .into_iter()
-                .find(|(alias, path)| match alias {
-                    Some(alias) => alias == qualifier,
-                    None => package_name(path) == qualifier,
-                })?
-                .1;
+            let path = goimports::imported_as(&text, qualifier)?;
             crate::own_package::dir_of_import(root, &path)?
         }
     };
     first_directive(root, &package_dir)
-}
-
-/// The imports of a Go file: `(alias, path)`, from single imports and
-/// import blocks, up to the first declaration.
-fn imports(text: &str) -> Vec<(Option<String>, String)> {
-    let mut found = Vec::new();
-    let mut in_block = false;
-    for line in text.lines() {
-        let line = line.split("//").next().unwrap_or("").trim();
-        let spec = if in_block {
-            if line.starts_with(')') {
-                in_block = false;
-                continue;
-            }
-            line
-        } else if let Some(rest) = line.strip_prefix("import") {
-            let rest = rest.trim();
-            if rest == "(" {
-                in_block = true;
-                continue;
-            }
-            rest
-        } else if ["func ", "type ", "var ", "const "]
-            .iter()
-            .any(|d| line.starts_with(d))
-        {
-            break;
-        } else {
-            continue;
-        };
-        if let Some(import) = import_spec(spec) {
-            found.push(import);
-        }
-    }
-    found
-}
-
-/// `"path"` or `alias "path"`.
-fn import_spec(spec: &str) -> Option<(Option<String>, String)> {
-    let (alias, quoted) = match spec.split_once(char::is_whitespace) {
-        Some((alias, quoted)) if !alias.starts_with('"') => (Some(alias), quoted.trim()),
-        _ => (None, spec),
-    };
-    let path = quoted.strip_prefix('"')?.strip_suffix('"')?;
-    Some((alias.map(String::from), path.to_string()))
-}
-
-/// The name a package is most likely declared with: the name go gives
-/// its program ([`crate::detect::binary_name`]: the last element, a major
-/// version suffix skipped), `.vN` (`yaml.v3`) left off.
-fn package_name(path: &str) -> String {
-    let name = crate::detect::binary_name(path);
-    match name.split_once(".v") {
-        Some((name, _)) => name.to_string(),
-        None => name,
-    }
 }
 
 /// The `//go:generate` line of the `.go` files of `dir` (relative to
@@ -184,25 +124,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn imports_single_and_in_blocks_with_aliases() {
-        let text = "package main\n\nimport \"fmt\"\nimport b \"example.com/x/lib/b\"\n\nimport (\n\t\"os\" // why\n\n\tauto \"example.com/x/lib/api/auto\"\n\t_ \"embed\"\n\t\"gopkg.in/yaml.v3\"\n)\n\nfunc main() {}\n\nimport \"late\"\n";
-        assert_eq!(
-            imports(text),
-            [
-                (None, "fmt".to_string()),
-                (Some("b".to_string()), "example.com/x/lib/b".to_string()),
-                (None, "os".to_string()),
-                (
-                    Some("auto".to_string()),
-                    "example.com/x/lib/api/auto".to_string()
-                ),
-                (Some("_".to_string()), "embed".to_string()),
-                (None, "gopkg.in/yaml.v3".to_string()),
-            ]
-        );
-    }
-
-    #[test]
     fn go_files_a_directive_names() {
         assert_eq!(
             go_files_named("//go:generate go run ../gen.go -o \"gui.files.go\" ../gui"),
@@ -223,19 +144,6 @@ mod tests {
         assert!(go_files_named("//go:generate protoc --go_out=. api.proto").is_empty());
     }
 
-    #[test]
-    fn package_names_from_paths() {
-        assert_eq!(
-            package_name("github.com/syncthing/syncthing/lib/api/auto"),
-            "auto"
-        );
-        assert_eq!(package_name("github.com/x/y/v2"), "y");
-        assert_eq!(package_name("gopkg.in/yaml.v3"), "yaml");
-        assert_eq!(package_name("fmt"), "fmt");
-    }
-
-    /// As syncthing lays it out: lib/api/auto's doc.go generates
-    /// gui.files.go, which defines Assets; the repository lacks it.
     #[test]
     fn the_generate_line_of_the_package_that_should_define_the_name() {
         let root = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use s2i_common::display::MiB;
 use s2i_common::memlimit;
@@ -87,12 +87,17 @@ pub enum GoFailure {
     /// The first compile error: where, in which package, and go's words.
     Compile {
         location: String,
-        package: Option<String>,
+        /// Boxed, as `dependency`, to keep `Error` small.
+        package: Option<Box<str>>,
         message: String,
         /// For `undefined: NAME`, the `//go:generate` line of the package
         /// of the sources that should define it (see `generate`); boxed,
         /// to keep `Error` small.
         generate: Option<Box<Directive>>,
+        /// `module@version` when the file is a dependency's, in the
+        /// module cache (`location` is then in the module): not the
+        /// user's code to fix.
+        dependency: Option<Box<str>>,
     },
     /// A `replace` in go.mod points to a directory that is not there, or
     /// that has no go.mod.
@@ -260,8 +265,18 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             location,
             message,
             generate,
+            dependency,
             ..
-        } => *generate = crate::generate::behind_undefined(dir, location, message).map(Box::new),
+        } => {
+            *generate = crate::generate::behind_undefined(dir, location, message).map(Box::new);
+            let in_cache = env
+                .get("GOMODCACHE")
+                .and_then(|cache| module_in_cache(dir, location, Path::new(cache)));
+            if let Some((module, file)) = in_cache {
+                *dependency = Some(module.into_boxed_str());
+                *location = file;
+            }
+        }
         _ => {}
     }
     failure
@@ -801,9 +816,10 @@ fn compile(lines: &[&str], dir: &Path) -> Option<GoFailure> {
             let file = relative(file, dir);
             return Some(GoFailure::Compile {
                 location: format!("{}:{number}", file.trim_start_matches("./")),
-                package,
+                package: package.map(String::into_boxed_str),
                 message: message.trim().to_string(),
                 generate: None,
+                dependency: None,
             });
         }
     }
@@ -1174,6 +1190,14 @@ impl GoFailure {
                 package,
                 message,
                 generate,
+                dependency: Some(module),
+            } if generate.is_none() => write_dependency_compile(f, location, package.as_deref(), module),
+            GoFailure::Compile {
+                location,
+                package,
+                message,
+                generate,
+                ..
             } => write_compile(f, location, package.as_deref(), message, generate.as_deref()),
             GoFailure::ModSyntax { file, line, reason } => write!(
                 f,
@@ -1271,6 +1295,73 @@ fn write_compile(
         f,
         ": fix the code (Go's messages are above; `s2i-assemble --dry-run` shows the go build command to run locally)"
     )
+}
+
+/// A compile error in a dependency's code (`module`, `path@version`): no
+/// code of the user's to fix, but a setting the dependency needs or another
+/// version of it.
+fn write_dependency_compile(
+    f: &mut fmt::Formatter<'_>,
+    location: &str,
+    package: Option<&str>,
+    module: &str,
+) -> fmt::Result {
+    let path = module.split('@').next().unwrap_or(module);
+    write!(f, "compile error in the dependency {module} ({location}")?;
+    if let Some(package) = package {
+        write!(f, ", package {package}")?;
+    }
+    write!(
+        f,
+        "): its code does not build with this build's settings (Go's messages are above): see what it needs (cgo: CGO_ENABLED=1 on a builder image with a C compiler; build tags: GO_TAGS; a newer Go), or require a version of it that builds (`go get {path}@latest`, then `go mod tidy`)"
+    )
+}
+
+/// The module, as `path@version`, whose copy in the module cache `cache`
+/// holds the file at `location` (`FILE:LINE`, relative to `dir`, as go
+/// names it), and the location in the module; None for a file elsewhere.
+fn module_in_cache(dir: &Path, location: &str, cache: &Path) -> Option<(String, String)> {
+    let (file, line) = location.rsplit_once(':')?;
+    let mut resolved = PathBuf::new();
+    for part in dir.join(file).components() {
+        match part {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::CurDir => {}
+            part => resolved.push(part),
+        }
+    }
+    let inside = resolved.strip_prefix(cache).ok()?;
+    let mut module = PathBuf::new();
+    for part in inside.parent()?.components() {
+        module.push(part);
+        if part.as_os_str().to_str()?.contains('@') {
+            let file = inside.strip_prefix(&module).ok()?;
+            return Some((
+                unescape_module_path(module.to_str()?),
+                format!("{}:{line}", file.display()),
+            ));
+        }
+    }
+    None
+}
+
+/// The module cache's case encoding undone: `!x` is `X`.
+fn unescape_module_path(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut upper = false;
+    for c in escaped.chars() {
+        match c {
+            '!' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Authentication refused or asked for: the host, and how to give the
@@ -1526,5 +1617,38 @@ mod recorded {
             wrong.join("\n")
         );
         insta::assert_snapshot!(lines);
+    }
+
+    #[test]
+    fn a_file_in_the_module_cache_names_its_module() {
+        let dir = Path::new("/tmp/src");
+        let cache = Path::new("/tmp/app/.cache/go-mod");
+        assert_eq!(
+            module_in_cache(
+                dir,
+                "../app/.cache/go-mod/github.com/influxdata/flux@v0.200.0/runtime.go:48",
+                cache
+            ),
+            Some((
+                "github.com/influxdata/flux@v0.200.0".to_string(),
+                "runtime.go:48".to_string()
+            ))
+        );
+        assert_eq!(
+            module_in_cache(
+                dir,
+                "/tmp/app/.cache/go-mod/example.com/!widget!co/render@v1.2.0/page/page.go:3",
+                cache
+            ),
+            Some((
+                "example.com/WidgetCo/render@v1.2.0".to_string(),
+                "page/page.go:3".to_string()
+            ))
+        );
+        assert_eq!(module_in_cache(dir, "cmd/app/main.go:7", cache), None);
+        assert_eq!(
+            module_in_cache(dir, "../app/.cache/go-mod/cache/x.go:1", cache),
+            None
+        );
     }
 }

@@ -22,6 +22,7 @@ mod errors;
 mod generate;
 mod git_credential;
 mod gofailure;
+mod goimports;
 mod gotool;
 mod inputs;
 mod inspect;

@@ -369,6 +369,31 @@ fn cgo_in_a_dependency() {
     insta::assert_snapshot!(log);
 }
 
+/// A dependency calls what the cgo files of a package it imports define
+/// (influxdb's flux and its libflux): go says `undefined: libx.Options` in
+/// the caller; the package that needs cgo is the one imported.
+#[test]
+fn cgo_in_a_package_a_dependency_imports() {
+    let Some(case) = Case::new("cgo_in_a_package_a_dependency_imports", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", GO_MOD_CGO),
+            ("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/cgoapp/top\"\n)\n\nfunc main() { fmt.Println(top.Run()) }\n"),
+            ("top/top.go", "package top\n\nimport \"example.com/cgoapp/libx\"\n\nfunc Run() int { return libx.Options() + libx.Plain }\n"),
+            ("libx/plain.go", "package libx\n\nconst Plain = 1\n"),
+            ("libx/options.go", "package libx\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc Options() int { return int(C.abs(-2)) }\n"),
+        ],
+    );
+    fails(
+        &case,
+        "undefined: libx.Options",
+        "package example.com/cgoapp/libx needs cgo",
+    );
+}
+
 /// Files only for cgo builds (`//go:build cgo`), no `import "C"`: cgo off
 /// leaves none, and that is said, not just `build constraints exclude`.
 #[test]
@@ -608,6 +633,48 @@ fn a_package_two_required_modules_provide() {
         "package example.com/a/b is in more than one module the build requires (example.com/a@v1.0.0, example.com/a/b@v1.0.0): it most likely moved out of example.com/a",
     );
     insta::assert_snapshot!(log);
+}
+
+/// A dependency whose code does not compile (here a plain type error; in
+/// the wild, code that needs cgo or a newer Go): the message names the
+/// module and its file, not the user's code to fix. The module path has
+/// capitals, which the module cache encodes (`!widget!co`).
+#[test]
+fn a_dependency_that_does_not_compile_is_named() {
+    let Some(case) = Case::new("a_dependency_that_does_not_compile_is_named", "") else {
+        return;
+    };
+    let modules = tempfile::tempdir().unwrap();
+    let broken = modules.path().join("broken");
+    write(
+        &broken,
+        &[
+            ("go.mod", "module example.com/WidgetCo/render\n\ngo 1.21\n"),
+            (
+                "page/page.go",
+                "package page\n\nfunc Page() int { return \"not an int\" }\n",
+            ),
+        ],
+    );
+    let proxy = ModuleProxy::build(
+        &modules.path().join("proxy"),
+        &[("example.com/WidgetCo/render", "v1.2.0", &broken)],
+    )
+    .unwrap();
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire example.com/WidgetCo/render v1.2.0\n"),
+            ("main.go", "package main\n\nimport \"example.com/WidgetCo/render/page\"\n\nfunc main() { println(page.Page()) }\n"),
+        ],
+    );
+    let case = case.env("GOPROXY", &proxy.url()).env("GOFLAGS", "-mod=mod");
+    let log = fails(
+        &case,
+        "cannot use \"not an int\"",
+        "compile error in the dependency example.com/WidgetCo/render@v1.2.0 (page/page.go:3, package example.com/WidgetCo/render/page): its code does not build with this build's settings",
+    );
+    assert!(!log.contains("fix the code"), "{log}");
 }
 
 #[test]
