@@ -222,6 +222,29 @@ impl Image {
         }
     }
 
+    /// The image's ID.
+    pub fn id(&self) -> String {
+        self.inspect("{{.Id}}")
+    }
+
+    /// After a build that committed a new image under this name
+    /// (`s2i build --incremental`): removes the image it replaced,
+    /// `previous` (its [`Image::id`] before), which is otherwise left
+    /// untagged in a store that outlives the test. Quiet when it is gone
+    /// already (s2i's `--rm`).
+    pub fn remove_previous(&self, previous: &str) {
+        if self.keep || self.id() == previous {
+            return;
+        }
+        let _ = self
+            .cli
+            .command()
+            .args(["rmi", "--force", previous])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
     /// `image inspect --format FORMAT`, trimmed.
     pub fn inspect(&self, format: &str) -> String {
         run_stdout(

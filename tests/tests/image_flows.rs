@@ -262,6 +262,7 @@ fn s2i_against_docker(docker: &Engine, s2i: &S2iCli, builder: &str) {
 
     eprintln!("\n--- --incremental after a change");
     change_http_app(&src);
+    let previous = app.id();
     let rebuilt = s2i.build(
         docker,
         &src,
@@ -269,6 +270,7 @@ fn s2i_against_docker(docker: &Engine, s2i: &S2iCli, builder: &str) {
         &app.name,
         &["--incremental", "--env", "APP_VOICE=calm"],
     );
+    app.remove_previous(&previous);
     assert!(
         rebuilt
             .log
@@ -429,6 +431,7 @@ fn s2i_against_podman_service(s2i: &S2iCli, builder: &Image) {
     );
 
     change_http_app(&src);
+    let previous = app.id();
     let rebuilt = s2i.build(
         &service,
         &src,
@@ -437,6 +440,7 @@ fn s2i_against_podman_service(s2i: &S2iCli, builder: &Image) {
         // --rm: the previous image goes (podman's store outlives the test).
         &["--incremental", "--rm", "--env", "APP_VOICE=calm"],
     );
+    app.remove_previous(&previous);
     assert!(
         rebuilt
             .log
