@@ -275,6 +275,8 @@ pub fn classify(stderr: &str, env: &BTreeMap<String, String>, dir: &Path) -> GoF
             if let Some((module, file)) = in_cache {
                 *dependency = Some(module.into_boxed_str());
                 *location = file;
+            } else {
+                *dependency = module_vendored(dir, location).map(String::into_boxed_str);
             }
         }
         _ => {}
@@ -1313,7 +1315,12 @@ fn write_dependency_compile(
     }
     write!(
         f,
-        "): its code does not build with this build's settings (Go's messages are above): see what it needs (cgo: CGO_ENABLED=1 on a builder image with a C compiler; build tags: GO_TAGS; a newer Go), or require a version of it that builds (`go get {path}@latest`, then `go mod tidy`)"
+        "): its code does not build with this build's settings (Go's messages are above): see what it needs (cgo: CGO_ENABLED=1 on a builder image with a C compiler; build tags: GO_TAGS; a newer Go), or require a version of it that builds (`go get {path}@latest`, then `go mod tidy`{})",
+        if location.starts_with("vendor/") {
+            " and `go mod vendor`"
+        } else {
+            ""
+        }
     )
 }
 
@@ -1342,6 +1349,30 @@ fn module_in_cache(dir: &Path, location: &str, cache: &Path) -> Option<(String, 
                 unescape_module_path(module.to_str()?),
                 format!("{}:{line}", file.display()),
             ));
+        }
+    }
+    None
+}
+
+/// The module, as `path@version`, that `vendor/modules.txt` of `dir` says
+/// the package of the file at `location` (`vendor/PKG/FILE:LINE`) is of;
+/// None for a file outside vendor/.
+fn module_vendored(dir: &Path, location: &str) -> Option<String> {
+    let (file, _line) = location.rsplit_once(':')?;
+    let package = Path::new(file.strip_prefix("vendor/")?)
+        .parent()?
+        .to_str()?;
+    let listed = std::fs::read_to_string(dir.join("vendor/modules.txt")).ok()?;
+    let mut module = None;
+    for line in listed.lines() {
+        if let Some(header) = line.strip_prefix("# ") {
+            let mut words = header.split_whitespace();
+            module = match (words.next(), words.next()) {
+                (Some(path), Some(version)) => Some(format!("{path}@{version}")),
+                _ => None,
+            };
+        } else if line == package {
+            return module;
         }
     }
     None
@@ -1650,5 +1681,32 @@ mod recorded {
             module_in_cache(dir, "../app/.cache/go-mod/cache/x.go:1", cache),
             None
         );
+    }
+
+    #[test]
+    fn a_vendored_file_names_its_module() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("vendor")).unwrap();
+        std::fs::write(
+            dir.path().join("vendor/modules.txt"),
+            "# github.com/a/b v1.0.0\n## explicit; go 1.21\ngithub.com/a/b\ngithub.com/a/b/sub\n\
+             # github.com/c/d v0.2.0 => github.com/fork/d v0.2.1\n## explicit\ngithub.com/c/d/x\n",
+        )
+        .unwrap();
+        let of = |location: &str| module_vendored(dir.path(), location);
+        assert_eq!(
+            of("vendor/github.com/a/b/sub/s.go:3").as_deref(),
+            Some("github.com/a/b@v1.0.0")
+        );
+        assert_eq!(
+            of("vendor/github.com/a/b/b.go:1").as_deref(),
+            Some("github.com/a/b@v1.0.0")
+        );
+        assert_eq!(
+            of("vendor/github.com/c/d/x/x.go:9").as_deref(),
+            Some("github.com/c/d@v0.2.0")
+        );
+        assert_eq!(of("vendor/github.com/c/d/y/y.go:9"), None);
+        assert_eq!(of("cmd/app/main.go:7"), None);
     }
 }

@@ -677,6 +677,30 @@ fn a_dependency_that_does_not_compile_is_named() {
     assert!(!log.contains("fix the code"), "{log}");
 }
 
+/// The same in a vendored dependency: named from vendor/modules.txt, and
+/// the fix ends with `go mod vendor`.
+#[test]
+fn a_vendored_dependency_that_does_not_compile_is_named() {
+    let Some(case) = Case::new("a_vendored_dependency_that_does_not_compile_is_named", "") else {
+        return;
+    };
+    write(
+        &case.src,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire example.com/render v1.2.0\n"),
+            ("main.go", "package main\n\nimport \"example.com/render/page\"\n\nfunc main() { println(page.Page()) }\n"),
+            ("vendor/modules.txt", "# example.com/render v1.2.0\n## explicit; go 1.21\nexample.com/render/page\n"),
+            ("vendor/example.com/render/page/page.go", "package page\n\nfunc Page() int { return \"not an int\" }\n"),
+        ],
+    );
+    let log = fails(
+        &case,
+        "cannot use \"not an int\"",
+        "compile error in the dependency example.com/render@v1.2.0 (vendor/example.com/render/page/page.go:3, package example.com/render/page): its code does not build with this build's settings",
+    );
+    assert!(log.contains("then `go mod tidy` and `go mod vendor`)"), "{log}");
+}
+
 #[test]
 fn go_mod_syntax_error() {
     let Some(case) = Case::new("go_mod_syntax_error", "") else {
