@@ -67,6 +67,10 @@ pub struct GoSaid {
     /// `go list -find`'s packages; None when it was not asked (see
     /// [`to_list`]).
     pub listing: Option<Listing>,
+    /// Main packages outside the place of several found (`./weed` beside
+    /// `cmd/`), asked only when none of those starts by itself (see
+    /// [`undecided_run`]).
+    pub elsewhere: Vec<String>,
 }
 
 /// One `go list -find -e -json` answer.
@@ -206,7 +210,13 @@ pub fn plan(f: &Facts, env: GoEnv, said: &GoSaid) -> Result<BuildPlan, Error> {
         named.is_some(),
         said.declared.module.as_deref(),
     )?;
-    let run_note = several_programs(f, &targets, run, named.is_some(), &mut warnings);
+    let run_note = several_programs(
+        f,
+        (&targets, &said.elsewhere),
+        run,
+        named.is_some(),
+        &mut warnings,
+    );
     let out_dir = f.work.join("out");
     let go_args = plan::go_build_args(f.kind, f.config, &env.env, &out_dir, &targets);
     Ok(BuildPlan {
@@ -332,6 +342,29 @@ fn one_name_each(targets: &[Target]) -> Result<(), Error> {
     Ok(())
 }
 
+/// True when the plan builds several programs and none starts by itself
+/// (the warning of [`several_programs`]): then the main packages elsewhere
+/// are worth asking go for (`GoSaid::elsewhere`).
+pub fn undecided_run(plan: &BuildPlan) -> bool {
+    plan.run.is_none() && plan.targets.len() > 1
+}
+
+/// Main packages of `listing` that are not among `plan`'s targets nor
+/// beside them (`cmd/`, a workspace module's `cmd/`).
+pub fn mains_elsewhere(plan: &BuildPlan, listing: &Listing, build_dir: &Path) -> Vec<String> {
+    let built: Vec<&str> = plan.targets.iter().map(|t| t.package.as_str()).collect();
+    let beside = |main: &str| {
+        built.iter().any(|target| {
+            let parent = Path::new(target).parent().unwrap_or(Path::new(""));
+            Path::new(main).parent() == Some(parent)
+        })
+    };
+    detect::main_packages(&listing.packages, build_dir)
+        .into_iter()
+        .filter(|main| !built.contains(&main.as_str()) && !beside(main))
+        .collect()
+}
+
 /// Where several main packages were found, for the message.
 fn several_place(kind: &Kind) -> &'static str {
     if *kind == Kind::Workspace {
@@ -379,7 +412,7 @@ fn pick_run(
 /// manifest at run time would cost s2i-run more than its size budget.)
 fn several_programs(
     f: &Facts,
-    targets: &[Target],
+    (targets, elsewhere): (&[Target], &[String]),
     run: Option<usize>,
     named: bool,
     warnings: &mut Vec<String>,
@@ -399,11 +432,23 @@ fn several_programs(
             binaries[i]
         )),
         None => {
-            warnings.push(format!(
+            let mut warning = format!(
                 "several main packages {place} ({}) and GO_RUN is unset: all are installed in bin/, with no run manifest, and none starts by itself; set GO_RUN for this build, or start one by name (/usr/libexec/s2i/run {})",
                 binaries.join(", "),
                 binaries[0]
-            ));
+            );
+            if let Some(first) = elsewhere.first() {
+                let shown: Vec<String> = elsewhere
+                    .iter()
+                    .map(|p| Escaped::new(p).to_string())
+                    .collect();
+                warning.push_str(&format!(
+                    "; main packages elsewhere: {}: if the program is one of those, GO_TARGETS={} builds it",
+                    crate::errors::first_of(&shown, 5),
+                    Escaped::new(first)
+                ));
+            }
+            warnings.push(warning);
             None
         }
     }

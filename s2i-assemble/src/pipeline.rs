@@ -86,8 +86,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let memory = Memory::of(&found, &go_env, &sources);
     let (said, memo) = ask_go(&facts, &go_env, memory)?;
     let decided = |said: &GoSaid| {
-        let mut plan = decide::plan(&facts, go_env.clone(), said)
-            .map_err(|e| with_mains_elsewhere(e, &facts, &go_env, &said.declared))?;
+        let mut plan = plan_naming_mains_elsewhere(&facts, &go_env, said, memo.listed)?;
         secrets.describe(&found.credentials, &mut plan);
         Ok::<_, Error>(plan)
     };
@@ -343,6 +342,7 @@ fn ask_go(f: &Facts, go_env: &GoEnv, memory: Memory) -> Result<(GoSaid, Memo), E
         go_switched,
         declared,
         listing,
+        elsewhere: Vec::new(),
     };
     Ok((said, memo))
 }
@@ -364,6 +364,42 @@ fn with_mains_elsewhere(
         .map(|listing| detect::main_packages(&listing.packages, f.build_dir))
         .unwrap_or_default();
     Error::NoMainPackage { root, elsewhere }
+}
+
+/// The plan from what go said, naming in its errors and warnings the main
+/// packages outside where they were looked for: when there is none to
+/// build, and when several are built and none starts by itself
+/// (seaweedfs's ./weed beside cmd/weed-db and cmd/weed-sql). The latter
+/// is asked once: a build that recalls detection starts no go for it.
+fn plan_naming_mains_elsewhere(
+    f: &Facts,
+    go_env: &GoEnv,
+    said: &GoSaid,
+    recalled: bool,
+) -> Result<BuildPlan, Error> {
+    let plan = decide::plan(f, go_env.clone(), said)
+        .map_err(|e| with_mains_elsewhere(e, f, go_env, &said.declared))?;
+    if recalled || !decide::undecided_run(&plan) {
+        return Ok(plan);
+    }
+    let elsewhere = list(
+        f,
+        go_env,
+        &detect::everywhere_patterns(f.kind, &said.declared),
+    )
+    .map(|listing| decide::mains_elsewhere(&plan, &listing, f.build_dir))
+    .unwrap_or_default();
+    if elsewhere.is_empty() {
+        return Ok(plan);
+    }
+    decide::plan(
+        f,
+        go_env.clone(),
+        &GoSaid {
+            elsewhere,
+            ..said.clone()
+        },
+    )
 }
 
 /// `go list -find` of `patterns`, with cgo on (see `cgo::listing_env`).

@@ -616,6 +616,32 @@ fn several_cmd_programs_without_go_run_are_all_installed_and_none_chosen() {
     assert!(!case.app_root.join("s2i-run.toml").exists());
 }
 
+/// seaweedfs's layout: the service at ./weed, two tools under cmd/. The
+/// warning names the main package outside cmd/.
+#[test]
+fn several_cmd_programs_and_a_main_package_elsewhere_are_named() {
+    let Some(case) = Case::new(
+        "several_cmd_programs_and_a_main_package_elsewhere_are_named",
+        "multi-cmd",
+    ) else {
+        return;
+    };
+    let server = case.src.join("server");
+    std::fs::create_dir(&server).unwrap();
+    std::fs::write(
+        server.join("main.go"),
+        "package main\n\nfunc main() { println(\"server\") }\n",
+    )
+    .unwrap();
+    let out = case.assemble(&[]);
+    assert!(out.status.success(), "{}", support::all(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("several main packages under cmd/ (api, worker) and GO_RUN is unset: all are installed in bin/, with no run manifest, and none starts by itself; set GO_RUN for this build, or start one by name (/usr/libexec/s2i/run api); main packages elsewhere: ./server: if the program is one of those, GO_TARGETS=./server builds it"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn several_cmd_programs_one_named_like_the_module_starts() {
     let Some(case) = Case::new(

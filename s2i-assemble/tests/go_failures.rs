@@ -698,7 +698,10 @@ fn a_vendored_dependency_that_does_not_compile_is_named() {
         "cannot use \"not an int\"",
         "compile error in the dependency example.com/render@v1.2.0 (vendor/example.com/render/page/page.go:3, package example.com/render/page): its code does not build with this build's settings",
     );
-    assert!(log.contains("then `go mod tidy` and `go mod vendor`)"), "{log}");
+    assert!(
+        log.contains("then `go mod tidy` and `go mod vendor`)"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -114,6 +114,7 @@ fn decide_case(case: &str) -> String {
             go_switched: None,
             declared,
             listing: None,
+            elsewhere: Vec::new(),
         };
         let mut out = String::new();
         if env.copy_go_mod {
