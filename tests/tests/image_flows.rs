@@ -457,12 +457,43 @@ fn s2i_against_podman_service(s2i: &S2iCli, builder: &Image) {
 /// `s2i usage BUILDER` runs the image's usage script.
 fn check_s2i_usage(engine: &Engine, s2i: &S2iCli, builder: &str) {
     let usage = s2i.run(engine, &["usage", builder]);
+    remove_usage_leftovers(engine);
     assert!(
         usage.success() && usage.log.contains("s2i build") && usage.log.contains("gobuilder"),
         "s2i usage {builder} ({}):\n{}",
         usage.output.status,
         usage.log
     );
+}
+
+/// `s2i usage` commits the container it ran the usage script in: an
+/// untagged image whose command runs it, left in podman's store (which
+/// outlives the test) once per run. Removed.
+fn remove_usage_leftovers(engine: &Engine) {
+    let Ok(listed) = engine
+        .docker()
+        .args(["images", "-q", "--no-trunc", "--filter", "dangling=true"])
+        .output()
+    else {
+        return;
+    };
+    for id in String::from_utf8_lossy(&listed.stdout).split_whitespace() {
+        let command = engine
+            .docker()
+            .args(["image", "inspect", "--format", "{{json .Config.Cmd}}", id])
+            .output();
+        let runs_usage = command.is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout).contains("/usr/libexec/s2i/usage")
+        });
+        if runs_usage {
+            let _ = engine
+                .docker()
+                .args(["rmi", id])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// The labels s2i-assemble wrote into /tmp/.s2i/image_metadata.json, as
