@@ -1329,16 +1329,7 @@ fn write_dependency_compile(
 /// names it), and the location in the module; None for a file elsewhere.
 fn module_in_cache(dir: &Path, location: &str, cache: &Path) -> Option<(String, String)> {
     let (file, line) = location.rsplit_once(':')?;
-    let mut resolved = PathBuf::new();
-    for part in dir.join(file).components() {
-        match part {
-            std::path::Component::ParentDir => {
-                resolved.pop();
-            }
-            std::path::Component::CurDir => {}
-            part => resolved.push(part),
-        }
-    }
+    let resolved = s2i_common::paths::normalize(&dir.join(file));
     let inside = resolved.strip_prefix(cache).ok()?;
     let mut module = PathBuf::new();
     for part in inside.parent()?.components() {
@@ -1346,7 +1337,7 @@ fn module_in_cache(dir: &Path, location: &str, cache: &Path) -> Option<(String, 
         if part.as_os_str().to_str()?.contains('@') {
             let file = inside.strip_prefix(&module).ok()?;
             return Some((
-                unescape_module_path(module.to_str()?),
+                s2i_cache::layout::unescape_module_path(module.to_str()?),
                 format!("{}:{line}", file.display()),
             ));
         }
@@ -1376,23 +1367,6 @@ fn module_vendored(dir: &Path, location: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// The module cache's case encoding undone: `!x` is `X`.
-fn unescape_module_path(escaped: &str) -> String {
-    let mut out = String::with_capacity(escaped.len());
-    let mut upper = false;
-    for c in escaped.chars() {
-        match c {
-            '!' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Authentication refused or asked for: the host, and how to give the

@@ -219,6 +219,38 @@ fn normal_names<const N: usize>(relative: &Path) -> Option<Vec<&OsStr>> {
     Some(names)
 }
 
+/// Go's module cache case-encoding: an upper-case letter becomes `!` and the
+/// letter in lower case (`github.com/BurntSushi` → `github.com/!burnt!sushi`).
+pub fn escape_module_path(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_uppercase() {
+            escaped.push('!');
+            escaped.push(c.to_ascii_lowercase());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// [`escape_module_path`] undone: `!x` is `X`.
+pub fn unescape_module_path(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut upper = false;
+    for c in escaped.chars() {
+        match c {
+            '!' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -319,5 +351,18 @@ pub(crate) mod tests {
         assert_eq!(marker("example.com"), None);
         assert_eq!(marker("cache/download/example.com/m/@v/v1.0.0.zip"), None);
         assert_eq!(marker("cache/vcs/abc/HEAD"), None);
+    }
+
+    #[test]
+    fn module_paths_escape_upper_case_like_go_and_back() {
+        assert_eq!(
+            escape_module_path("github.com/BurntSushi/toml"),
+            "github.com/!burnt!sushi/toml"
+        );
+        assert_eq!(escape_module_path("v1.0.0-RC1"), "v1.0.0-!r!c1");
+        assert_eq!(
+            unescape_module_path("example.com/!widget!co/render@v1.2.0"),
+            "example.com/WidgetCo/render@v1.2.0"
+        );
     }
 }

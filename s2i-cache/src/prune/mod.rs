@@ -9,7 +9,7 @@ mod build_cache;
 mod module_cache;
 
 pub use build_cache::{backdated, needs_backdating, BuildCacheUse};
-pub use module_cache::{escape, BuildList, BuildListInputs, LIST_FORMAT};
+pub use module_cache::{BuildList, BuildListInputs, LIST_FORMAT};
 
 use crate::Size;
 

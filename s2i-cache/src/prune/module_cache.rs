@@ -17,6 +17,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::Pruned;
+use crate::layout::escape_module_path as escape;
 use crate::{toolchain, tree, Size};
 
 /// The modules a build uses, as module cache names (`!`-escaped paths and
@@ -331,21 +332,6 @@ fn remove_if_empty(dir: &Path) {
     }
 }
 
-/// Go's module cache case-encoding: an upper-case letter becomes `!` and the
-/// letter in lower case (`github.com/BurntSushi` → `github.com/!burnt!sushi`).
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_uppercase() {
-            escaped.push('!');
-            escaped.push(c.to_ascii_lowercase());
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,15 +367,6 @@ mod tests {
             None,
             "replacements: always ask go"
         );
-    }
-
-    #[test]
-    fn escapes_upper_case_like_go() {
-        assert_eq!(
-            escape("github.com/BurntSushi/toml"),
-            "github.com/!burnt!sushi/toml"
-        );
-        assert_eq!(escape("v1.0.0-RC1"), "v1.0.0-!r!c1");
     }
 
     #[test]
