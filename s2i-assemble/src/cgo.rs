@@ -102,7 +102,7 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
             location,
             ..
         } if message.starts_with("undefined: ") => {
-            let imported = imported_as_qualifier(&plan.build_dir, location, message);
+            let imported = crate::goimports::behind_qualifier(&plan.build_dir, location, message);
             (
                 imported.into_iter().chain([package.to_string()]).collect(),
                 |p| !p.cgo_files.is_empty(),
@@ -128,15 +128,6 @@ pub fn after_failed_build(plan: &BuildPlan, failure: &GoFailure) -> Option<Error
             by_default,
         }
     })
-}
-
-/// The import path that the file at `location` (`FILE:LINE`, relative to
-/// `dir`) imports as `PKG`, for go's `undefined: PKG.NAME`.
-fn imported_as_qualifier(dir: &Path, location: &str, message: &str) -> Option<String> {
-    let (qualifier, _) = message.strip_prefix("undefined: ")?.split_once('.')?;
-    let (file, _) = location.rsplit_once(':')?;
-    let text = std::fs::read_to_string(dir.join(file)).ok()?;
-    crate::goimports::imported_as(&text, qualifier)
 }
 
 /// What cgo being off left out of a build: the packages outside the

@@ -41,9 +41,8 @@ pub fn behind_undefined(root: &Path, location: &str, message: &str) -> Option<Di
     let file = Path::new(file);
     let package_dir = match name.split_once('.') {
         None => file.parent()?.to_path_buf(),
-        Some((qualifier, _)) => {
-            let text = std::fs::read_to_string(root.join(file)).ok()?;
-            let path = goimports::imported_as(&text, qualifier)?;
+        Some(_) => {
+            let path = goimports::behind_qualifier(root, location, message)?;
             crate::own_package::dir_of_import(root, &path)?
         }
     };

@@ -1,9 +1,11 @@
 //! The imports of a Go file, read from its text as far as the first
 //! declaration: what a failure's `PKG.NAME` refers to.
 
+use std::path::Path;
+
 /// The imports of a Go file: `(alias, path)`, from single imports and
 /// import blocks, up to the first declaration.
-pub fn imports(text: &str) -> Vec<(Option<String>, String)> {
+fn imports(text: &str) -> Vec<(Option<String>, String)> {
     let mut found = Vec::new();
     let mut in_block = false;
     for line in text.lines() {
@@ -49,7 +51,7 @@ fn import_spec(spec: &str) -> Option<(Option<String>, String)> {
 /// The name a package is most likely declared with: the name go gives
 /// its program ([`crate::detect::binary_name`]: the last element, a major
 /// version suffix skipped), `.vN` (`yaml.v3`) left off.
-pub fn package_name(path: &str) -> String {
+fn package_name(path: &str) -> String {
     let name = crate::detect::binary_name(path);
     match name.split_once(".v") {
         Some((name, _)) => name.to_string(),
@@ -57,9 +59,19 @@ pub fn package_name(path: &str) -> String {
     }
 }
 
+/// For go's `undefined: PKG.NAME` at `location` (`FILE:LINE`, relative to
+/// `dir`): the import path that file imports as `PKG`. None for another
+/// message, or an unreadable file.
+pub fn behind_qualifier(dir: &Path, location: &str, message: &str) -> Option<String> {
+    let (qualifier, _) = message.strip_prefix("undefined: ")?.split_once('.')?;
+    let (file, _line) = location.rsplit_once(':')?;
+    let text = std::fs::read_to_string(dir.join(file)).ok()?;
+    imported_as(&text, qualifier)
+}
+
 /// The import path a Go file's `text` imports as `qualifier` (its alias,
 /// or the package's likely name).
-pub fn imported_as(text: &str, qualifier: &str) -> Option<String> {
+fn imported_as(text: &str, qualifier: &str) -> Option<String> {
     imports(text)
         .into_iter()
         .find(|(alias, path)| match alias {
