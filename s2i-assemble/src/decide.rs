@@ -349,9 +349,10 @@ pub fn undecided_run(plan: &BuildPlan) -> bool {
     plan.run.is_none() && plan.targets.len() > 1
 }
 
-/// Main packages of `listing` that are not among `plan`'s targets nor
-/// beside them (`cmd/`, a workspace module's `cmd/`).
-pub fn mains_elsewhere(plan: &BuildPlan, listing: &Listing, build_dir: &Path) -> Vec<String> {
+/// The main packages of `mains` (`./weed`, relative, as
+/// `detect::main_packages` gives them) that are not among `plan`'s targets
+/// nor beside them (`cmd/`, a workspace module's `cmd/`).
+pub fn mains_elsewhere(plan: &BuildPlan, mains: Vec<String>) -> Vec<String> {
     let built: Vec<&str> = plan.targets.iter().map(|t| t.package.as_str()).collect();
     let beside = |main: &str| {
         built.iter().any(|target| {
@@ -359,7 +360,7 @@ pub fn mains_elsewhere(plan: &BuildPlan, listing: &Listing, build_dir: &Path) ->
             Path::new(main).parent() == Some(parent)
         })
     };
-    detect::main_packages(&listing.packages, build_dir)
+    mains
         .into_iter()
         .filter(|main| !built.contains(&main.as_str()) && !beside(main))
         .collect()

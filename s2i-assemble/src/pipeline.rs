@@ -359,11 +359,19 @@ fn with_mains_elsewhere(
     let Error::NoMainPackage { root, .. } = error else {
         return error;
     };
-    let patterns = detect::everywhere_patterns(f.kind, declared);
-    let elsewhere = list(f, go_env, &patterns)
+    Error::NoMainPackage {
+        root,
+        elsewhere: all_main_packages(f, go_env, declared),
+    }
+}
+
+/// Every main package of the sources (`go list -find` of
+/// `detect::everywhere_patterns`), shallowest first; none when go cannot
+/// tell.
+fn all_main_packages(f: &Facts, go_env: &GoEnv, declared: &detect::Declared) -> Vec<String> {
+    list(f, go_env, &detect::everywhere_patterns(f.kind, declared))
         .map(|listing| detect::main_packages(&listing.packages, f.build_dir))
-        .unwrap_or_default();
-    Error::NoMainPackage { root, elsewhere }
+        .unwrap_or_default()
 }
 
 /// The plan from what go said, naming in its errors and warnings the main
@@ -382,13 +390,7 @@ fn plan_naming_mains_elsewhere(
     if recalled || !decide::undecided_run(&plan) {
         return Ok(plan);
     }
-    let elsewhere = list(
-        f,
-        go_env,
-        &detect::everywhere_patterns(f.kind, &said.declared),
-    )
-    .map(|listing| decide::mains_elsewhere(&plan, &listing, f.build_dir))
-    .unwrap_or_default();
+    let elsewhere = decide::mains_elsewhere(&plan, all_main_packages(f, go_env, &said.declared));
     if elsewhere.is_empty() {
         return Ok(plan);
     }
